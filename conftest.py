@@ -1,0 +1,47 @@
+"""Pytest set-up shared by the tests, the docs' examples and the docstrings: the kernel gate.
+
+Everything marked ``kernel`` (the kernel tests and every doctest) needs bpf(2). Without it those
+items are skipped with the exact reason, unless PYBPFMAPS_REQUIRE_KERNEL=1 (as ``make test`` and
+CI set), which turns that skip into a failure so that a CI machine without bpf(2) cannot pass.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+
+import pytest
+from _pytest.doctest import DoctestItem
+
+REQUIRE_KERNEL = os.environ.get("PYBPFMAPS_REQUIRE_KERNEL") == "1"
+
+
+@functools.cache
+def kernel_unavailable_reason() -> str | None:
+    """Why bpf(2) cannot be used here, or None if a hash map can be created."""
+    from pybpfmaps._sys import commands
+    from pybpfmaps._sys.syscall import RawBpfError
+
+    try:
+        fd = commands.map_create(1, 4, 4, 1, 0, b"probe")
+    except RawBpfError as exc:
+        why = {errno.EPERM: "not root / no CAP_BPF", errno.ENOSYS: "no bpf(2) on this system"}
+        return f"bpf(2) map creation failed: {exc} ({why.get(exc.errno or 0, 'unexpected')})"
+    os.close(fd)
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    reason = kernel_unavailable_reason()
+    for item in items:
+        if isinstance(item, DoctestItem) or "/tests/kernel/" in str(item.path):
+            item.add_marker(pytest.mark.kernel)
+        if reason and not REQUIRE_KERNEL and item.get_closest_marker("kernel"):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = kernel_unavailable_reason()
+    if reason and REQUIRE_KERNEL and item.get_closest_marker("kernel"):
+        pytest.fail(f"PYBPFMAPS_REQUIRE_KERNEL=1 but {reason}", pytrace=False)

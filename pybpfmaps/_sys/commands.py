@@ -1,0 +1,130 @@
+"""One typed function per ``bpf(2)`` command pybpfmaps uses: bytes in, bytes or ints out.
+
+Every function fills the attr struct of its command and calls ``syscall.bpf``; failures come out
+as ``RawBpfError`` (errno + command) for the layer above to translate.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+
+from pybpfmaps._sys import uapi
+from pybpfmaps._sys.syscall import RawBpfError, bpf
+
+
+def _address(data: bytes) -> int:
+    """The address of the bytes of an immutable ``bytes`` object; the caller keeps *data* alive."""
+    address = ctypes.cast(data, ctypes.c_void_p).value
+    assert address is not None
+    return address
+
+
+def map_create(
+    map_type: int,
+    key_size: int,
+    value_size: int,
+    max_entries: int,
+    map_flags: int,
+    name: bytes,
+) -> int:
+    """BPF_MAP_CREATE; returns the new map's fd."""
+    attr = uapi.MapCreateAttr(
+        map_type=map_type,
+        key_size=key_size,
+        value_size=value_size,
+        max_entries=max_entries,
+        map_flags=map_flags,
+        map_name=name,
+    )
+    return bpf(uapi.BPF_MAP_CREATE, attr)
+
+
+def map_lookup_elem(fd: int, key: bytes, value_size: int, flags: int = 0) -> bytes:
+    """BPF_MAP_LOOKUP_ELEM; returns the value's bytes."""
+    value = ctypes.create_string_buffer(value_size)
+    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key), value=ctypes.addressof(value), flags=flags)
+    bpf(uapi.BPF_MAP_LOOKUP_ELEM, attr)
+    return value.raw
+
+
+def map_update_elem(fd: int, key: bytes, value: bytes, flags: int) -> None:
+    """BPF_MAP_UPDATE_ELEM with BPF_ANY / BPF_NOEXIST / BPF_EXIST, optionally | BPF_F_LOCK."""
+    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key), value=_address(value), flags=flags)
+    bpf(uapi.BPF_MAP_UPDATE_ELEM, attr)
+
+
+def map_delete_elem(fd: int, key: bytes) -> None:
+    """BPF_MAP_DELETE_ELEM."""
+    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key))
+    bpf(uapi.BPF_MAP_DELETE_ELEM, attr)
+
+
+def map_lookup_and_delete_elem(fd: int, key: bytes, value_size: int) -> bytes:
+    """BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash family from Linux 5.14); returns the removed value."""
+    value = ctypes.create_string_buffer(value_size)
+    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key), value=ctypes.addressof(value))
+    bpf(uapi.BPF_MAP_LOOKUP_AND_DELETE_ELEM, attr)
+    return value.raw
+
+
+def map_get_next_key(fd: int, key: bytes | None, key_size: int) -> bytes | None:
+    """BPF_MAP_GET_NEXT_KEY; ``None`` when the kernel answers ENOENT (the end, or an empty map).
+
+    The kernel restarts from the first key when *key* is not in the map (KERNEL.md section 7).
+    """
+    next_key = ctypes.create_string_buffer(key_size)
+    attr = uapi.MapElemAttr(
+        map_fd=fd,
+        key=0 if key is None else _address(key),
+        value=ctypes.addressof(next_key),
+    )
+    try:
+        bpf(uapi.BPF_MAP_GET_NEXT_KEY, attr)
+    except RawBpfError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    return next_key.raw
+
+
+def map_freeze(fd: int) -> None:
+    """BPF_MAP_FREEZE: no more writes from user space, for good."""
+    bpf(uapi.BPF_MAP_FREEZE, uapi.MapElemAttr(map_fd=fd))
+
+
+def obj_pin(fd: int, path: bytes) -> None:
+    """BPF_OBJ_PIN: pin the object behind *fd* at *path* on a bpf filesystem."""
+    attr = uapi.ObjPinAttr(pathname=_address(path), bpf_fd=fd)
+    bpf(uapi.BPF_OBJ_PIN, attr)
+
+
+def obj_get(path: bytes, file_flags: int) -> int:
+    """BPF_OBJ_GET: open a pinned object; *file_flags* is 0, BPF_F_RDONLY or BPF_F_WRONLY."""
+    attr = uapi.ObjPinAttr(pathname=_address(path), file_flags=file_flags)
+    return bpf(uapi.BPF_OBJ_GET, attr)
+
+
+def map_get_next_id(start_id: int) -> int | None:
+    """BPF_MAP_GET_NEXT_ID; ``None`` past the last map."""
+    attr = uapi.GetIdAttr(start_id=start_id)
+    try:
+        bpf(uapi.BPF_MAP_GET_NEXT_ID, attr)
+    except RawBpfError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    return int(attr.next_id)
+
+
+def map_get_fd_by_id(map_id: int, open_flags: int) -> int:
+    """BPF_MAP_GET_FD_BY_ID; *open_flags* is 0, BPF_F_RDONLY or BPF_F_WRONLY."""
+    return bpf(uapi.BPF_MAP_GET_FD_BY_ID, uapi.GetIdAttr(start_id=map_id, open_flags=open_flags))
+
+
+def map_get_info(fd: int) -> uapi.BpfMapInfo:
+    """BPF_OBJ_GET_INFO_BY_FD for a map; fields the running kernel lacks stay zero."""
+    info = uapi.BpfMapInfo()
+    attr = uapi.InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+    bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)
+    return info

@@ -1,0 +1,190 @@
+"""Everything pybpfmaps raises, and ``from_raw()``: the one table from a kernel errno to an exception.
+
+The tree::
+
+    BpfError                                 base of everything pybpfmaps raises
+    ├── BpfSyscallError(OSError)             a bpf(2) command failed; .errno, .command, .map_label
+    │   ├── KeyNotFoundError(KeyError)       ENOENT for a key: dict idioms (get, in, pop) work
+    │   ├── KeyExistsError                   EEXIST: UpdateFlags.NOEXIST and the key is there
+    │   ├── MapFullError                     E2BIG on insert: the hash map holds max_entries keys
+    │   ├── MapNotFoundError(FileNotFoundError)  no map at that pin path or with that id
+    │   └── BpfPermissionError(PermissionError)  EPERM/EACCES: privileges, read-only fd, frozen map
+    ├── NotSupportedError(OSError)           the kernel or the map type lacks the operation (524, EOPNOTSUPP)
+    ├── BpfArgumentError(ValueError)         a bad argument, caught before any syscall
+    │   ├── CodecError                       a key or value does not fit its codec
+    │   │   └── CodecTypeError(TypeError)    ... because it has the wrong Python type
+    │   └── ArrayIndexError(IndexError, KeyError)  an array index outside 0..max_entries-1
+    ├── ClosedMapError(ValueError)           an operation on a closed map
+    └── IterationAbortedError(RuntimeError)  a key walk gave up on a map changing too fast
+
+Messages name the command and the map, e.g.
+``[Errno 2] BPF_MAP_LOOKUP_ELEM on hash map 'flows' (id 42): key not found: 5``.
+"""
+
+from __future__ import annotations
+
+import errno as errno_codes
+
+from pybpfmaps._sys import uapi
+from pybpfmaps._sys.syscall import RawBpfError
+
+PRIVILEGE_HINT = "bpf(2) needs root or CAP_BPF (CAP_SYS_ADMIN on kernels before 5.8)"
+
+
+class BpfError(Exception):
+    """Base class of every exception pybpfmaps raises."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class BpfSyscallError(BpfError, OSError):
+    """A ``bpf(2)`` command failed.
+
+    Attributes:
+        errno: The kernel's errno.
+        command: The command's kernel name, e.g. ``"BPF_MAP_UPDATE_ELEM"``.
+        map_label: Which map, e.g. ``"hash map 'flows' (id 42)"``, or ``None``.
+    """
+
+    def __init__(self, err: int | None, message: str, *, command: str | None, map_label: str | None) -> None:
+        OSError.__init__(self, err, message)
+        self.command = command
+        self.map_label = map_label
+
+    def __str__(self) -> str:
+        return _format(self.errno, self.strerror, self.command, self.map_label)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.errno, self.strerror, self.command, self.map_label))
+
+
+class KeyNotFoundError(BpfSyscallError, KeyError):
+    """The key is not in the map (ENOENT). Also a ``KeyError``."""
+
+
+class KeyExistsError(BpfSyscallError):
+    """The key is already in the map and ``UpdateFlags.NOEXIST`` was asked for (EEXIST)."""
+
+
+class MapFullError(BpfSyscallError):
+    """A new key does not fit: the hash map already holds ``max_entries`` keys (the kernel's E2BIG)."""
+
+
+class MapNotFoundError(BpfSyscallError, FileNotFoundError):
+    """No map at that pin path, or no map with that id (ENOENT)."""
+
+
+class BpfPermissionError(BpfSyscallError, PermissionError):
+    """The kernel refused (EPERM/EACCES): missing privileges, a read-only or write-only fd, or a frozen map."""
+
+
+class NotSupportedError(BpfError, OSError):
+    """The running kernel, or this map type, does not support the operation.
+
+    Attributes:
+        errno: 524 (the kernel's ENOTSUPP) or EOPNOTSUPP when the kernel said so; ``None`` when
+            pybpfmaps knows the answer without asking.
+        command: The command's kernel name, or ``None``.
+        map_label: Which map, or ``None``.
+    """
+
+    def __init__(self, err: int | None, message: str, *, command: str | None, map_label: str | None) -> None:
+        OSError.__init__(self, err, message)
+        self.command = command
+        self.map_label = map_label
+
+    def __str__(self) -> str:
+        return _format(self.errno, self.strerror, self.command, self.map_label)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.errno, self.strerror, self.command, self.map_label))
+
+
+class BpfArgumentError(BpfError, ValueError):
+    """An argument was rejected before any syscall: nothing reached the kernel."""
+
+
+class CodecError(BpfArgumentError):
+    """A key or value does not fit the map's codec (size, range or type)."""
+
+
+class CodecTypeError(CodecError, TypeError):
+    """A key or value has a Python type its codec cannot encode."""
+
+
+class ArrayIndexError(BpfArgumentError, IndexError, KeyError):
+    """An array map index outside ``0..max_entries-1``. Also an ``IndexError`` and a ``KeyError``."""
+
+
+class ClosedMapError(BpfError, ValueError):
+    """The map object was closed; open the map again to use it."""
+
+
+class IterationAbortedError(BpfError, RuntimeError):
+    """A key walk took more steps than its bound because other writers kept changing the map."""
+
+
+def _format(err: int | None, message: str | None, command: str | None, map_label: str | None) -> str:
+    where = " ".join(part for part in (command, f"on {map_label}" if map_label else None) if part)
+    text = f"{where}: {message}" if where else str(message)
+    return text if err is None else f"[Errno {err}] {text}"
+
+
+def _rebuild(
+    cls: type[BpfSyscallError] | type[NotSupportedError],
+    err: int | None,
+    message: str,
+    command: str | None,
+    map_label: str | None,
+) -> BpfError:
+    return cls(err, message, command=command, map_label=map_label)
+
+
+_KEY_COMMANDS = frozenset(
+    {
+        uapi.BPF_MAP_LOOKUP_ELEM,
+        uapi.BPF_MAP_UPDATE_ELEM,
+        uapi.BPF_MAP_DELETE_ELEM,
+        uapi.BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+        uapi.BPF_MAP_GET_NEXT_KEY,
+        uapi.BPF_MAP_DELETE_BATCH,
+    }
+)
+_INSERT_COMMANDS = frozenset({uapi.BPF_MAP_UPDATE_ELEM, uapi.BPF_MAP_UPDATE_BATCH})
+_OPEN_COMMANDS = frozenset({uapi.BPF_OBJ_GET, uapi.BPF_MAP_GET_FD_BY_ID})
+
+
+def from_raw(
+    exc: RawBpfError,
+    *,
+    map_label: str | None,
+    key: str | None = None,
+    hint: str | None = None,
+) -> BpfError:
+    """Translate a failed syscall into the most specific pybpfmaps exception.
+
+    Args:
+        exc: The failure as the syscall layer reported it.
+        map_label: Which map, for the message.
+        key: ``repr`` of the key involved, for the message.
+        hint: Replaces the default explanation of EPERM/EACCES and of generic errors.
+    """
+    err, cmd, command = exc.errno, exc.cmd, exc.command
+    about_key = f": {key}" if key is not None else ""
+    if err == errno_codes.ENOENT and cmd in _KEY_COMMANDS:
+        return KeyNotFoundError(err, f"key not found{about_key}", command=command, map_label=map_label)
+    if err == errno_codes.ENOENT and cmd in _OPEN_COMMANDS:
+        return MapNotFoundError(err, hint or "no such map", command=command, map_label=map_label)
+    if err == errno_codes.EEXIST and cmd == uapi.BPF_MAP_UPDATE_ELEM:
+        return KeyExistsError(err, f"key already exists{about_key}", command=command, map_label=map_label)
+    if err == errno_codes.E2BIG and cmd in _INSERT_COMMANDS:
+        message = f"map full, no room for a new key{about_key}"
+        return MapFullError(err, message, command=command, map_label=map_label)
+    if err in (errno_codes.EPERM, errno_codes.EACCES):
+        return BpfPermissionError(err, hint or PRIVILEGE_HINT, command=command, map_label=map_label)
+    if err in (uapi.ENOTSUPP, errno_codes.EOPNOTSUPP):
+        message = hint or "not supported by this kernel for this map type"
+        return NotSupportedError(err, message, command=command, map_label=map_label)
+    message = f"{exc.strerror}{about_key}" + (f" ({hint})" if hint else "")
+    return BpfSyscallError(err, message, command=command, map_label=map_label)

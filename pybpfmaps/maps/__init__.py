@@ -1,0 +1,9 @@
+"""The map classes: ``BpfMap`` and one subclass per supported kernel map type."""
+
+from pybpfmaps.maps.array import ArrayMap
+from pybpfmaps.maps.base import BpfMap
+from pybpfmaps.maps.hash import HashMap
+from pybpfmaps.maps.info import MapInfo, list_maps
+from pybpfmaps.maps.lru import LruHashMap
+
+__all__ = ["ArrayMap", "BpfMap", "HashMap", "LruHashMap", "MapInfo", "list_maps"]

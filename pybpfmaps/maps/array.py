@@ -1,0 +1,98 @@
+"""``ArrayMap``: BPF_MAP_TYPE_ARRAY, a fixed mapping of indexes ``0..max_entries-1`` that cannot delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar, NoReturn, TypeVar
+
+from pybpfmaps.codec import Codec, u32
+from pybpfmaps.errors import ArrayIndexError, NotSupportedError
+from pybpfmaps.flags import MapFlags, MapType
+from pybpfmaps.maps import _validate
+from pybpfmaps.maps.base import BpfMap
+from pybpfmaps.maps.info import MapInfo
+
+V = TypeVar("V")
+_A = TypeVar("_A", bound="ArrayMap[Any]")
+
+
+class ArrayMap(BpfMap[int, V]):
+    """A BPF array map (``BPF_MAP_TYPE_ARRAY``): every index ``0..max_entries-1`` always holds a value.
+
+    Values start zeroed. ``len()`` is ``max_entries``, iteration yields the indexes in order, and
+    an index outside the range raises ``ArrayIndexError`` (an ``IndexError`` and a ``KeyError``,
+    so ``get()`` returns the default). Elements cannot be deleted; write a zero value instead.
+
+    Minimum kernel:
+        3.19.
+
+    Example:
+        >>> from pybpfmaps import ArrayMap, u64
+        >>> with ArrayMap.create(value=u64, max_entries=4) as counters:
+        ...     counters[2] = 7
+        ...     list(counters.values())
+        [0, 0, 7, 0]
+
+    .. versionadded:: 0.1.0
+    """
+
+    map_type: ClassVar[MapType | None] = MapType.ARRAY
+    create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE | MapFlags.MMAPABLE | _validate.ACCESS_FLAGS
+
+    @classmethod
+    def create(  # type: ignore[override]
+        cls: type[_A],
+        *,
+        value: Codec[Any],
+        max_entries: int,
+        name: str = "",
+        flags: MapFlags | int = MapFlags.NONE,
+        key: Codec[Any] = u32,
+    ) -> _A:
+        """Create an array of *max_entries* zeroed values; keys are ``u32`` indexes.
+
+        Args:
+            value: The value codec; its size is the map's value_size.
+            max_entries: The number of elements.
+            name: A kernel name, at most 15 characters from ``[A-Za-z0-9_.]``.
+            flags: ``MapFlags`` arrays accept (``create_flags``).
+            key: The index codec; the kernel requires 4 bytes.
+        """
+        return super().create(key=key, value=value, max_entries=max_entries, name=name, flags=flags)
+
+    @classmethod
+    def _default_key(cls, info: MapInfo) -> Codec[Any]:
+        return u32
+
+    def __delitem__(self, key: int) -> NoReturn:
+        self._live_fd()
+        raise NotSupportedError(
+            None,
+            f"array maps cannot delete elements: index {key!r} always exists; write a zero value instead",
+            command="BPF_MAP_DELETE_ELEM",
+            map_label=self._label,
+        )
+
+    def __contains__(self, key: object) -> bool:
+        self._live_fd()
+        try:
+            self._pack_key(key)
+        except ArrayIndexError:
+            return False
+        return True
+
+    def __len__(self) -> int:
+        self._live_fd()
+        return self._info.max_entries
+
+    def _pack_key(self, key: object) -> bytes:
+        if isinstance(key, int) and not isinstance(key, bool) and not 0 <= key < self._info.max_entries:
+            raise ArrayIndexError(
+                f"index {key} out of range for {self._label}: valid indexes are 0..{self._info.max_entries - 1}"
+            )
+        return super()._pack_key(key)
+
+    def _raw_keys(self) -> Iterator[bytes]:
+        self._live_fd()
+        pack = u32.pack
+        return (pack(index) for index in range(self._info.max_entries))

@@ -1,0 +1,501 @@
+"""``BpfMap``: one open map: its fd, its codecs, the read side of the dict protocol, and its lifecycle."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
+from typing import Any, ClassVar, TypeVar
+
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.fd import Fd, read_fdinfo
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.codec import Codec, as_codec, raw
+from pybpfmaps.errors import (
+    PRIVILEGE_HINT,
+    BpfArgumentError,
+    BpfError,
+    ClosedMapError,
+    CodecError,
+    NotSupportedError,
+    from_raw,
+)
+from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
+from pybpfmaps.maps import _iter, _validate
+from pybpfmaps.maps.info import MapInfo, read_info
+
+K = TypeVar("K")
+V = TypeVar("V")
+_M = TypeVar("_M", bound="BpfMap[Any, Any]")
+
+_O_ACCMODE = 0o3
+_ACCESS_NAMES = {os.O_RDONLY: "read-only", os.O_WRONLY: "write-only"}
+
+
+class BpfMap(Mapping[K, V]):
+    """A BPF map seen as a Python mapping from keys to values, both encoded by codecs.
+
+    Open one with a subclass's ``create()``, or with ``from_pin()``, ``from_id()`` or
+    ``from_fd()``, which return the subclass matching the kernel's map type. Close it with
+    ``close()`` or a ``with`` block; the map itself lives on while the kernel holds a reference
+    (a pin, a program, another fd).
+
+    .. versionadded:: 0.1.0
+    """
+
+    map_type: ClassVar[MapType | None] = None
+    """The kernel map type this class wraps."""
+    create_flags: ClassVar[MapFlags] = MapFlags.NONE
+    """The ``MapFlags`` this map type accepts at creation."""
+    _classes: ClassVar[dict[int, type[BpfMap[Any, Any]]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("map_type") is not None:
+            BpfMap._classes[int(cls.__dict__["map_type"])] = cls
+
+    def __init__(self, fd: Fd, info: MapInfo, key: Codec[K], value: Codec[V], pin_path: str | None = None) -> None:
+        """Take ownership of *fd*. Use ``create()`` or the ``from_*()`` constructors instead."""
+        self._fd = fd
+        self._info = info
+        self._key = key
+        self._value = value
+        self._pin_path = pin_path
+        self._value_size = info.value_size
+        self._label = f"{info.type_name} map '{info.name}' (id {info.id})" if info.name else (
+            f"{info.type_name} map (id {info.id})"
+        )
+        fd.label = self._label
+        for role, codec, size in (("key", key, info.key_size), ("value", value, info.value_size)):
+            if codec.size != size:
+                raise CodecError(f"{role} codec {codec!r} is {codec.size} bytes but {self._label} has {role}_size {size}")
+
+    # -- constructors -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls: type[_M],
+        *,
+        key: Codec[Any],
+        value: Codec[Any],
+        max_entries: int,
+        name: str = "",
+        flags: MapFlags | int = MapFlags.NONE,
+    ) -> _M:
+        """Create a new map of this class's type; it lives until its last fd, pin or program goes.
+
+        Args:
+            key: The key codec, e.g. ``u32`` or ``raw(16)``; its size is the map's key_size.
+            value: The value codec; its size is the map's value_size.
+            max_entries: The capacity.
+            name: A kernel name, at most 15 characters from ``[A-Za-z0-9_.]``.
+            flags: ``MapFlags`` this map type accepts (``create_flags``).
+
+        Raises:
+            BpfArgumentError: a bad name, capacity, flag or codec; nothing was created.
+            BpfPermissionError: no CAP_BPF / not root.
+        """
+        if cls.map_type is None:
+            raise BpfArgumentError(f"{cls.__name__} cannot create maps; use HashMap, LruHashMap or ArrayMap")
+        key = as_codec(key, "key")
+        value = as_codec(value, "value")
+        kind = cls.map_type.name.lower()
+        raw_name = _validate.map_name(name)
+        bits = _validate.create_flags(flags, cls.create_flags, kind)
+        entries = _validate.max_entries(max_entries)
+        try:
+            number = commands.map_create(int(cls.map_type), key.size, value.size, entries, bits, raw_name)
+        except RawBpfError as exc:
+            label = f"new {kind} map '{name}'" if name else f"new {kind} map"
+            raise from_raw(exc, map_label=label) from None
+        access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
+        return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, writable_hint=access)
+
+    @classmethod
+    def from_fd(cls: type[_M], fd: int, *, key: Codec[Any] | None = None, value: Codec[Any] | None = None) -> _M:
+        """Open the map behind a descriptor you own; the map object keeps its own duplicate.
+
+        Returns the subclass for the kernel's map type; *key*/*value* default to ``raw`` codecs
+        of the map's sizes (``u32`` keys for arrays).
+        """
+        try:
+            fields = read_fdinfo(fd)
+        except (OSError, ValueError, TypeError):
+            raise BpfArgumentError(f"fd {fd!r} is not an open file descriptor") from None
+        if "map_type" not in fields:
+            raise BpfArgumentError(f"fd {fd} is not a BPF map")
+        return cls._adopt(Fd(os.dup(fd), f"map fd {fd}"), key, value, None)
+
+    @classmethod
+    def from_pin(
+        cls: type[_M],
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        writeonly: bool = False,
+        key: Codec[Any] | None = None,
+        value: Codec[Any] | None = None,
+    ) -> _M:
+        """Open a map pinned on a bpf filesystem; ``unpin()`` then removes that pin.
+
+        *readonly*/*writeonly* ask the kernel for an fd that can only read or only write.
+        """
+        file_flags = _validate.access(readonly, writeonly)
+        text = os.fspath(path)
+        try:
+            number = commands.obj_get(os.fsencode(text), file_flags)
+        except RawBpfError as exc:
+            hint = f"nothing pinned at {text!r}" if exc.errno == errno.ENOENT else None
+            raise from_raw(exc, map_label=f"pin {text!r}", hint=hint) from None
+        fd = Fd(number, f"map pinned at {text!r}")
+        if "map_type" not in read_fdinfo(number):
+            fd.close()
+            raise BpfArgumentError(f"{text!r} is a pinned BPF object but not a map")
+        return cls._adopt(fd, key, value, text)
+
+    @classmethod
+    def from_id(
+        cls: type[_M],
+        map_id: int,
+        *,
+        readonly: bool = False,
+        writeonly: bool = False,
+        key: Codec[Any] | None = None,
+        value: Codec[Any] | None = None,
+    ) -> _M:
+        """Open a map by its kernel id (``info.id``, ``bpftool map list``); needs CAP_SYS_ADMIN."""
+        open_flags = _validate.access(readonly, writeonly)
+        if not isinstance(map_id, int) or isinstance(map_id, bool) or not 0 < map_id < 1 << 31:
+            raise BpfArgumentError(f"map_id must be a positive int, got {map_id!r}")
+        try:
+            number = commands.map_get_fd_by_id(map_id, open_flags)
+        except RawBpfError as exc:
+            hint = f"no map with id {map_id}" if exc.errno == errno.ENOENT else None
+            raise from_raw(exc, map_label=f"map id {map_id}", hint=hint) from None
+        return cls._adopt(Fd(number, f"map id {map_id}"), key, value, None)
+
+    @classmethod
+    def _adopt(
+        cls: type[_M],
+        fd: Fd,
+        key: Codec[Any] | None,
+        value: Codec[Any] | None,
+        pin_path: str | None,
+        writable_hint: str | None = None,
+    ) -> _M:
+        """Wrap an fd we own in the subclass for its map type; close it if that fails."""
+        try:
+            info = read_info(fd.fileno())
+            subclass = BpfMap._classes.get(int(info.type))
+            if subclass is None:
+                raise NotSupportedError(
+                    None,
+                    f"pybpfmaps has no class for {info.type_name} maps yet",
+                    command=None,
+                    map_label=f"{info.type_name} map '{info.name}' (id {info.id})",
+                )
+            if not issubclass(subclass, cls):
+                raise BpfArgumentError(
+                    f"map id {info.id} is a {info.type_name} map; open it with {subclass.__name__} or BpfMap"
+                )
+            key_codec = subclass._default_key(info) if key is None else as_codec(key, "key")
+            value_codec = raw(info.value_size) if value is None else as_codec(value, "value")
+            instance = subclass(fd, info, key_codec, value_codec, pin_path)
+        except RawBpfError as exc:
+            fd.close()
+            raise from_raw(exc, map_label=fd.label) from None
+        except BaseException:
+            fd.close()
+            raise
+        instance._created_access = writable_hint
+        return instance  # type: ignore[return-value]
+
+    @classmethod
+    def _default_key(cls, info: MapInfo) -> Codec[Any]:
+        return raw(info.key_size)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    _created_access: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._fd.closed
+
+    def close(self) -> None:
+        """Release this object's fd; safe to call twice. The map lives on while the kernel holds it."""
+        self._fd.close()
+
+    def fileno(self) -> int:
+        """The map's file descriptor, for passing to other libraries (still owned by this object)."""
+        return self._live_fd()
+
+    def __enter__(self: _M) -> _M:
+        self._live_fd()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(f"cannot pickle {type(self).__name__}: pin the map and open it with from_pin() instead")
+
+    @property
+    def key_codec(self) -> Codec[K]:
+        """The codec of the keys."""
+        return self._key
+
+    @property
+    def value_codec(self) -> Codec[V]:
+        """The codec of the values."""
+        return self._value
+
+    @property
+    def max_entries(self) -> int:
+        """The map's capacity."""
+        return self._info.max_entries
+
+    @property
+    def name(self) -> str:
+        """The map's kernel name (at most 15 characters)."""
+        return self._info.name
+
+    @property
+    def id(self) -> int:
+        """The map's kernel id."""
+        return self._info.id
+
+    @property
+    def pin_path(self) -> str | None:
+        """Where this object pinned the map, or the path it was opened from."""
+        return self._pin_path
+
+    @property
+    def info(self) -> MapInfo:
+        """A fresh ``MapInfo`` from the kernel (``frozen`` included)."""
+        fd = self._live_fd()
+        try:
+            return read_info(fd)
+        except RawBpfError as exc:
+            raise self._error(exc) from None
+
+    def pin(self, path: str | os.PathLike[str]) -> None:
+        """Pin the map at *path* on a bpf filesystem (``mount -t bpf bpf DIR``), so it outlives this process."""
+        text = os.fspath(path)
+        try:
+            commands.obj_pin(self._live_fd(), os.fsencode(text))
+        except RawBpfError as exc:
+            hints = {
+                errno.EEXIST: f"{text!r} already exists",
+                errno.ENOENT: f"the directory of {text!r} does not exist",
+                errno.EPERM: f"{text!r} is not on a bpf filesystem (mount -t bpf bpf DIR), or {PRIVILEGE_HINT}",
+            }
+            raise self._error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
+        self._pin_path = text
+
+    def unpin(self) -> None:
+        """Remove the pin this object made or was opened from, after checking it still names this map."""
+        path = self._pin_path
+        if path is None:
+            raise BpfArgumentError(f"{self._label} was not pinned or opened from a pin by this object")
+        fd = self._live_fd()
+        try:
+            pinned = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=self._label, hint=f"nothing pinned at {path!r} any more") from None
+        try:
+            same = read_info(pinned.fileno()).id == read_info(fd).id
+        finally:
+            pinned.close()
+        if not same:
+            raise BpfArgumentError(f"{path!r} now pins another map than {self._label}; left in place")
+        os.unlink(path)
+        self._pin_path = None
+
+    def freeze(self) -> None:
+        """Forbid all further writes from user space, for good (BPF programs may still write).
+
+        Freezing a frozen map does nothing. Needs a writable fd.
+        """
+        fd = self._live_fd()
+        if read_fdinfo(fd).get("frozen") == "1":
+            return
+        try:
+            commands.map_freeze(fd)
+        except RawBpfError as exc:
+            raise self._error(exc, writing=True) from None
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def __getitem__(self, key: K) -> V:
+        raw_key = self._pack_key(key)
+        try:
+            data = commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size)
+        except RawBpfError as exc:
+            raise self._error(exc, key) from None
+        return self._value.unpack(data)
+
+    def __contains__(self, key: object) -> bool:
+        raw_key = self._pack_key(key)
+        return self._lookup_raw(raw_key) is not None
+
+    def __iter__(self) -> Iterator[K]:
+        unpack = self._key.unpack
+        for raw_key in self._raw_keys():
+            yield unpack(raw_key)
+
+    def __len__(self) -> int:
+        """The number of keys, counted with one walk over the map (O(n) syscalls)."""
+        return sum(1 for _ in self._raw_keys())
+
+    def items(self) -> ItemsView[K, V]:
+        """A view of (key, value) pairs; keys deleted by others while it is iterated are skipped."""
+        return _ItemsView(self)
+
+    def values(self) -> ValuesView[V]:
+        """A view of the values; keys deleted by others while it is iterated are skipped."""
+        return _ValuesView(self)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def put(self, key: K, value: V, flags: UpdateFlags | int = UpdateFlags.ANY) -> None:
+        """Write one element; *flags* says whether the key must be new (``NOEXIST``) or present (``EXIST``).
+
+        Raises:
+            KeyExistsError: ``NOEXIST`` and the key is in the map.
+            KeyNotFoundError: ``EXIST`` and the key is not in the map.
+            MapFullError: a new key and the hash map is full.
+        """
+        bits = _validate.update_flags(flags)
+        raw_key = self._pack_key(key)
+        raw_value = self._pack_value(value)
+        try:
+            commands.map_update_elem(self._live_fd(), raw_key, raw_value, bits)
+        except RawBpfError as exc:
+            raise self._error(exc, key, writing=True) from None
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.put(key, value)
+
+    def update(self, other: Mapping[K, V] | Iterable[tuple[K, V]] = (), /) -> None:
+        """Write every (key, value) of a mapping or an iterable of pairs, one element at a time."""
+        pairs = other.items() if isinstance(other, Mapping) else other
+        for key, value in pairs:
+            self.put(key, value)
+
+    # -- shared helpers -----------------------------------------------------------------------
+
+    def _live_fd(self) -> int:
+        fd = self._fd.fileno()
+        if fd < 0:
+            raise ClosedMapError(f"operation on closed {type(self).__name__} ({self._label})")
+        return fd
+
+    def _pack_key(self, key: object) -> bytes:
+        try:
+            return self._key.pack(key)
+        except CodecError as exc:
+            raise type(exc)(f"bad key for {self._label}: {exc}") from None
+
+    def _pack_value(self, value: object) -> bytes:
+        try:
+            return self._value.pack(value)
+        except CodecError as exc:
+            raise type(exc)(f"bad value for {self._label}: {exc}") from None
+
+    def _lookup_raw(self, raw_key: bytes) -> bytes | None:
+        """The value's bytes, or ``None`` if the key is absent."""
+        try:
+            return commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size)
+        except RawBpfError as exc:
+            if exc.errno == errno.ENOENT:
+                return None
+            raise self._error(exc, self._key.unpack(raw_key)) from None
+
+    def _next_raw_key(self, raw_key: bytes | None) -> bytes | None:
+        try:
+            return commands.map_get_next_key(self._live_fd(), raw_key, self._info.key_size)
+        except RawBpfError as exc:
+            raise self._error(exc) from None
+
+    def _raw_keys(self) -> Iterator[bytes]:
+        def is_present(raw_key: bytes) -> bool:
+            return self._lookup_raw(raw_key) is not None
+
+        return _iter.walk_keys(self._next_raw_key, is_present, self._info.max_entries, self._label)
+
+    def _iter_items(self) -> Iterator[tuple[K, V]]:
+        unpack_key, unpack_value = self._key.unpack, self._value.unpack
+        for raw_key in self._raw_keys():
+            data = self._lookup_raw(raw_key)
+            if data is not None:
+                yield unpack_key(raw_key), unpack_value(data)
+
+    def _error(self, exc: RawBpfError, key: object = None, *, writing: bool = False) -> BpfError:
+        """Translate a failed command on this map, explaining EPERM by what this fd and map allow."""
+        hint = self._permission_hint(writing) if exc.errno in (errno.EPERM, errno.EACCES) else None
+        return from_raw(exc, map_label=self._label, key=None if key is None else repr(key), hint=hint)
+
+    def _permission_hint(self, writing: bool) -> str:
+        fd = self._fd.fileno()
+        fields = read_fdinfo(fd) if fd >= 0 else {}
+        mode = int(fields.get("flags", "2"), 8) & _O_ACCMODE
+        if writing and fields.get("frozen") == "1":
+            return "the map is frozen: user space can no longer change it"
+        if writing and mode == os.O_RDONLY:
+            return "this map object was opened read-only"
+        if not writing and mode == os.O_WRONLY:
+            return "this map object was opened write-only"
+        if self._created_access is not None:
+            return f"the map was created {self._created_access} for user space"
+        return PRIVILEGE_HINT
+
+    def _access_mode(self) -> str | None:
+        fd = self._fd.fileno()
+        if fd < 0:
+            return None
+        fields = read_fdinfo(fd)
+        return self._created_access or _ACCESS_NAMES.get(int(fields.get("flags", "2"), 8) & _O_ACCMODE)
+
+    def __repr__(self) -> str:
+        info = self._info
+        parts = [
+            f"<{type(self).__name__}",
+            repr(info.name) if info.name else "(unnamed)",
+            f"id={info.id}",
+            f"key={self._key!r}",
+            f"value={self._value!r}",
+            f"max_entries={info.max_entries}",
+        ]
+        if self._fd.closed:
+            parts.append("closed")
+        else:
+            fields = read_fdinfo(self._fd.fileno())
+            access = self._access_mode()
+            if access:
+                parts.append(access)
+            if fields.get("frozen") == "1":
+                parts.append("frozen")
+        if self._pin_path:
+            parts.append(f"pinned at {self._pin_path!r}")
+        return " ".join(parts) + ">"
+
+
+class _ItemsView(ItemsView[K, V]):
+    def __init__(self, owner: BpfMap[K, V]) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        return self._owner._iter_items()
+
+
+class _ValuesView(ValuesView[V]):
+    def __init__(self, owner: BpfMap[Any, V]) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def __iter__(self) -> Iterator[V]:
+        for _, value in self._owner._iter_items():
+            yield value

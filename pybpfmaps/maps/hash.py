@@ -1,0 +1,120 @@
+"""``HashMap``: BPF_MAP_TYPE_HASH as a full ``MutableMapping``; removal (del, pop, popitem, clear) lives here."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import MutableMapping
+from typing import Any, ClassVar, TypeVar, overload
+
+from pybpfmaps._sys import commands, uapi
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.errors import KeyExistsError, KeyNotFoundError
+from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
+from pybpfmaps.maps import _validate
+from pybpfmaps.maps.base import BpfMap
+
+K = TypeVar("K")
+V = TypeVar("V")
+D = TypeVar("D")
+
+_MISSING: Any = object()
+class HashMap(BpfMap[K, V], MutableMapping[K, V]):
+    """A BPF hash map (``BPF_MAP_TYPE_HASH``): a mapping that refuses new keys when full.
+
+    ``len()`` walks the map (O(n) syscalls). Iteration yields each key once even while others
+    change the map; see ``docs/api.md`` for the exact guarantees.
+
+    Minimum kernel:
+        3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM).
+
+    Example:
+        >>> from pybpfmaps import HashMap, u32, u64
+        >>> with HashMap.create(key=u32, value=u64, max_entries=16) as m:
+        ...     m[1] = 10
+        ...     m.setdefault(2, 20)
+        ...     sorted(m.items())
+        20
+        [(1, 10), (2, 20)]
+
+    .. versionadded:: 0.1.0
+    """
+
+    map_type: ClassVar[MapType | None] = MapType.HASH
+    create_flags: ClassVar[MapFlags] = MapFlags.NO_PREALLOC | MapFlags.NUMA_NODE | MapFlags.ZERO_SEED | _validate.ACCESS_FLAGS
+
+    _atomic_pop: bool = True  # cleared when the kernel lacks LOOKUP_AND_DELETE_ELEM for this map
+
+    def __delitem__(self, key: K) -> None:
+        raw_key = self._pack_key(key)
+        try:
+            commands.map_delete_elem(self._live_fd(), raw_key)
+        except RawBpfError as exc:
+            raise self._error(exc, key, writing=True) from None
+
+    @overload
+    def pop(self, key: K) -> V: ...
+    @overload
+    def pop(self, key: K, default: V | D) -> V | D: ...
+
+    def pop(self, key: K, default: Any = _MISSING) -> Any:
+        """Remove *key* and return its value, atomically where the kernel can (Linux 5.14+)."""
+        try:
+            return self._value.unpack(self._pop_raw(self._pack_key(key), key))
+        except KeyNotFoundError:
+            if default is _MISSING:
+                raise
+            return default
+
+    def popitem(self) -> tuple[K, V]:
+        """Remove and return some (key, value) pair; ``KeyError`` if the map is empty."""
+        while True:
+            raw_key = self._next_raw_key(None)
+            if raw_key is None:
+                raise KeyNotFoundError(None, "popitem(): map is empty", command=None, map_label=self._label)
+            key = self._key.unpack(raw_key)
+            try:
+                return key, self._value.unpack(self._pop_raw(raw_key, key))
+            except KeyNotFoundError:
+                continue  # another writer removed it first; take the next one
+
+    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]
+        """The value of *key*, inserting *default* first if the key is absent (never overwrites)."""
+        while True:
+            try:
+                return self[key]
+            except KeyNotFoundError:
+                pass
+            try:
+                self.put(key, default, UpdateFlags.NOEXIST)
+            except KeyExistsError:
+                continue  # inserted by another writer in between: read theirs
+            return default
+
+    def clear(self) -> None:
+        """Delete every key present when the call started; keys others add meanwhile may remain."""
+        fd = self._live_fd()
+        for raw_key in list(self._raw_keys()):
+            try:
+                commands.map_delete_elem(fd, raw_key)
+            except RawBpfError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise self._error(exc, self._key.unpack(raw_key), writing=True) from None
+
+    def _pop_raw(self, raw_key: bytes, key: object) -> bytes:
+        fd = self._live_fd()
+        if self._atomic_pop:
+            try:
+                return commands.map_lookup_and_delete_elem(fd, raw_key, self._value_size)
+            except RawBpfError as exc:
+                if exc.errno != uapi.ENOTSUPP:
+                    raise self._error(exc, key, writing=True) from None
+                self._atomic_pop = False
+        data = self._lookup_raw(raw_key)
+        if data is None:
+            message = f"key not found: {key!r}"
+            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
+        try:
+            commands.map_delete_elem(fd, raw_key)
+        except RawBpfError as exc:
+            raise self._error(exc, key, writing=True) from None
+        return data
