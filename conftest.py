@@ -14,15 +14,15 @@ import os
 import pytest
 from _pytest.doctest import DoctestItem
 
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.syscall import RawBpfError
+
 REQUIRE_KERNEL = os.environ.get("PYBPFMAPS_REQUIRE_KERNEL") == "1"
 
 
 @functools.cache
 def kernel_unavailable_reason() -> str | None:
     """Why bpf(2) cannot be used here, or None if a hash map can be created."""
-    from pybpfmaps._sys import commands
-    from pybpfmaps._sys.syscall import RawBpfError
-
     try:
         fd = commands.map_create(1, 4, 4, 1, 0, b"probe")
     except RawBpfError as exc:

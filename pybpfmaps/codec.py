@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import struct
 from collections.abc import Iterable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pybpfmaps.errors import CodecError, CodecTypeError
 
@@ -109,12 +109,10 @@ class RawCodec(Codec[bytes]):
             raise CodecError(f"raw() needs a positive int size, got {size!r}")
         super().__init__(size, f"raw({size})")
 
-    def pack(self, value: bytes) -> bytes:
+    def pack(self, value: bytes | bytearray | memoryview) -> bytes:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             hint = "; encode it first" if isinstance(value, str) else ""
-            raise CodecTypeError(
-                f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected bytes{hint}"
-            )
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected bytes{hint}")
         data = bytes(value)
         if len(data) != self.size:
             raise CodecError(f"{self.name} cannot encode {value!r}: {len(data)} bytes, expected {self.size}")
@@ -146,7 +144,7 @@ be32 = IntCodec("be32", ">I")
 be64 = IntCodec("be64", ">Q")
 
 
-def as_codec(spec: object, role: str) -> Codec[object]:
+def as_codec(spec: object, role: str) -> Codec[Any]:
     """The codec for a ``key=``/``value=`` argument; *role* ("key" or "value") names it in errors."""
     if isinstance(spec, Codec):
         return spec

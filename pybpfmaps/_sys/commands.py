@@ -15,7 +15,7 @@ from pybpfmaps._sys.syscall import RawBpfError, bpf
 
 def _address(data: bytes) -> int:
     """The address of the bytes of an immutable ``bytes`` object; the caller keeps *data* alive."""
-    address = ctypes.cast(data, ctypes.c_void_p).value
+    address = ctypes.cast(data, ctypes.c_void_p).value  # type: ignore[arg-type]  # ctypes takes bytes here
     assert address is not None
     return address
 

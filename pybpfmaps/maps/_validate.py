@@ -18,9 +18,7 @@ ACCESS_FLAGS = MapFlags.RDONLY | MapFlags.WRONLY | MapFlags.RDONLY_PROG | MapFla
 def map_name(name: str) -> bytes:
     """The kernel's form of a map name: at most 15 ASCII letters, digits, ``_`` or ``.``."""
     if not isinstance(name, str) or not _MAP_NAME.fullmatch(name):
-        raise BpfArgumentError(
-            f"invalid map name {name!r}: the kernel takes at most 15 characters from [A-Za-z0-9_.]"
-        )
+        raise BpfArgumentError(f"invalid map name {name!r}: the kernel takes at most 15 characters from [A-Za-z0-9_.]")
     return name.encode("ascii")
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, ClassVar, NoReturn, TypeVar
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
+from pybpfmaps._typevars import V
 from pybpfmaps.codec import Codec, u32
-from pybpfmaps.errors import ArrayIndexError, NotSupportedError
+from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, NotSupportedError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.info import MapInfo
 
-V = TypeVar("V")
-_A = TypeVar("_A", bound="ArrayMap[Any]")
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class ArrayMap(BpfMap[int, V]):
@@ -40,15 +41,15 @@ class ArrayMap(BpfMap[int, V]):
     create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE | MapFlags.MMAPABLE | _validate.ACCESS_FLAGS
 
     @classmethod
-    def create(  # type: ignore[override]
-        cls: type[_A],
+    def create(
+        cls,
         *,
-        value: Codec[Any],
+        value: Codec[V],
         max_entries: int,
         name: str = "",
         flags: MapFlags | int = MapFlags.NONE,
-        key: Codec[Any] = u32,
-    ) -> _A:
+        key: Codec[int] = u32,
+    ) -> Self:
         """Create an array of *max_entries* zeroed values; keys are ``u32`` indexes.
 
         Args:
@@ -58,11 +59,19 @@ class ArrayMap(BpfMap[int, V]):
             flags: ``MapFlags`` arrays accept (``create_flags``).
             key: The index codec; the kernel requires 4 bytes.
         """
+        if isinstance(key, Codec) and key.size != 4:
+            raise BpfArgumentError(f"array map keys are 4-byte indexes; key codec {key!r} is {key.size} bytes")
         return super().create(key=key, value=value, max_entries=max_entries, name=name, flags=flags)
 
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
         return u32
+
+    def update(self, other: Mapping[int, V] | Iterable[tuple[int, V]] = (), /) -> None:
+        """Write every (index, value) of a mapping or an iterable of pairs, one element at a time."""
+        pairs = other.items() if isinstance(other, Mapping) else other
+        for index, value in pairs:
+            self.put(index, value)
 
     def __delitem__(self, key: int) -> NoReturn:
         self._live_fd()

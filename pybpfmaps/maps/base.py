@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
-from typing import Any, ClassVar, TypeVar
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps._typevars import K, V
 from pybpfmaps.codec import Codec, as_codec, raw
 from pybpfmaps.errors import (
     PRIVILEGE_HINT,
@@ -24,9 +25,8 @@ from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.maps import _iter, _validate
 from pybpfmaps.maps.info import MapInfo, read_info
 
-K = TypeVar("K")
-V = TypeVar("V")
-_M = TypeVar("_M", bound="BpfMap[Any, Any]")
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _O_ACCMODE = 0o3
 _ACCESS_NAMES = {os.O_RDONLY: "read-only", os.O_WRONLY: "write-only"}
@@ -62,26 +62,30 @@ class BpfMap(Mapping[K, V]):
         self._value = value
         self._pin_path = pin_path
         self._value_size = info.value_size
-        self._label = f"{info.type_name} map '{info.name}' (id {info.id})" if info.name else (
-            f"{info.type_name} map (id {info.id})"
+        self._label = (
+            f"{info.type_name} map '{info.name}' (id {info.id})"
+            if info.name
+            else (f"{info.type_name} map (id {info.id})")
         )
         fd.label = self._label
         for role, codec, size in (("key", key, info.key_size), ("value", value, info.value_size)):
             if codec.size != size:
-                raise CodecError(f"{role} codec {codec!r} is {codec.size} bytes but {self._label} has {role}_size {size}")
+                raise CodecError(
+                    f"{role} codec {codec!r} is {codec.size} bytes but {self._label} has {role}_size {size}"
+                )
 
     # -- constructors -------------------------------------------------------------------------
 
     @classmethod
     def create(
-        cls: type[_M],
+        cls,
         *,
-        key: Codec[Any],
-        value: Codec[Any],
+        key: Codec[K],
+        value: Codec[V],
         max_entries: int,
         name: str = "",
         flags: MapFlags | int = MapFlags.NONE,
-    ) -> _M:
+    ) -> Self:
         """Create a new map of this class's type; it lives until its last fd, pin or program goes.
 
         Args:
@@ -112,7 +116,7 @@ class BpfMap(Mapping[K, V]):
         return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, writable_hint=access)
 
     @classmethod
-    def from_fd(cls: type[_M], fd: int, *, key: Codec[Any] | None = None, value: Codec[Any] | None = None) -> _M:
+    def from_fd(cls, fd: int, *, key: Codec[Any] | None = None, value: Codec[Any] | None = None) -> Self:
         """Open the map behind a descriptor you own; the map object keeps its own duplicate.
 
         Returns the subclass for the kernel's map type; *key*/*value* default to ``raw`` codecs
@@ -128,14 +132,14 @@ class BpfMap(Mapping[K, V]):
 
     @classmethod
     def from_pin(
-        cls: type[_M],
+        cls,
         path: str | os.PathLike[str],
         *,
         readonly: bool = False,
         writeonly: bool = False,
         key: Codec[Any] | None = None,
         value: Codec[Any] | None = None,
-    ) -> _M:
+    ) -> Self:
         """Open a map pinned on a bpf filesystem; ``unpin()`` then removes that pin.
 
         *readonly*/*writeonly* ask the kernel for an fd that can only read or only write.
@@ -155,14 +159,14 @@ class BpfMap(Mapping[K, V]):
 
     @classmethod
     def from_id(
-        cls: type[_M],
+        cls,
         map_id: int,
         *,
         readonly: bool = False,
         writeonly: bool = False,
         key: Codec[Any] | None = None,
         value: Codec[Any] | None = None,
-    ) -> _M:
+    ) -> Self:
         """Open a map by its kernel id (``info.id``, ``bpftool map list``); needs CAP_SYS_ADMIN."""
         open_flags = _validate.access(readonly, writeonly)
         if not isinstance(map_id, int) or isinstance(map_id, bool) or not 0 < map_id < 1 << 31:
@@ -176,13 +180,13 @@ class BpfMap(Mapping[K, V]):
 
     @classmethod
     def _adopt(
-        cls: type[_M],
+        cls,
         fd: Fd,
         key: Codec[Any] | None,
         value: Codec[Any] | None,
         pin_path: str | None,
         writable_hint: str | None = None,
-    ) -> _M:
+    ) -> Self:
         """Wrap an fd we own in the subclass for its map type; close it if that fails."""
         try:
             info = read_info(fd.fileno())
@@ -199,7 +203,7 @@ class BpfMap(Mapping[K, V]):
                     f"map id {info.id} is a {info.type_name} map; open it with {subclass.__name__} or BpfMap"
                 )
             key_codec = subclass._default_key(info) if key is None else as_codec(key, "key")
-            value_codec = raw(info.value_size) if value is None else as_codec(value, "value")
+            value_codec: Codec[Any] = raw(info.value_size) if value is None else as_codec(value, "value")
             instance = subclass(fd, info, key_codec, value_codec, pin_path)
         except RawBpfError as exc:
             fd.close()
@@ -208,7 +212,7 @@ class BpfMap(Mapping[K, V]):
             fd.close()
             raise
         instance._created_access = writable_hint
-        return instance  # type: ignore[return-value]
+        return instance
 
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
@@ -231,7 +235,7 @@ class BpfMap(Mapping[K, V]):
         """The map's file descriptor, for passing to other libraries (still owned by this object)."""
         return self._live_fd()
 
-    def __enter__(self: _M) -> _M:
+    def __enter__(self) -> Self:
         self._live_fd()
         return self
 
@@ -378,12 +382,6 @@ class BpfMap(Mapping[K, V]):
     def __setitem__(self, key: K, value: V) -> None:
         self.put(key, value)
 
-    def update(self, other: Mapping[K, V] | Iterable[tuple[K, V]] = (), /) -> None:
-        """Write every (key, value) of a mapping or an iterable of pairs, one element at a time."""
-        pairs = other.items() if isinstance(other, Mapping) else other
-        for key, value in pairs:
-            self.put(key, value)
-
     # -- shared helpers -----------------------------------------------------------------------
 
     def _live_fd(self) -> int:
@@ -392,13 +390,13 @@ class BpfMap(Mapping[K, V]):
             raise ClosedMapError(f"operation on closed {type(self).__name__} ({self._label})")
         return fd
 
-    def _pack_key(self, key: object) -> bytes:
+    def _pack_key(self, key: Any) -> bytes:
         try:
             return self._key.pack(key)
         except CodecError as exc:
             raise type(exc)(f"bad key for {self._label}: {exc}") from None
 
-    def _pack_value(self, value: object) -> bytes:
+    def _pack_value(self, value: Any) -> bytes:
         try:
             return self._value.pack(value)
         except CodecError as exc:
@@ -432,9 +430,12 @@ class BpfMap(Mapping[K, V]):
             if data is not None:
                 yield unpack_key(raw_key), unpack_value(data)
 
-    def _error(self, exc: RawBpfError, key: object = None, *, writing: bool = False) -> BpfError:
+    def _error(
+        self, exc: RawBpfError, key: object = None, *, writing: bool = False, hint: str | None = None
+    ) -> BpfError:
         """Translate a failed command on this map, explaining EPERM by what this fd and map allow."""
-        hint = self._permission_hint(writing) if exc.errno in (errno.EPERM, errno.EACCES) else None
+        if hint is None and exc.errno in (errno.EPERM, errno.EACCES):
+            hint = self._permission_hint(writing)
         return from_raw(exc, map_label=self._label, key=None if key is None else repr(key), hint=hint)
 
     def _permission_hint(self, writing: bool) -> str:

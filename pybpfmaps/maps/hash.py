@@ -8,16 +8,17 @@ from typing import Any, ClassVar, TypeVar, overload
 
 from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps._typevars import K, V
 from pybpfmaps.errors import KeyExistsError, KeyNotFoundError
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps.base import BpfMap
 
-K = TypeVar("K")
-V = TypeVar("V")
 D = TypeVar("D")
 
 _MISSING: Any = object()
+
+
 class HashMap(BpfMap[K, V], MutableMapping[K, V]):
     """A BPF hash map (``BPF_MAP_TYPE_HASH``): a mapping that refuses new keys when full.
 
@@ -40,7 +41,9 @@ class HashMap(BpfMap[K, V], MutableMapping[K, V]):
     """
 
     map_type: ClassVar[MapType | None] = MapType.HASH
-    create_flags: ClassVar[MapFlags] = MapFlags.NO_PREALLOC | MapFlags.NUMA_NODE | MapFlags.ZERO_SEED | _validate.ACCESS_FLAGS
+    create_flags: ClassVar[MapFlags] = (
+        MapFlags.NO_PREALLOC | MapFlags.NUMA_NODE | MapFlags.ZERO_SEED | _validate.ACCESS_FLAGS
+    )
 
     _atomic_pop: bool = True  # cleared when the kernel lacks LOOKUP_AND_DELETE_ELEM for this map
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
+from pybpfmaps._typevars import K, V
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps.hash import HashMap
 
-K = TypeVar("K")
-V = TypeVar("V")
 
 class LruHashMap(HashMap[K, V]):
     """A BPF LRU hash map (``BPF_MAP_TYPE_LRU_HASH``).
@@ -28,4 +27,6 @@ class LruHashMap(HashMap[K, V]):
     """
 
     map_type: ClassVar[MapType | None] = MapType.LRU_HASH
-    create_flags: ClassVar[MapFlags] = MapFlags.NO_COMMON_LRU | MapFlags.NUMA_NODE | MapFlags.ZERO_SEED | _validate.ACCESS_FLAGS
+    create_flags: ClassVar[MapFlags] = (
+        MapFlags.NO_COMMON_LRU | MapFlags.NUMA_NODE | MapFlags.ZERO_SEED | _validate.ACCESS_FLAGS
+    )

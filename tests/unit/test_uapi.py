@@ -46,7 +46,7 @@ def c_offsets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     binary = source.with_suffix("")
     subprocess.run([compiler, "-o", str(binary), str(source)], check=True)
     output = subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout.split()
-    return dict(zip(expressions, map(int, output)))
+    return dict(zip(expressions, map(int, output), strict=True))
 
 
 def test_every_field_offset_matches_the_c_header(c_offsets: dict[str, int]) -> None:

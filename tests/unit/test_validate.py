@@ -42,7 +42,7 @@ def test_invalid_update_flags(flags: object) -> None:
 def test_create_flags_name_what_is_wrong() -> None:
     allowed = MapFlags.NO_PREALLOC | MapFlags.RDONLY | MapFlags.WRONLY
     assert _validate.create_flags(MapFlags.NO_PREALLOC, allowed, "hash") == 1
-    with pytest.raises(BpfArgumentError, match="hash maps do not take flags .*MMAPABLE"):
+    with pytest.raises(BpfArgumentError, match=r"hash maps do not take flags .*MMAPABLE"):
         _validate.create_flags(MapFlags.MMAPABLE, allowed, "hash")
     with pytest.raises(BpfArgumentError, match="exclude each other"):
         _validate.create_flags(MapFlags.RDONLY | MapFlags.WRONLY, allowed, "hash")

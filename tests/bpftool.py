@@ -1,0 +1,51 @@
+"""The tests' independent reader: ``bpftool`` (a C program on libbpf) reports what the kernel holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+
+def _path() -> str:
+    found = shutil.which("bpftool") or next(
+        (p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.access(p, os.X_OK)), None
+    )
+    if found is None:
+        pytest.fail("bpftool is needed as the tests' independent reader: apt-get install bpftool (make test does)")
+    return found
+
+
+def run(*args: str) -> Any:
+    """Run ``bpftool -j ARGS`` and return its parsed JSON."""
+    result = subprocess.run([_path(), "-j", *args], check=True, capture_output=True, text=True)
+    return json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def _bytes(hex_list: list[str]) -> bytes:
+    return bytes(int(item, 16) for item in hex_list)
+
+
+def dump(map_id: int) -> dict[bytes, bytes]:
+    """Every key and value of a map, as raw bytes."""
+    return {_bytes(entry["key"]): _bytes(entry["value"]) for entry in run("map", "dump", "id", str(map_id))}
+
+
+def dump_pinned(path: str) -> dict[bytes, bytes]:
+    """Every key and value of the map pinned at *path*."""
+    return {_bytes(entry["key"]): _bytes(entry["value"]) for entry in run("map", "dump", "pinned", path)}
+
+
+def show(map_id: int) -> dict[str, Any]:
+    """bpftool's description of one map (type, name, sizes, flags, frozen)."""
+    result: dict[str, Any] = run("map", "show", "id", str(map_id))
+    return result
+
+
+def map_ids() -> set[int]:
+    """The ids of every map on the system."""
+    return {entry["id"] for entry in run("map", "list") or []}

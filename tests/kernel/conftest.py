@@ -1,0 +1,88 @@
+"""Fixtures for the tests that run against the real kernel (every item here is marked ``kernel``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pybpfmaps import BpfMap
+
+
+@pytest.fixture(scope="session")
+def bpffs_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh bpf filesystem for the session.
+
+    * **Name**: bpffs_root
+    * **Scope**: session
+    * **Yields**: the mount point, a new ``mount -t bpf bpf DIR``; unmounted at the end.
+    """
+    path = tmp_path_factory.mktemp("bpffs")
+    subprocess.run(["mount", "-t", "bpf", "bpf", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture
+def bpffs(bpffs_root: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A directory of its own on the session's bpf filesystem; whatever is pinned in it is removed after.
+
+    * **Name**: bpffs
+    * **Scope**: function
+    * **Yields**: a directory on a bpf filesystem, e.g. ``bpffs / "flows"`` is a pin path.
+    """
+    directory = bpffs_root / request.node.name.replace("[", "_").replace("]", "").replace("/", "_")[:200]
+    directory.mkdir()
+    try:
+        yield directory
+    finally:
+        for entry in directory.iterdir():
+            entry.unlink()
+        directory.rmdir()
+
+
+@pytest.fixture
+def make_map() -> Iterator[Callable[..., Any]]:
+    """Create maps that are closed when the test ends.
+
+    * **Name**: make_map
+    * **Scope**: function
+    * **Usage**: ``m = make_map(HashMap, key=u32, value=u64, max_entries=8)``
+    """
+    made: list[BpfMap[Any, Any]] = []
+
+    def make(cls: type[BpfMap[Any, Any]], **kwargs: Any) -> Any:
+        new = cls.create(**kwargs)
+        made.append(new)
+        return new
+
+    yield make
+    for each in made:
+        each.close()
+
+
+def open_fds() -> set[str]:
+    """The numbers of this process's open descriptors."""
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture(autouse=True)
+def no_fd_leaks() -> Iterator[None]:
+    """Fails a test that leaves a descriptor open (every map object must be closed or its fd released)."""
+    before = open_fds()
+    yield
+    leaked = {fd for fd in open_fds() - before if "anon_inode:bpf" in _target(fd)}
+    assert not leaked, f"BPF descriptors leaked: {sorted(leaked)}"
+
+
+def _target(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return ""

@@ -1,0 +1,148 @@
+"""Key iteration: each key once, termination, and bounded behaviour while the map changes under it."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pybpfmaps import HashMap, IterationAbortedError, LruHashMap, u32, u64
+from tests import bpftool
+
+MakeMap = Callable[..., Any]
+KINDS = [HashMap, LruHashMap]
+
+
+def keys_in_kernel(map_id: int) -> set[int]:
+    return {struct.unpack("=I", key)[0] for key in bpftool.dump(map_id)}
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_empty_map_iterates_to_nothing(make_map: MakeMap, cls: type[HashMap[int, int]]) -> None:
+    m = make_map(cls, key=u32, value=u64, max_entries=8)
+    assert list(m) == []
+    assert list(m.items()) == []
+    assert len(m) == 0
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_walk_of_1000_keys_sees_each_exactly_once(make_map: MakeMap, cls: type[HashMap[int, int]]) -> None:
+    m = make_map(cls, key=u32, value=u64, max_entries=4096)
+    m.update((n, n) for n in range(1000))
+    walked = list(m)
+    assert len(walked) == 1000
+    assert set(walked) == keys_in_kernel(m.id) == set(range(1000))
+
+
+def test_updating_every_value_during_the_walk_keeps_the_count(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=1000)
+    m.update((n, n) for n in range(1000))
+    seen = []
+    for key in m:
+        m.put(key, key + 1)
+        seen.append(key)
+    assert Counter(seen) == Counter(range(1000))
+    assert dict(m.items()) == {n: n + 1 for n in range(1000)}
+
+
+def test_deleting_each_yielded_key_visits_every_key_once(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=512)
+    m.update((n, n) for n in range(500))
+    seen = []
+    for key in m:
+        seen.append(key)
+        del m[key]
+    assert Counter(seen) == Counter(range(500))
+    assert bpftool.dump(m.id) == {}
+
+
+@pytest.mark.parametrize("size", [40, 3000])
+def test_deleting_some_yielded_keys_visits_every_key_once(make_map: MakeMap, size: int) -> None:
+    # KERNEL.md section 7: a naive GET_NEXT_KEY walk made 325 visits for 40 keys; restarting from the
+    # first key after every deletion would make 3000 keys exceed the walk's step limit.
+    m = make_map(HashMap, key=u32, value=u64, max_entries=size + size // 2)
+    m.update((n, n) for n in range(size))
+    seen = []
+    for key in m:
+        seen.append(key)
+        if key % 2 == 0:
+            del m[key]
+    assert Counter(seen) == Counter(range(size))
+    assert keys_in_kernel(m.id) == set(range(1, size, 2))
+
+
+def test_items_skip_keys_deleted_between_walk_and_lookup(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=64)
+    m.update((n, n * 10) for n in range(20))
+    pairs = []
+    for key, value in m.items():
+        pairs.append((key, value))
+        for other in range(20):  # delete everything else the moment the first pair arrives
+            if other != key:
+                m.pop(other, None)
+    assert len(pairs) == 1
+    assert pairs[0][1] == pairs[0][0] * 10
+
+
+CHURN = """
+import sys, time
+from pybpfmaps import HashMap, u32, u64
+m = HashMap.from_id(int(sys.argv[1]), key=u32, value=u64)
+print("ready", flush=True)
+n = 0
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    key = 10_000 + n % 300
+    if n % 2:
+        m.pop(key, None)
+    else:
+        m[key] = n
+    n += 1
+"""
+
+
+def test_walk_terminates_without_duplicates_while_another_process_churns(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=2048)
+    stable = set(range(500))
+    m.update((n, n) for n in stable)
+    writer = subprocess.Popen([sys.executable, "-c", CHURN, str(m.id)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(0.05)
+        for _ in range(20):
+            walked = list(m)
+            counts = Counter(walked)
+            assert max(counts.values()) == 1, "a key was yielded twice"
+            assert stable <= set(walked), "a key present throughout the walk was missed"
+            assert set(walked) - stable <= set(range(10_000, 10_300))
+        assert writer.poll() is None, "the writer stopped early; the walks did not overlap with churn"
+    finally:
+        writer.kill()
+        writer.wait()
+        if writer.stdout is not None:
+            writer.stdout.close()
+
+
+def test_walk_gives_up_on_a_map_rewritten_faster_than_it_is_read(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=8, name="churned")
+    m.update((n, n) for n in range(8))
+    fresh = iter(range(100, 1_000_000))
+    yielded = 0
+
+    def walk_while_replacing_every_key() -> None:
+        nonlocal yielded
+        for _ in m:
+            yielded += 1
+            m.clear()
+            m.update((next(fresh), 0) for _ in range(8))
+
+    with pytest.raises(IterationAbortedError, match=r"iteration over hash map 'churned' .* aborted after 96 steps"):
+        walk_while_replacing_every_key()
+    assert 8 < yielded <= 96
