@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from pybpfmaps.errors import BpfArgumentError
@@ -53,6 +54,14 @@ def update_flags(flags: UpdateFlags | int) -> int:
     if bits & UpdateFlags.NOEXIST and bits & UpdateFlags.EXIST:
         raise BpfArgumentError("UpdateFlags.NOEXIST and UpdateFlags.EXIST exclude each other")
     return bits
+
+
+def pin_path(path: str | os.PathLike[str]) -> str:
+    """A pin path as text, refusing what the kernel would silently cut short (a NUL byte)."""
+    text = os.fspath(path)
+    if not isinstance(text, str) or "\0" in text:
+        raise BpfArgumentError(f"invalid pin path {path!r}: expected a str or os.PathLike path without NUL bytes")
+    return text
 
 
 def access(readonly: bool, writeonly: bool) -> int:

@@ -90,6 +90,10 @@ class ArrayMap(BpfMap[int, V]):
             return False
         return True
 
+    def __bool__(self) -> bool:
+        self._live_fd()
+        return True
+
     def __len__(self) -> int:
         self._live_fd()
         return self._info.max_entries

@@ -145,11 +145,12 @@ class BpfMap(Mapping[K, V]):
         *readonly*/*writeonly* ask the kernel for an fd that can only read or only write.
         """
         file_flags = _validate.access(readonly, writeonly)
-        text = os.fspath(path)
+        text = _validate.pin_path(path)
         try:
             number = commands.obj_get(os.fsencode(text), file_flags)
         except RawBpfError as exc:
-            hint = f"nothing pinned at {text!r}" if exc.errno == errno.ENOENT else None
+            hints = {errno.ENOENT: f"nothing pinned at {text!r}", errno.EACCES: _not_on_bpffs(text)}
+            hint = hints.get(exc.errno or 0, _not_on_bpffs(text) if exc.errno == errno.EPERM else None)
             raise from_raw(exc, map_label=f"pin {text!r}", hint=hint) from None
         fd = Fd(number, f"map pinned at {text!r}")
         if "map_type" not in read_fdinfo(number):
@@ -286,14 +287,14 @@ class BpfMap(Mapping[K, V]):
 
     def pin(self, path: str | os.PathLike[str]) -> None:
         """Pin the map at *path* on a bpf filesystem (``mount -t bpf bpf DIR``), so it outlives this process."""
-        text = os.fspath(path)
+        text = _validate.pin_path(path)
         try:
             commands.obj_pin(self._live_fd(), os.fsencode(text))
         except RawBpfError as exc:
             hints = {
                 errno.EEXIST: f"{text!r} already exists",
                 errno.ENOENT: f"the directory of {text!r} does not exist",
-                errno.EPERM: f"{text!r} is not on a bpf filesystem (mount -t bpf bpf DIR), or {PRIVILEGE_HINT}",
+                errno.EPERM: _not_on_bpffs(text),
             }
             raise self._error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
         self._pin_path = text
@@ -348,6 +349,10 @@ class BpfMap(Mapping[K, V]):
         unpack = self._key.unpack
         for raw_key in self._raw_keys():
             yield unpack(raw_key)
+
+    def __bool__(self) -> bool:
+        """Whether the map holds any key: one syscall, not a count."""
+        return self._next_raw_key(None) is not None
 
     def __len__(self) -> int:
         """The number of keys, counted with one walk over the map (O(n) syscalls)."""
@@ -481,6 +486,10 @@ class BpfMap(Mapping[K, V]):
         if self._pin_path:
             parts.append(f"pinned at {self._pin_path!r}")
         return " ".join(parts) + ">"
+
+
+def _not_on_bpffs(path: str) -> str:
+    return f"{path!r} is not on a bpf filesystem (mount -t bpf bpf DIR), or {PRIVILEGE_HINT}"
 
 
 class _ItemsView(ItemsView[K, V]):

@@ -33,6 +33,7 @@ def test_unset_indexes_read_as_zero_and_len_is_max_entries(make_map: MakeMap) ->
     assert isinstance(a, Mapping)
     assert not isinstance(a, MutableMapping)
     assert len(a) == 10
+    assert a
     assert list(a) == list(range(10))
     assert a[3] == 0
     assert list(a.values()) == [0] * 10

@@ -156,6 +156,15 @@ def test_dict_protocol(make_map: MakeMap) -> None:
         m.popitem()
 
 
+def test_truth_is_one_syscall_not_a_count(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    assert not m
+    m[1] = 1
+    assert m
+    del m[1]
+    assert not m
+
+
 def test_clear_many_keys(make_map: MakeMap) -> None:
     m = make_map(HashMap, key=u32, value=u32, max_entries=1000)
     m.update((n, n) for n in range(1000))

@@ -188,3 +188,11 @@ def test_unpin_removes_only_our_pin(make_map: MakeMap, bpffs: Path) -> None:
     with BpfMap.from_pin(bpffs / "b") as reopened:
         reopened.unpin()
     assert not (bpffs / "b").exists()
+
+
+def test_opening_a_path_outside_bpffs_says_so(tmp_path: Path) -> None:
+    (tmp_path / "regular").write_text("")
+    with pytest.raises(BpfPermissionError, match="is not on a bpf filesystem"):
+        BpfMap.from_pin(tmp_path / "regular")
+    with pytest.raises(BpfArgumentError, match="NUL"):
+        BpfMap.from_pin("/sys/fs/bpf/a\0b")
