@@ -62,11 +62,7 @@ class BpfMap(Mapping[K, V]):
         self._value = value
         self._pin_path = pin_path
         self._value_size = info.value_size
-        self._label = (
-            f"{info.type_name} map '{info.name}' (id {info.id})"
-            if info.name
-            else (f"{info.type_name} map (id {info.id})")
-        )
+        self._label = info.label
         fd.label = self._label
         for role, codec, size in (("key", key, info.key_size), ("value", value, info.value_size)):
             if codec.size != size:
@@ -113,7 +109,7 @@ class BpfMap(Mapping[K, V]):
             label = f"new {kind} map '{name}'" if name else f"new {kind} map"
             raise from_raw(exc, map_label=label) from None
         access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
-        return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, writable_hint=access)
+        return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, created_access=access)
 
     @classmethod
     def from_fd(cls, fd: int, *, key: Codec[Any] | None = None, value: Codec[Any] | None = None) -> Self:
@@ -186,7 +182,7 @@ class BpfMap(Mapping[K, V]):
         key: Codec[Any] | None,
         value: Codec[Any] | None,
         pin_path: str | None,
-        writable_hint: str | None = None,
+        created_access: str | None = None,
     ) -> Self:
         """Wrap an fd we own in the subclass for its map type; close it if that fails."""
         try:
@@ -197,7 +193,7 @@ class BpfMap(Mapping[K, V]):
                     None,
                     f"pybpfmaps has no class for {info.type_name} maps yet",
                     command=None,
-                    map_label=f"{info.type_name} map '{info.name}' (id {info.id})",
+                    map_label=info.label,
                 )
             if not issubclass(subclass, cls):
                 raise BpfArgumentError(
@@ -212,7 +208,7 @@ class BpfMap(Mapping[K, V]):
         except BaseException:
             fd.close()
             raise
-        instance._created_access = writable_hint
+        instance._created_access = created_access
         return instance
 
     @classmethod
@@ -222,6 +218,7 @@ class BpfMap(Mapping[K, V]):
     # -- lifecycle ----------------------------------------------------------------------------
 
     _created_access: str | None = None
+    """"read-only"/"write-only" when this object created the map with MapFlags.RDONLY/WRONLY."""
 
     @property
     def closed(self) -> bool:
@@ -324,7 +321,7 @@ class BpfMap(Mapping[K, V]):
         Freezing a frozen map does nothing. Needs a writable fd.
         """
         fd = self._live_fd()
-        if read_fdinfo(fd).get("frozen") == "1":
+        if self._fd_state()[1]:
             return
         try:
             commands.map_freeze(fd)
@@ -443,11 +440,17 @@ class BpfMap(Mapping[K, V]):
             hint = self._permission_hint(writing)
         return from_raw(exc, map_label=self._label, key=None if key is None else repr(key), hint=hint)
 
-    def _permission_hint(self, writing: bool) -> str:
+    def _fd_state(self) -> tuple[int | None, bool]:
+        """This fd's access mode (``os.O_RDONLY``/``O_WRONLY``/``O_RDWR``) and whether the map is frozen."""
         fd = self._fd.fileno()
-        fields = read_fdinfo(fd) if fd >= 0 else {}
-        mode = int(fields.get("flags", "2"), 8) & _O_ACCMODE
-        if writing and fields.get("frozen") == "1":
+        if fd < 0:
+            return None, False
+        fields = read_fdinfo(fd)
+        return int(fields.get("flags", "2"), 8) & _O_ACCMODE, fields.get("frozen") == "1"
+
+    def _permission_hint(self, writing: bool) -> str:
+        mode, frozen = self._fd_state()
+        if writing and frozen:
             return "the map is frozen: user space can no longer change it"
         if writing and mode == os.O_RDONLY:
             return "this map object was opened read-only"
@@ -456,13 +459,6 @@ class BpfMap(Mapping[K, V]):
         if self._created_access is not None:
             return f"the map was created {self._created_access} for user space"
         return PRIVILEGE_HINT
-
-    def _access_mode(self) -> str | None:
-        fd = self._fd.fileno()
-        if fd < 0:
-            return None
-        fields = read_fdinfo(fd)
-        return self._created_access or _ACCESS_NAMES.get(int(fields.get("flags", "2"), 8) & _O_ACCMODE)
 
     def __repr__(self) -> str:
         info = self._info
@@ -477,11 +473,11 @@ class BpfMap(Mapping[K, V]):
         if self._fd.closed:
             parts.append("closed")
         else:
-            fields = read_fdinfo(self._fd.fileno())
-            access = self._access_mode()
+            mode, frozen = self._fd_state()
+            access = self._created_access or _ACCESS_NAMES.get(mode if mode is not None else os.O_RDWR)
             if access:
                 parts.append(access)
-            if fields.get("frozen") == "1":
+            if frozen:
                 parts.append("frozen")
         if self._pin_path:
             parts.append(f"pinned at {self._pin_path!r}")

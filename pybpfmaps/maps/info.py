@@ -44,6 +44,12 @@ class MapInfo:
         """The type in bpftool's spelling, e.g. ``"lru_hash"``."""
         return self.type.name.lower() if isinstance(self.type, MapType) else f"type {self.type}"
 
+    @property
+    def label(self) -> str:
+        """How messages name the map, e.g. ``"hash map 'flows' (id 42)"``."""
+        name = f" {self.name!r}" if self.name else ""
+        return f"{self.type_name} map{name} (id {self.id})"
+
 
 def read_info(fd: int) -> MapInfo:
     """Ask the kernel about the map behind *fd*; raises ``RawBpfError`` if it is not a map."""
