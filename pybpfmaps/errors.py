@@ -38,14 +38,8 @@ class BpfError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-class BpfSyscallError(BpfError, OSError):
-    """A ``bpf(2)`` command failed.
-
-    Attributes:
-        errno: The kernel's errno.
-        command: The command's kernel name, e.g. ``"BPF_MAP_UPDATE_ELEM"``.
-        map_label: Which map, e.g. ``"hash map 'flows' (id 42)"``, or ``None``.
-    """
+class _CommandError(OSError):
+    """An ``OSError`` that also knows the bpf(2) command and the map it was about."""
 
     def __init__(self, err: int | None, message: str, *, command: str | None, map_label: str | None) -> None:
         OSError.__init__(self, err, message)
@@ -57,6 +51,16 @@ class BpfSyscallError(BpfError, OSError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild, (type(self), self.errno, self.strerror, self.command, self.map_label))
+
+
+class BpfSyscallError(_CommandError, BpfError):
+    """A ``bpf(2)`` command failed.
+
+    Attributes:
+        errno: The kernel's errno.
+        command: The command's kernel name, e.g. ``"BPF_MAP_UPDATE_ELEM"``.
+        map_label: Which map, e.g. ``"hash map 'flows' (id 42)"``, or ``None``.
+    """
 
 
 class KeyNotFoundError(BpfSyscallError, KeyError):
@@ -79,7 +83,7 @@ class BpfPermissionError(BpfSyscallError, PermissionError):
     """The kernel refused (EPERM/EACCES): missing privileges, a read-only or write-only fd, or a frozen map."""
 
 
-class NotSupportedError(BpfError, OSError):
+class NotSupportedError(_CommandError, BpfError):
     """The running kernel, or this map type, does not support the operation.
 
     Attributes:
@@ -88,17 +92,6 @@ class NotSupportedError(BpfError, OSError):
         command: The command's kernel name, or ``None``.
         map_label: Which map, or ``None``.
     """
-
-    def __init__(self, err: int | None, message: str, *, command: str | None, map_label: str | None) -> None:
-        OSError.__init__(self, err, message)
-        self.command = command
-        self.map_label = map_label
-
-    def __str__(self) -> str:
-        return _format(self.errno, self.strerror, self.command, self.map_label)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), self.errno, self.strerror, self.command, self.map_label))
 
 
 class BpfArgumentError(BpfError, ValueError):
@@ -132,12 +125,12 @@ def _format(err: int | None, message: str | None, command: str | None, map_label
 
 
 def _rebuild(
-    cls: type[BpfSyscallError] | type[NotSupportedError],
+    cls: type[_CommandError],
     err: int | None,
     message: str,
     command: str | None,
     map_label: str | None,
-) -> BpfError:
+) -> _CommandError:
     return cls(err, message, command=command, map_label=map_label)
 
 
