@@ -3,7 +3,24 @@
 The whole public API is listed here; everything else is private.
 """
 
-from pybpfmaps.codec import Codec, be16, be32, be64, i8, i16, i32, i64, raw, u8, u16, u32, u64
+from pybpfmaps.codec import (
+    FIELD_CODEC,
+    FIELD_PAD_AFTER,
+    Codec,
+    StructMember,
+    be16,
+    be32,
+    be64,
+    i8,
+    i16,
+    i32,
+    i64,
+    raw,
+    u8,
+    u16,
+    u32,
+    u64,
+)
 from pybpfmaps.errors import (
     ArrayIndexError,
     BpfArgumentError,
@@ -21,11 +38,15 @@ from pybpfmaps.errors import (
     NotSupportedError,
 )
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
+from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
 from pybpfmaps.maps import ArrayMap, BpfMap, HashMap, LruHashMap, MapInfo, list_maps
+from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, mac, string
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "FIELD_CODEC",
+    "FIELD_PAD_AFTER",
     "ArrayIndexError",
     "ArrayMap",
     "BpfArgumentError",
@@ -37,6 +58,7 @@ __all__ = [
     "Codec",
     "CodecError",
     "CodecTypeError",
+    "FieldLayout",
     "HashMap",
     "IterationAbortedError",
     "KeyExistsError",
@@ -48,17 +70,28 @@ __all__ = [
     "MapNotFoundError",
     "MapType",
     "NotSupportedError",
+    "StructCodec",
+    "StructMember",
     "UpdateFlags",
     "__version__",
+    "array",
     "be16",
     "be32",
     "be64",
+    "boolean",
+    "codec_for",
+    "field",
     "i8",
     "i16",
     "i32",
     "i64",
+    "int_enum",
+    "ipv4",
+    "ipv6",
     "list_maps",
+    "mac",
     "raw",
+    "string",
     "u8",
     "u16",
     "u32",

@@ -1,21 +1,41 @@
 """Codecs turn Python keys and values into the fixed-size bytes a map holds, and back.
 
-A codec knows its ``size`` and packs one value (``pack``/``unpack``) or many at once
-(``pack_many``/``unpack_many``, one contiguous buffer, for bulk paths). Integer codecs use the
-host's byte order except the ``be*`` ones (network byte order); ``raw(n)`` passes n bytes through.
-Any object implementing ``Codec`` can be given to a map as ``key=`` or ``value=``.
+A codec knows its ``size`` and C alignment, packs one value (``pack``/``unpack``) or many at
+once (``pack_many``/``unpack_many``, one contiguous buffer, for bulk paths), and says how it sits
+inside a struct (``struct_member``). Integer codecs use the host's byte order except the ``be*``
+ones (network byte order); ``raw(n)`` passes n bytes through.
+
+Calling a codec makes an attrs field of that C type: ``port: int = be16()``.
 """
 
 from __future__ import annotations
 
 import abc
 import struct
-from collections.abc import Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
+
+import attrs
 
 from pybpfmaps.errors import CodecError, CodecTypeError
 
 T = TypeVar("T")
+
+FIELD_CODEC = "pybpfmaps.codec"
+"""The attrs field metadata key under which a field's codec is stored."""
+FIELD_PAD_AFTER = "pybpfmaps.pad_after"
+"""The attrs field metadata key of the explicit padding (zero bytes) that follows a field."""
+
+
+class StructMember(NamedTuple):
+    """How a codec's value sits in a ``struct`` format: one item, converted on the way in and out.
+
+    ``encode``/``decode`` of ``None`` mean the value goes into ``struct`` as it is.
+    """
+
+    format: str
+    encode: Callable[[Any], Any] | None
+    decode: Callable[[Any], Any] | None
 
 
 class Codec(abc.ABC, Generic[T]):
@@ -24,13 +44,17 @@ class Codec(abc.ABC, Generic[T]):
     Subclasses implement ``pack`` and ``unpack``; ``pack_many`` and ``unpack_many`` default to
     loops over them and should be overridden with something faster where possible. ``pack`` must
     raise ``CodecError`` (or ``CodecTypeError``) for a value it cannot encode, naming the value.
+    ``align`` is the C alignment of the type (1 unless a subclass knows better).
+
+    .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("name", "size")
+    __slots__ = ("align", "name", "size")
 
-    def __init__(self, size: int, name: str) -> None:
+    def __init__(self, size: int, name: str, align: int = 1) -> None:
         self.size = size
         self.name = name
+        self.align = align
 
     @abc.abstractmethod
     def pack(self, value: T) -> bytes:
@@ -42,34 +66,60 @@ class Codec(abc.ABC, Generic[T]):
 
     def pack_many(self, values: Iterable[T]) -> bytes:
         """Encode values into one contiguous buffer of ``len(values) * size`` bytes."""
-        return b"".join([self.pack(value) for value in values])
+        return b"".join(map(self.pack, values))
 
     def unpack_many(self, data: bytes, count: int) -> list[T]:
         """Decode the first ``count`` values of a contiguous buffer."""
         size = self.size
-        return [self.unpack(data[i * size : (i + 1) * size]) for i in range(count)]
+        view = memoryview(data)
+        return [self.unpack(bytes(view[i : i + size])) for i in range(0, count * size, size)]
+
+    def struct_member(self) -> StructMember:
+        """This codec as one item of a ``struct`` format (by default: ``size`` bytes via pack/unpack)."""
+        return StructMember(f"{self.size}s", self.pack, self.unpack)
+
+    def field_converter(self) -> Callable[[Any], Any] | None:
+        """What fields of this type convert their value with (e.g. ``str`` to ``IPv4Address``), if anything."""
+        return None
+
+    def __call__(self, *, default: Any = attrs.NOTHING, pad_after: int = 0, **field_options: Any) -> Any:
+        """An attrs field of this C type, e.g. ``sport: int = be16()``.
+
+        *pad_after* adds explicit padding: that many zero bytes after the field, like a C
+        ``__u8 _pad[3];`` member. Other options go to ``attrs.field``.
+        """
+        if not isinstance(pad_after, int) or isinstance(pad_after, bool) or pad_after < 0:
+            raise CodecError(f"pad_after must be an int >= 0, got {pad_after!r}")
+        metadata = {**field_options.pop("metadata", {}), FIELD_CODEC: self, FIELD_PAD_AFTER: pad_after}
+        converter = self.field_converter()
+        if converter is not None:
+            field_options.setdefault("converter", converter)
+        return attrs.field(default=default, metadata=metadata, **field_options)
 
     def __repr__(self) -> str:
         return self.name
 
 
 class IntCodec(Codec[int]):
-    """A fixed-width integer: signedness, width and byte order of one C integer type."""
+    """A fixed-width integer: signedness, width and byte order of one C integer type.
 
-    __slots__ = ("_format", "_struct", "maximum", "minimum")
+    Accepts ``int`` and anything with ``__index__``; ``True``/``False`` count as 1/0, as they do
+    for dict keys.
+    """
+
+    __slots__ = ("_format", "_struct", "big_endian", "maximum", "minimum")
 
     def __init__(self, name: str, struct_format: str) -> None:
         self._struct = struct.Struct(struct_format)
-        super().__init__(self._struct.size, name)
+        super().__init__(self._struct.size, name, self._struct.size)
         self._format = struct_format
+        self.big_endian = struct_format[0] == ">"
         bits = 8 * self.size
         signed = struct_format[-1].islower()
         self.minimum = -(1 << (bits - 1)) if signed else 0
         self.maximum = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
 
     def pack(self, value: int) -> bytes:
-        if value.__class__ is bool:
-            raise self._error(value)
         try:
             return self._struct.pack(value)
         except (struct.error, TypeError):
@@ -82,8 +132,6 @@ class IntCodec(Codec[int]):
     def pack_many(self, values: Iterable[int]) -> bytes:
         items = values if isinstance(values, Sequence) else list(values)
         try:
-            if any(item.__class__ is bool for item in items):
-                raise TypeError
             return struct.pack(f"{self._format[0]}{len(items)}{self._format[1:]}", *items)
         except (struct.error, TypeError):
             for item in items:
@@ -93,8 +141,14 @@ class IntCodec(Codec[int]):
     def unpack_many(self, data: bytes, count: int) -> list[int]:
         return list(struct.unpack_from(f"{self._format[0]}{count}{self._format[1:]}", data))
 
+    def struct_member(self) -> StructMember:
+        if not self.big_endian:
+            return StructMember(self._format[1:], None, None)
+        size = self.size
+        return StructMember(f"{size}s", self.pack, lambda data: int.from_bytes(data, "big"))
+
     def _error(self, value: object) -> CodecError:
-        if value.__class__ is bool or not hasattr(value, "__index__"):
+        if not hasattr(value, "__index__"):
             return CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected an int")
         return CodecError(f"{self.name} cannot encode {value!r}: out of range {self.minimum}..{self.maximum}")
 
@@ -125,9 +179,12 @@ class RawCodec(Codec[bytes]):
         size = self.size
         return [data[i : i + size] for i in range(0, count * size, size)]
 
+    def struct_member(self) -> StructMember:
+        return StructMember(f"{self.size}s", self.pack, None)
+
 
 def raw(size: int) -> RawCodec:
-    """A codec of ``size`` opaque bytes; keys and values come back as ``bytes``."""
+    """A codec of ``size`` opaque bytes (C ``__u8[size]``); keys and values come back as ``bytes``."""
     return RawCodec(size)
 
 
@@ -142,10 +199,3 @@ i64 = IntCodec("i64", "=q")
 be16 = IntCodec("be16", ">H")
 be32 = IntCodec("be32", ">I")
 be64 = IntCodec("be64", ">Q")
-
-
-def as_codec(spec: object, role: str) -> Codec[Any]:
-    """The codec for a ``key=``/``value=`` argument; *role* ("key" or "value") names it in errors."""
-    if isinstance(spec, Codec):
-        return spec
-    raise CodecTypeError(f"{role}={spec!r} is not a codec; use one such as u32, be16 or raw(16)")

@@ -9,6 +9,7 @@ from pybpfmaps._typevars import V
 from pybpfmaps.codec import Codec, u32
 from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, NotSupportedError
 from pybpfmaps.flags import MapFlags, MapType
+from pybpfmaps.layout import as_codec
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.info import MapInfo
@@ -44,24 +45,25 @@ class ArrayMap(BpfMap[int, V]):
     def create(
         cls,
         *,
-        value: Codec[V],
+        value: Codec[V] | type[V],
         max_entries: int,
         name: str = "",
         flags: MapFlags | int = MapFlags.NONE,
-        key: Codec[int] = u32,
+        key: Codec[int] | type[int] = u32,
     ) -> Self:
         """Create an array of *max_entries* zeroed values; keys are ``u32`` indexes.
 
         Args:
-            value: The value codec; its size is the map's value_size.
+            value: The value codec or attrs layout class; its size is the map's value_size.
             max_entries: The number of elements.
             name: A kernel name, at most 15 characters from ``[A-Za-z0-9_.]``.
             flags: ``MapFlags`` arrays accept (``create_flags``).
             key: The index codec; the kernel requires 4 bytes.
         """
-        if isinstance(key, Codec) and key.size != 4:
-            raise BpfArgumentError(f"array map keys are 4-byte indexes; key codec {key!r} is {key.size} bytes")
-        return super().create(key=key, value=value, max_entries=max_entries, name=name, flags=flags)
+        index = as_codec(key, "key")
+        if index.size != 4:
+            raise BpfArgumentError(f"array map keys are 4-byte indexes; key codec {index!r} is {index.size} bytes")
+        return super().create(key=index, value=value, max_entries=max_entries, name=name, flags=flags)
 
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:

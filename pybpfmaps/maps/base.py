@@ -11,17 +11,19 @@ from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
-from pybpfmaps.codec import Codec, as_codec, raw
+from pybpfmaps.codec import Codec, raw
 from pybpfmaps.errors import (
     PRIVILEGE_HINT,
     BpfArgumentError,
     BpfError,
     ClosedMapError,
     CodecError,
+    CodecTypeError,
     NotSupportedError,
     from_raw,
 )
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
+from pybpfmaps.layout import StructCodec, as_codec
 from pybpfmaps.maps import _iter, _validate
 from pybpfmaps.maps.info import MapInfo, read_info
 
@@ -64,6 +66,10 @@ class BpfMap(Mapping[K, V]):
         self._value_size = info.value_size
         self._label = info.label
         fd.label = self._label
+        if isinstance(key, StructCodec) and not key.hashable:
+            raise CodecTypeError(
+                f"key class {key.name} is not hashable, so its instances cannot be dict keys: use @attrs.frozen"
+            )
         for role, codec, size in (("key", key, info.key_size), ("value", value, info.value_size)):
             if codec.size != size:
                 raise CodecError(
@@ -76,8 +82,8 @@ class BpfMap(Mapping[K, V]):
     def create(
         cls,
         *,
-        key: Codec[K],
-        value: Codec[V],
+        key: Codec[K] | type[K],
+        value: Codec[V] | type[V],
         max_entries: int,
         name: str = "",
         flags: MapFlags | int = MapFlags.NONE,
@@ -85,8 +91,9 @@ class BpfMap(Mapping[K, V]):
         """Create a new map of this class's type; it lives until its last fd, pin or program goes.
 
         Args:
-            key: The key codec, e.g. ``u32`` or ``raw(16)``; its size is the map's key_size.
-            value: The value codec; its size is the map's value_size.
+            key: The key codec, e.g. ``u32`` or ``raw(16)``, or an attrs layout class; its size is
+                the map's key_size. Struct keys must be hashable (``@attrs.frozen``).
+            value: The value codec or attrs layout class; its size is the map's value_size.
             max_entries: The capacity.
             name: A kernel name, at most 15 characters from ``[A-Za-z0-9_.]``.
             flags: ``MapFlags`` this map type accepts (``create_flags``).
@@ -112,7 +119,7 @@ class BpfMap(Mapping[K, V]):
         return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, created_access=access)
 
     @classmethod
-    def from_fd(cls, fd: int, *, key: Codec[Any] | None = None, value: Codec[Any] | None = None) -> Self:
+    def from_fd(cls, fd: int, *, key: Codec[Any] | type | None = None, value: Codec[Any] | type | None = None) -> Self:
         """Open the map behind a descriptor you own; the map object keeps its own duplicate.
 
         Returns the subclass for the kernel's map type; *key*/*value* default to ``raw`` codecs
@@ -133,8 +140,8 @@ class BpfMap(Mapping[K, V]):
         *,
         readonly: bool = False,
         writeonly: bool = False,
-        key: Codec[Any] | None = None,
-        value: Codec[Any] | None = None,
+        key: Codec[Any] | type | None = None,
+        value: Codec[Any] | type | None = None,
     ) -> Self:
         """Open a map pinned on a bpf filesystem; ``unpin()`` then removes that pin.
 
@@ -161,8 +168,8 @@ class BpfMap(Mapping[K, V]):
         *,
         readonly: bool = False,
         writeonly: bool = False,
-        key: Codec[Any] | None = None,
-        value: Codec[Any] | None = None,
+        key: Codec[Any] | type | None = None,
+        value: Codec[Any] | type | None = None,
     ) -> Self:
         """Open a map by its kernel id (``info.id``, ``bpftool map list``); needs CAP_SYS_ADMIN."""
         open_flags = _validate.access(readonly, writeonly)
@@ -179,8 +186,8 @@ class BpfMap(Mapping[K, V]):
     def _adopt(
         cls,
         fd: Fd,
-        key: Codec[Any] | None,
-        value: Codec[Any] | None,
+        key: Codec[Any] | type | None,
+        value: Codec[Any] | type | None,
         pin_path: str | None,
         created_access: str | None = None,
     ) -> Self:

@@ -44,7 +44,12 @@ def test_network_byte_order() -> None:
     assert pybpfmaps.be32.pack(0x0A000001) == b"\x0a\x00\x00\x01"
 
 
-@pytest.mark.parametrize("bad", ["5", 5.0, None, True, b"\x05\x00\x00\x00"])
+def test_bools_count_as_ints_as_they_do_for_dict_keys() -> None:
+    assert pybpfmaps.u32.pack(True) == pybpfmaps.u32.pack(1)
+    assert pybpfmaps.u8.pack_many([False, True]) == b"\x00\x01"
+
+
+@pytest.mark.parametrize("bad", ["5", 5.0, None, b"\x05\x00\x00\x00"])
 def test_int_codec_rejects_non_ints_with_type_error(bad: object) -> None:
     with pytest.raises(CodecTypeError, match=r"u32 cannot encode .* expected an int"):
         pybpfmaps.u32.pack(bad)  # type: ignore[arg-type]

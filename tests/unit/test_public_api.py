@@ -10,6 +10,8 @@ PUBLIC_API = {
     "IterationAbortedError", "KeyExistsError", "KeyNotFoundError", "LruHashMap", "MapFlags", "MapFullError",
     "MapInfo", "MapNotFoundError", "MapType", "NotSupportedError", "UpdateFlags", "__version__",
     "be16", "be32", "be64", "i8", "i16", "i32", "i64", "list_maps", "raw", "u8", "u16", "u32", "u64",
+    "FIELD_CODEC", "FieldLayout", "StructCodec", "StructMember", "array", "boolean", "codec_for", "field",
+    "int_enum", "ipv4", "ipv6", "mac", "string", "FIELD_PAD_AFTER",
 }  # fmt: skip
 
 

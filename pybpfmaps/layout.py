@@ -1,0 +1,247 @@
+"""C struct layouts from attrs classes: ``StructCodec``, the ``field`` helper and ``codec_for``.
+
+A layout is an attrs class whose fields carry codecs (``port: int = be16()``). ``StructCodec``
+lays the fields out as a C compiler does: each at the next multiple of its alignment, the
+struct's size rounded up to its largest alignment, and every padding byte written as zero (the
+kernel hashes keys byte for byte, padding included). ``packed=True`` gives the layout of
+``__attribute__((packed))``. Each layout is compiled once into one ``struct.Struct`` and two
+generated functions. Explicit padding is a field option: ``kind: int = u8(pad_after=3)``.
+"""
+
+from __future__ import annotations
+
+import struct
+import weakref
+from collections.abc import Iterable
+from typing import Any, NamedTuple, TypeVar, overload
+
+import attrs
+
+from pybpfmaps.codec import FIELD_CODEC, FIELD_PAD_AFTER, Codec, StructMember
+from pybpfmaps.errors import CodecError, CodecTypeError
+
+T = TypeVar("T")
+
+
+class FieldLayout(NamedTuple):
+    """Where one field sits in a struct: its name, byte offset, size and codec."""
+
+    name: str
+    offset: int
+    size: int
+    codec: Codec[Any]
+
+
+class StructCodec(Codec[T]):
+    """The codec of an attrs class laid out as a C struct.
+
+    ``pack`` takes an instance of the class, a tuple of its field values in order, or a dict of
+    them; ``unpack`` returns an instance built through the class's ``__init__``.
+
+    Attributes:
+        cls: The attrs class.
+        fields: The ``FieldLayout`` of every field, in order.
+        packed: Whether the layout is ``__attribute__((packed))``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ("_pack", "_struct", "_unpack_tuple", "cls", "fields", "packed")
+
+    def __init__(self, cls: type[T], *, packed: bool = False) -> None:
+        if not (isinstance(cls, type) and attrs.has(cls)):
+            raise CodecTypeError(f"StructCodec needs an attrs class, got {cls!r}")
+        self.cls = cls
+        self.packed = packed
+        layout, members, size, align = _lay_out(cls, packed)
+        super().__init__(size, f"{cls.__name__}(packed)" if packed else cls.__name__, align)
+        self.fields = layout
+        self._struct = struct.Struct("=" + "".join(member.format for _, member in members))
+        assert self._struct.size == size
+        self._pack, self._unpack_tuple = _compile(cls, members, self._struct, self._diagnose, self._coerce)
+
+    @property
+    def hashable(self) -> bool:
+        """Whether decoded instances can be dict keys (``@attrs.frozen`` classes are)."""
+        return getattr(self.cls, "__hash__", None) is not None
+
+    def pack(self, value: T | tuple[Any, ...] | dict[str, Any]) -> bytes:
+        result: bytes = self._pack(value)
+        return result
+
+    def unpack(self, data: bytes) -> T:
+        result: T = self._unpack_tuple(self._struct.unpack(data))
+        return result
+
+    def pack_many(self, values: Iterable[T]) -> bytes:
+        return b"".join(map(self._pack, values))
+
+    def unpack_many(self, data: bytes, count: int) -> list[T]:
+        view = memoryview(data)[: count * self.size]
+        return list(map(self._unpack_tuple, self._struct.iter_unpack(view)))
+
+    def _coerce(self, value: object) -> Any:
+        cls: Any = self.cls
+        if isinstance(value, cls):
+            return value
+        try:
+            if isinstance(value, (tuple, list)):
+                return cls(*value)
+            if isinstance(value, dict):
+                return cls(**value)
+        except TypeError as exc:
+            raise CodecTypeError(f"{self.name} cannot be built from {value!r}: {exc}") from None
+        count = sum(1 for field in attrs.fields(cls) if field.init)
+        raise CodecTypeError(
+            f"{self.name} cannot encode {value!r} ({type(value).__name__}): "
+            f"expected a {cls.__name__}, a tuple of its {count} field values, or a dict"
+        )
+
+    def _diagnose(self, value: object) -> CodecError:
+        """The error naming the first field whose value its codec refuses."""
+        for name, _, _, codec in self.fields:
+            field_value = getattr(value, name)
+            try:
+                codec.pack(field_value)
+            except CodecError as exc:
+                return type(exc)(f"{self.name}.{name}: {exc}")
+        return CodecError(f"{self.name} cannot encode {value!r}")
+
+
+def _lay_out(cls: type, packed: bool) -> tuple[list[FieldLayout], list[tuple[str, StructMember]], int, int]:
+    layout: list[FieldLayout] = []
+    members: list[tuple[str, StructMember]] = []
+    offset = 0
+    struct_align = 1
+    for field in attrs.fields(cls):
+        codec = field.metadata.get(FIELD_CODEC)
+        if not isinstance(codec, Codec):
+            raise CodecTypeError(
+                f"{cls.__name__}.{field.name} has no C type: declare it with a pybpfmaps field helper, "
+                "such as u32(), be16(), field(string(16)) or field(OtherStruct)"
+            )
+        align = 1 if packed else codec.align
+        gap = -offset % align
+        if gap:
+            members.append(("", StructMember(f"{gap}x", None, None)))
+        offset += gap
+        layout.append(FieldLayout(field.name, offset, codec.size, codec))
+        members.append((field.name, codec.struct_member()))
+        offset += codec.size
+        explicit = field.metadata.get(FIELD_PAD_AFTER, 0)
+        if explicit:
+            members.append(("", StructMember(f"{explicit}x", None, None)))
+            offset += explicit
+        struct_align = max(struct_align, align)
+    if not layout:
+        raise CodecTypeError(f"{cls.__name__} has no fields: a map key or value needs at least one byte")
+    tail = -offset % struct_align
+    if tail:
+        members.append(("", StructMember(f"{tail}x", None, None)))
+    return layout, members, offset + tail, struct_align
+
+
+def _compile(
+    cls: type,
+    members: list[tuple[str, StructMember]],
+    compiled: struct.Struct,
+    diagnose: Any,
+    coerce: Any,
+) -> tuple[Any, Any]:
+    """Generate ``pack(obj) -> bytes`` and ``from_tuple(values) -> obj`` for one layout."""
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "struct_pack": compiled.pack,
+        "diagnose": diagnose,
+        "coerce": coerce,
+        "CodecError": CodecError,
+        "struct_error": struct.error,
+    }
+    pack_args: list[str] = []
+    init_args: list[str] = []
+    by_name = {field.name: field for field in attrs.fields(cls)}
+    item = 0
+    for name, member in members:
+        if member.format.endswith("x"):
+            continue
+        if member.encode is not None:
+            namespace[f"encode_{item}"] = member.encode
+            pack_args.append(f"encode_{item}(obj.{name})")
+        else:
+            pack_args.append(f"obj.{name}")
+        field = by_name[name]
+        if field.init:
+            value = f"values[{item}]"
+            if member.decode is not None:
+                namespace[f"decode_{item}"] = member.decode
+                value = f"decode_{item}({value})"
+            init_args.append(f"{field.alias}={value}" if field.kw_only else value)
+        item += 1
+    source = f"""
+def pack(obj):
+    if obj.__class__ is not cls:
+        obj = coerce(obj)
+    try:
+        return struct_pack({", ".join(pack_args)})
+    except (struct_error, CodecError, TypeError, ValueError, OverflowError):
+        raise diagnose(obj) from None
+
+def from_tuple(values):
+    return cls({", ".join(init_args)})
+"""
+    exec(compile(source, f"<pybpfmaps layout of {cls.__qualname__}>", "exec"), namespace)
+    return namespace["pack"], namespace["from_tuple"]
+
+
+_CACHE: weakref.WeakKeyDictionary[type, dict[bool, StructCodec[Any]]] = weakref.WeakKeyDictionary()
+
+
+@overload
+def codec_for(spec: Codec[T]) -> Codec[T]: ...
+@overload
+def codec_for(spec: type[T], *, packed: bool = False) -> StructCodec[T]: ...
+@overload
+def codec_for(spec: Any, *, packed: bool = False) -> Codec[Any]: ...
+
+
+def codec_for(spec: Any, *, packed: bool = False) -> Codec[Any]:
+    """The codec for *spec*: a codec is returned as it is; an attrs class gets its (cached) ``StructCodec``.
+
+    Args:
+        spec: A ``Codec`` or an attrs class whose fields carry codecs.
+        packed: For an attrs class, lay it out as ``__attribute__((packed))``.
+
+    .. versionadded:: 0.1.0
+    """
+    if isinstance(spec, Codec):
+        if packed:
+            raise CodecTypeError(f"packed=True applies to attrs classes, not to the codec {spec!r}")
+        return spec
+    if isinstance(spec, type) and attrs.has(spec):
+        per_class = _CACHE.setdefault(spec, {})
+        if packed not in per_class:
+            per_class[packed] = StructCodec(spec, packed=packed)
+        return per_class[packed]
+    raise CodecTypeError(
+        f"{spec!r} is not a codec or an attrs class; use a codec such as u32, be16 or raw(16), "
+        "or an @attrs.frozen class whose fields are declared with pybpfmaps field helpers"
+    )
+
+
+def as_codec(spec: Any, role: str) -> Codec[Any]:
+    """``codec_for`` for a map's ``key=``/``value=`` argument; *role* names it in errors."""
+    try:
+        codec: Codec[Any] = codec_for(spec)
+    except CodecError as exc:
+        raise type(exc)(f"{role}={spec!r}: {exc}") from None
+    return codec
+
+
+def field(spec: Any, **field_options: Any) -> Any:
+    """An attrs field of a C type: a codec or a nested attrs class, e.g. ``inner: Inner = field(Inner)``.
+
+    Options go to ``attrs.field`` (``default=``, ``converter=``, ``kw_only=``...).
+
+    .. versionadded:: 0.1.0
+    """
+    return codec_for(spec)(**field_options)

@@ -1,0 +1,278 @@
+"""Codecs for C values that are not plain integers: bool, char[N] strings, addresses, enums and arrays."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from pybpfmaps.codec import Codec, IntCodec, StructMember, u32
+from pybpfmaps.errors import CodecError, CodecTypeError
+
+T = TypeVar("T")
+E = TypeVar("E", bound=enum.IntEnum)
+
+
+class BoolCodec(Codec[bool]):
+    """C ``bool``/``_Bool``: one byte, 0 or 1. Takes ``bool`` (or the ints 0 and 1)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(1, "boolean")
+
+    def pack(self, value: bool | int) -> bytes:
+        return b"\x01" if self._check(value) else b"\x00"
+
+    def unpack(self, data: bytes) -> bool:
+        return data != b"\x00"
+
+    def struct_member(self) -> StructMember:
+        return StructMember("?", self._check, None)
+
+    def _check(self, value: object) -> bool:
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise CodecTypeError(f"boolean cannot encode {value!r} ({type(value).__name__}): expected True or False")
+
+
+class StringCodec(Codec[str]):
+    """A NUL-padded ``char[size]``: UTF-8 text of at most ``size`` bytes; decoding stops at the first NUL."""
+
+    __slots__ = ()
+
+    def __init__(self, size: int) -> None:
+        _check_size(size, "string")
+        super().__init__(size, f"string({size})")
+
+    def pack(self, value: str) -> bytes:
+        return self._encode(value).ljust(self.size, b"\x00")
+
+    def unpack(self, data: bytes) -> str:
+        return bytes(data).split(b"\x00", 1)[0].decode("utf-8", "replace")
+
+    def struct_member(self) -> StructMember:
+        return StructMember(f"{self.size}s", self._encode, self.unpack)
+
+    def _encode(self, value: object) -> bytes:
+        if not isinstance(value, str):
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a str")
+        data = value.encode("utf-8")
+        if len(data) > self.size or b"\x00" in data:
+            problem = "contains a NUL" if b"\x00" in data else f"is {len(data)} bytes in UTF-8, more than {self.size}"
+            raise CodecError(f"{self.name} cannot encode {value!r}: it {problem}")
+        return data
+
+
+class IPv4Codec(Codec[ipaddress.IPv4Address]):
+    """An IPv4 address in network byte order, laid out like ``struct in_addr`` (4 bytes, aligned to 4).
+
+    Takes an ``IPv4Address``, a string such as ``"10.0.0.1"``, or 4 bytes; gives ``IPv4Address``.
+    """
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(4, "ipv4", 4)
+
+    def pack(self, value: ipaddress.IPv4Address | str | bytes) -> bytes:
+        try:
+            return ipaddress.IPv4Address(value).packed
+        except (ValueError, TypeError) as exc:
+            raise _address_error(self.name, value, exc) from None
+
+    def unpack(self, data: bytes) -> ipaddress.IPv4Address:
+        return ipaddress.IPv4Address(bytes(data))
+
+    def field_converter(self) -> Callable[[Any], Any]:
+        return _converter(ipaddress.IPv4Address)
+
+    def struct_member(self) -> StructMember:
+        return StructMember("4s", self.pack, self.unpack)
+
+
+class IPv6Codec(Codec[ipaddress.IPv6Address]):
+    """An IPv6 address in network byte order, laid out like ``struct in6_addr`` (16 bytes, aligned to 4)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(16, "ipv6", 4)
+
+    def pack(self, value: ipaddress.IPv6Address | str | bytes) -> bytes:
+        try:
+            return ipaddress.IPv6Address(value).packed
+        except (ValueError, TypeError) as exc:
+            raise _address_error(self.name, value, exc) from None
+
+    def unpack(self, data: bytes) -> ipaddress.IPv6Address:
+        return ipaddress.IPv6Address(bytes(data))
+
+    def field_converter(self) -> Callable[[Any], Any]:
+        return _converter(ipaddress.IPv6Address)
+
+    def struct_member(self) -> StructMember:
+        return StructMember("16s", self.pack, self.unpack)
+
+
+_MAC = re.compile(r"[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}")
+
+
+class MacCodec(Codec[str]):
+    """An Ethernet address (``__u8[6]``). Takes ``"aa:bb:cc:dd:ee:ff"`` (or ``-`` / no separators) or 6 bytes;
+    gives the lower-case, colon-separated string."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(6, "mac")
+
+    def pack(self, value: str | bytes) -> bytes:
+        if isinstance(value, (bytes, bytearray)) and len(value) == 6:
+            return bytes(value)
+        if isinstance(value, str) and _MAC.fullmatch(value):
+            return bytes.fromhex(value.replace(":", "").replace("-", ""))
+        if not isinstance(value, (str, bytes, bytearray)):
+            raise CodecTypeError(f"mac cannot encode {value!r} ({type(value).__name__}): expected a str or 6 bytes")
+        raise CodecError(f"mac cannot encode {value!r}: expected 'aa:bb:cc:dd:ee:ff' or 6 bytes")
+
+    def unpack(self, data: bytes) -> str:
+        return bytes(data).hex(":")
+
+    def field_converter(self) -> Callable[[Any], Any]:
+        return lambda value: self.unpack(self.pack(value))
+
+    def struct_member(self) -> StructMember:
+        return StructMember("6s", self.pack, self.unpack)
+
+
+class IntEnumCodec(Codec[E], Generic[E]):
+    """An ``enum.IntEnum`` stored as the integer type *base*.
+
+    Takes members or plain ints in the range of *base*; decodes to members, and values the enum
+    lacks (written by someone else) to plain ints, so that whatever is read can be written back.
+    """
+
+    __slots__ = ("_base", "enum")
+
+    def __init__(self, enum_class: type[E], base: IntCodec) -> None:
+        if not (isinstance(enum_class, type) and issubclass(enum_class, enum.IntEnum)):
+            raise CodecTypeError(f"int_enum() needs an enum.IntEnum subclass, got {enum_class!r}")
+        if not isinstance(base, IntCodec):
+            raise CodecTypeError(f"int_enum() needs an integer codec such as u32 as base, got {base!r}")
+        super().__init__(base.size, f"int_enum({enum_class.__name__}, {base.name})", base.align)
+        self.enum = enum_class
+        self._base = base
+
+    def pack(self, value: E | int) -> bytes:
+        return self._base.pack(self._check(value))
+
+    def unpack(self, data: bytes) -> E:
+        result: E = self._decode(self._base.unpack(data))
+        return result
+
+    def struct_member(self) -> StructMember:
+        fmt, encode, decode = self._base.struct_member()
+        if encode is None and decode is None:
+            return StructMember(fmt, self._check, self._decode)
+        return StructMember(f"{self.size}s", self.pack, self.unpack)
+
+    def field_converter(self) -> Callable[[Any], Any]:
+        return self._decode
+
+    def _check(self, value: object) -> int:
+        if isinstance(value, int) and self._base.minimum <= value <= self._base.maximum:
+            return int(value)
+        members = ", ".join(member.name for member in self.enum)
+        raise CodecError(
+            f"{self.name} cannot encode {value!r}: expected one of {members}, "
+            f"or an int in {self._base.minimum}..{self._base.maximum}"
+        )
+
+    def _decode(self, number: Any) -> Any:
+        try:
+            return self.enum(number)
+        except ValueError:
+            return number
+
+
+class ArrayCodec(Codec[tuple[T, ...]], Generic[T]):
+    """A fixed-length C array ``element[length]``; takes any sequence of that length, gives a tuple."""
+
+    __slots__ = ("_many", "element", "length")
+
+    def __init__(self, element: Codec[T], length: int) -> None:
+        if not isinstance(element, Codec):
+            raise CodecTypeError(f"array() needs a codec for its elements, got {element!r}")
+        _check_size(length, "array")
+        super().__init__(element.size * length, f"array({element.name}, {length})", element.align)
+        self.element = element
+        self.length = length
+        native = isinstance(element, IntCodec) and not element.big_endian
+        self._many = struct.Struct(f"={length}{element.struct_member().format}") if native else None
+
+    def pack(self, value: Sequence[Any]) -> bytes:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a sequence")
+        if len(value) != self.length:
+            raise CodecError(f"{self.name} cannot encode {value!r}: {len(value)} elements, expected {self.length}")
+        if self._many is not None:
+            try:
+                return self._many.pack(*value)
+            except (struct.error, TypeError):
+                pass  # let the element codec name the bad element
+        try:
+            return b"".join(map(self.element.pack, value))
+        except CodecError as exc:
+            raise type(exc)(f"{self.name}: {exc}") from None
+
+    def unpack(self, data: bytes) -> tuple[T, ...]:
+        if self._many is not None:
+            return self._many.unpack(data)
+        return tuple(self.element.unpack_many(data, self.length))
+
+
+def _converter(address_type: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return value if type(value) is address_type else address_type(value)
+
+    return convert
+
+
+def _check_size(size: object, what: str) -> None:
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise CodecError(f"{what}() needs a positive int size, got {size!r}")
+
+
+def _address_error(name: str, value: object, exc: Exception) -> CodecError:
+    if isinstance(value, (str, bytes, int, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return CodecError(f"{name} cannot encode {value!r}: {exc}")
+    return CodecTypeError(f"{name} cannot encode {value!r} ({type(value).__name__}): expected an address or a str")
+
+
+boolean = BoolCodec()
+"""C ``bool``: ``True``/``False`` in one byte."""
+ipv4 = IPv4Codec()
+"""An IPv4 address (``struct in_addr``); gives ``ipaddress.IPv4Address``."""
+ipv6 = IPv6Codec()
+"""An IPv6 address (``struct in6_addr``); gives ``ipaddress.IPv6Address``."""
+mac = MacCodec()
+"""An Ethernet address (``__u8[6]``); gives ``"aa:bb:cc:dd:ee:ff"``."""
+
+
+def string(size: int) -> StringCodec:
+    """A NUL-padded ``char[size]`` holding UTF-8 text, e.g. ``comm: str = field(string(16))``."""
+    return StringCodec(size)
+
+
+def int_enum(enum_class: type[E], base: IntCodec = u32) -> IntEnumCodec[E]:
+    """An ``enum.IntEnum`` stored as *base* (``u32`` unless given)."""
+    return IntEnumCodec(enum_class, base)
+
+
+def array(element: Codec[T], length: int) -> ArrayCodec[T]:
+    """A fixed-length C array of *length* elements of *element*, as a tuple."""
+    return ArrayCodec(element, length)
