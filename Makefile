@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint tools clean
+.PHONY: test demo bench lint tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: $(STAMP) tools lint
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/codec_throughput.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -79,6 +79,8 @@ class IPv4Codec(Codec[ipaddress.IPv4Address]):
         super().__init__(4, "ipv4", 4)
 
     def pack(self, value: ipaddress.IPv4Address | str | bytes) -> bytes:
+        if type(value) is ipaddress.IPv4Address:
+            return value.packed  # the constructor would go through str() for an address
         try:
             return ipaddress.IPv4Address(value).packed
         except (ValueError, TypeError) as exc:
@@ -103,6 +105,8 @@ class IPv6Codec(Codec[ipaddress.IPv6Address]):
         super().__init__(16, "ipv6", 4)
 
     def pack(self, value: ipaddress.IPv6Address | str | bytes) -> bytes:
+        if type(value) is ipaddress.IPv6Address:
+            return value.packed
         try:
             return ipaddress.IPv6Address(value).packed
         except (ValueError, TypeError) as exc:

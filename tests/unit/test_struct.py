@@ -212,8 +212,10 @@ def test_mutable_classes_are_not_hashable_keys() -> None:
 def test_field_defaults_and_options_pass_through_to_attrs() -> None:
     @attrs.frozen
     class WithDefaults:
-        a: int = u32(default=7)
+        a: int = field(u32, default=7)
         b: int = field(u16, default=9)
 
     assert WithDefaults() == WithDefaults(7, 9)
     assert codec_for(WithDefaults).pack(WithDefaults()) == struct.pack("=IH", 7, 9) + bytes(2)
+    shorthand = attrs.make_class("Shorthand", {"a": u32(default=5)}, frozen=True)
+    assert shorthand().a == 5

@@ -1,0 +1,81 @@
+"""Codec throughput: ns per element of pack_many/unpack_many for typical key and value layouts.
+
+Run with ``make bench`` (or ``python bench/codec_throughput.py [--quick]``). No kernel access needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from pybpfmaps import Codec, be16, codec_for, field, ipv4, string, u8, u32, u64
+
+
+@attrs.frozen
+class Flow:
+    saddr: ipaddress.IPv4Address = ipv4()
+    daddr: ipaddress.IPv4Address = ipv4()
+    sport: int = be16()
+    dport: int = be16()
+    proto: int = u8()
+
+
+@attrs.frozen
+class Stats:
+    packets: int = u64()
+    bytes: int = u64()
+    first_seen: int = u64()
+    last_seen: int = u64()
+
+
+@attrs.frozen
+class Process:
+    pid: int = u32()
+    comm: str = field(string(16))
+
+
+def best_of(repeats: int, run: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure(name: str, codec: Codec[Any], values: list[Any], repeats: int) -> tuple[str, float, float]:
+    buffer = codec.pack_many(values)
+    pack = best_of(repeats, lambda: codec.pack_many(values))
+    unpack = best_of(repeats, lambda: codec.unpack_many(buffer, len(values)))
+    return name, 1e9 * pack / len(values), 1e9 * unpack / len(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10k elements, 3 repeats")
+    args = parser.parse_args()
+    n, repeats = (10_000, 3) if args.quick else (200_000, 5)
+    flows = [Flow(ipaddress.IPv4Address(0x0A000000 + i), ipaddress.IPv4Address(0x0A800000 + i), i % 65536, 443, 6)
+             for i in range(n)]  # fmt: skip
+    rows = [
+        measure("u32", u32, list(range(n)), repeats),
+        measure("u64", u64, list(range(n)), repeats),
+        measure("Flow (16 B: 2x ipv4, 2x be16, u8)", codec_for(Flow), flows, repeats),
+        measure("Stats (32 B: 4x u64)", codec_for(Stats), [Stats(i, i, i, i) for i in range(n)], repeats),
+        measure(
+            "Process (20 B: u32, char[16])", codec_for(Process), [Process(i, "python3") for i in range(n)], repeats
+        ),
+    ]
+    print(f"codec throughput, {n} elements, best of {repeats}")
+    print(f"{'layout':<36} {'pack_many ns/elem':>18} {'unpack_many ns/elem':>20}")
+    for name, pack, unpack in rows:
+        print(f"{name:<36} {pack:>18.0f} {unpack:>20.0f}")
+
+
+if __name__ == "__main__":
+    main()

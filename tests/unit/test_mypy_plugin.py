@@ -1,0 +1,33 @@
+"""The mypy plugin makes mypy check the ``__init__`` of layout classes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SNIPPET = """
+import attrs
+from pybpfmaps import be16, field, string, u32
+
+@attrs.frozen
+class Key:
+    ident: int = u32()
+    port: int = be16(pad_after=2)
+    name: str = field(string(8))
+    extra: int = field(u32, default=0)
+
+Key()
+Key(1, 2, "x")
+Key(1, "2", "x")
+"""
+
+
+def test_plugin_makes_helper_fields_required_and_typed(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    (tmp_path / "snippet.py").write_text(SNIPPET)
+    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = pybpfmaps.mypy_plugin\n")
+    out, _, _ = api.run(["--config-file", str(tmp_path / "mypy.ini"), "--no-incremental", str(tmp_path / "snippet.py")])
+    assert 'snippet.py:12: error: Missing positional arguments "ident", "port", "name"' in out
+    assert 'snippet.py:14: error: Argument 2 to "Key" has incompatible type "str"; expected "int"' in out
+    assert "snippet.py:13" not in out
