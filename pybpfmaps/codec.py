@@ -159,8 +159,7 @@ class RawCodec(Codec[bytes]):
     __slots__ = ()
 
     def __init__(self, size: int) -> None:
-        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-            raise CodecError(f"raw() needs a positive int size, got {size!r}")
+        check_size(size, "raw")
         super().__init__(size, f"raw({size})")
 
     def pack(self, value: bytes | bytearray | memoryview) -> bytes:
@@ -181,6 +180,12 @@ class RawCodec(Codec[bytes]):
 
     def struct_member(self) -> StructMember:
         return StructMember(f"{self.size}s", self.pack, None)
+
+
+def check_size(size: object, maker: str) -> None:
+    """Refuse a size that is not a positive int, naming the codec maker (``raw``, ``string``...)."""
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise CodecError(f"{maker}() needs a positive int size, got {size!r}")
 
 
 def raw(size: int) -> RawCodec:

@@ -9,11 +9,12 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from pybpfmaps.codec import Codec, IntCodec, StructMember, u32
+from pybpfmaps.codec import Codec, IntCodec, StructMember, check_size, u32
 from pybpfmaps.errors import CodecError, CodecTypeError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.IntEnum)
+A = TypeVar("A", ipaddress.IPv4Address, ipaddress.IPv6Address)
 
 
 class BoolCodec(Codec[bool]):
@@ -45,7 +46,7 @@ class StringCodec(Codec[str]):
     __slots__ = ()
 
     def __init__(self, size: int) -> None:
-        _check_size(size, "string")
+        check_size(size, "string")
         super().__init__(size, f"string({size})")
 
     def pack(self, value: str) -> bytes:
@@ -67,59 +68,33 @@ class StringCodec(Codec[str]):
         return data
 
 
-class IPv4Codec(Codec[ipaddress.IPv4Address]):
-    """An IPv4 address in network byte order, laid out like ``struct in_addr`` (4 bytes, aligned to 4).
+class AddressCodec(Codec[A], Generic[A]):
+    """An IP address in network byte order, laid out like ``struct in_addr`` or ``struct in6_addr``
+    (aligned to 4). Takes an address, a string such as ``"10.0.0.1"``, or the packed bytes."""
 
-    Takes an ``IPv4Address``, a string such as ``"10.0.0.1"``, or 4 bytes; gives ``IPv4Address``.
-    """
+    __slots__ = ("_type",)
 
-    __slots__ = ()
+    def __init__(self, address_type: type[A], name: str, size: int) -> None:
+        super().__init__(size, name, 4)
+        self._type: type[A] = address_type
 
-    def __init__(self) -> None:
-        super().__init__(4, "ipv4", 4)
-
-    def pack(self, value: ipaddress.IPv4Address | str | bytes) -> bytes:
-        if type(value) is ipaddress.IPv4Address:
-            return value.packed  # the constructor would go through str() for an address
+    def pack(self, value: A | str | bytes) -> bytes:
+        if isinstance(value, self._type):
+            return value.packed  # the constructor would go through str()
         try:
-            return ipaddress.IPv4Address(value).packed
+            return self._type(value).packed
         except (ValueError, TypeError) as exc:
             raise _address_error(self.name, value, exc) from None
 
-    def unpack(self, data: bytes) -> ipaddress.IPv4Address:
-        return ipaddress.IPv4Address(bytes(data))
+    def unpack(self, data: bytes) -> A:
+        return self._type(bytes(data))
 
     def field_converter(self) -> Callable[[Any], Any]:
-        return _converter(ipaddress.IPv4Address)
+        address_type = self._type
+        return lambda value: value if type(value) is address_type else address_type(value)
 
     def struct_member(self) -> StructMember:
-        return StructMember("4s", self.pack, self.unpack)
-
-
-class IPv6Codec(Codec[ipaddress.IPv6Address]):
-    """An IPv6 address in network byte order, laid out like ``struct in6_addr`` (16 bytes, aligned to 4)."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        super().__init__(16, "ipv6", 4)
-
-    def pack(self, value: ipaddress.IPv6Address | str | bytes) -> bytes:
-        if type(value) is ipaddress.IPv6Address:
-            return value.packed
-        try:
-            return ipaddress.IPv6Address(value).packed
-        except (ValueError, TypeError) as exc:
-            raise _address_error(self.name, value, exc) from None
-
-    def unpack(self, data: bytes) -> ipaddress.IPv6Address:
-        return ipaddress.IPv6Address(bytes(data))
-
-    def field_converter(self) -> Callable[[Any], Any]:
-        return _converter(ipaddress.IPv6Address)
-
-    def struct_member(self) -> StructMember:
-        return StructMember("16s", self.pack, self.unpack)
+        return StructMember(f"{self.size}s", self.pack, self.unpack)
 
 
 _MAC = re.compile(r"[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}")
@@ -211,7 +186,7 @@ class ArrayCodec(Codec[tuple[T, ...]], Generic[T]):
     def __init__(self, element: Codec[T], length: int) -> None:
         if not isinstance(element, Codec):
             raise CodecTypeError(f"array() needs a codec for its elements, got {element!r}")
-        _check_size(length, "array")
+        check_size(length, "array")
         super().__init__(element.size * length, f"array({element.name}, {length})", element.align)
         self.element = element
         self.length = length
@@ -239,18 +214,6 @@ class ArrayCodec(Codec[tuple[T, ...]], Generic[T]):
         return tuple(self.element.unpack_many(data, self.length))
 
 
-def _converter(address_type: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return value if type(value) is address_type else address_type(value)
-
-    return convert
-
-
-def _check_size(size: object, what: str) -> None:
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        raise CodecError(f"{what}() needs a positive int size, got {size!r}")
-
-
 def _address_error(name: str, value: object, exc: Exception) -> CodecError:
     if isinstance(value, (str, bytes, int, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return CodecError(f"{name} cannot encode {value!r}: {exc}")
@@ -259,9 +222,9 @@ def _address_error(name: str, value: object, exc: Exception) -> CodecError:
 
 boolean = BoolCodec()
 """C ``bool``: ``True``/``False`` in one byte."""
-ipv4 = IPv4Codec()
+ipv4 = AddressCodec(ipaddress.IPv4Address, "ipv4", 4)
 """An IPv4 address (``struct in_addr``); gives ``ipaddress.IPv4Address``."""
-ipv6 = IPv6Codec()
+ipv6 = AddressCodec(ipaddress.IPv6Address, "ipv6", 16)
 """An IPv6 address (``struct in6_addr``); gives ``ipaddress.IPv6Address``."""
 mac = MacCodec()
 """An Ethernet address (``__u8[6]``); gives ``"aa:bb:cc:dd:ee:ff"``."""

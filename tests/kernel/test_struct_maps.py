@@ -17,28 +17,18 @@ from pybpfmaps import (
     CodecTypeError,
     HashMap,
     LruHashMap,
-    be16,
     boolean,
     codec_for,
     field,
-    ipv4,
     string,
     u8,
     u32,
     u64,
 )
 from tests import bpftool
+from tests.layouts import Flow
 
 MakeMap = Callable[..., Any]
-
-
-@attrs.frozen
-class Flow:
-    saddr: ipaddress.IPv4Address = ipv4()
-    daddr: ipaddress.IPv4Address = ipv4()
-    sport: int = be16()
-    dport: int = be16()
-    proto: int = u8()
 
 
 @attrs.frozen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import struct
 
@@ -14,11 +13,8 @@ from pybpfmaps import (
     CodecError,
     CodecTypeError,
     StructCodec,
-    be16,
     codec_for,
     field,
-    int_enum,
-    ipv4,
     mac,
     string,
     u8,
@@ -26,20 +22,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
-
-
-class Proto(enum.IntEnum):
-    TCP = 6
-    UDP = 17
-
-
-@attrs.frozen
-class Flow:
-    saddr: ipaddress.IPv4Address = ipv4()
-    daddr: ipaddress.IPv4Address = ipv4()
-    sport: int = be16()
-    dport: int = be16()
-    proto: Proto = field(int_enum(Proto, u8))
+from tests.layouts import Flow, Proto
 
 
 @attrs.frozen
