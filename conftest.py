@@ -18,6 +18,16 @@ from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 
 REQUIRE_KERNEL = os.environ.get("PYBPFMAPS_REQUIRE_KERNEL") == "1"
+EMULATE_NO_BATCH = os.environ.get("PYBPFMAPS_EMULATE_NO_BATCH", "")
+"""EINVAL: run as on a kernel without batch commands (< 5.6); ENOTSUPP: as for map types without
+batch ops. Set by tests/kernel/test_emulated_kernels.py for the child pytest it starts."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if EMULATE_NO_BATCH:
+        from tests import seccomp
+
+        seccomp.install({"EINVAL": errno.EINVAL, "ENOTSUPP": 524}[EMULATE_NO_BATCH])
 
 
 @functools.cache

@@ -23,6 +23,9 @@ from pybpfmaps.codec import (
 )
 from pybpfmaps.errors import (
     ArrayIndexError,
+    BatchDeleteError,
+    BatchError,
+    BatchUpdateError,
     BpfArgumentError,
     BpfError,
     BpfPermissionError,
@@ -37,6 +40,7 @@ from pybpfmaps.errors import (
     MapNotFoundError,
     NotSupportedError,
 )
+from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
 from pybpfmaps.maps import ArrayMap, BpfMap, HashMap, LruHashMap, MapInfo, list_maps
@@ -49,6 +53,10 @@ __all__ = [
     "FIELD_PAD_AFTER",
     "ArrayIndexError",
     "ArrayMap",
+    "BatchDeleteError",
+    "BatchError",
+    "BatchSupport",
+    "BatchUpdateError",
     "BpfArgumentError",
     "BpfError",
     "BpfMap",

@@ -15,7 +15,10 @@ The tree::
     │   │   └── CodecTypeError(TypeError)    ... because it has the wrong Python type
     │   └── ArrayIndexError(IndexError, KeyError)  an array index outside 0..max_entries-1
     ├── ClosedMapError(ValueError)           an operation on a closed map
-    └── IterationAbortedError(RuntimeError)  a key walk gave up on a map changing too fast
+    ├── IterationAbortedError(RuntimeError)  a key walk gave up on a map changing too fast
+    └── BatchError                           a bulk operation stopped; .applied, .failed_key, __cause__
+        ├── BatchUpdateError                 update_many stopped at an element
+        └── BatchDeleteError                 delete_many stopped at an element
 
 Messages name the command and the map, e.g.
 ``[Errno 2] BPF_MAP_LOOKUP_ELEM on hash map 'flows' (id 42): key not found: 5``.
@@ -118,6 +121,37 @@ class IterationAbortedError(BpfError, RuntimeError):
     """A key walk took more steps than its bound because other writers kept changing the map."""
 
 
+class BatchError(BpfError):
+    """A bulk operation stopped at one element, as the kernel's batch commands do.
+
+    Attributes:
+        applied: How many elements of this call took effect before it stopped (across chunks).
+        failed_key: The key of the element that failed.
+        __cause__: That element's error, e.g. ``MapFullError`` or ``KeyNotFoundError``.
+    """
+
+    def __init__(self, operation: str, map_label: str, applied: int, failed_key: object, cause: BaseException) -> None:
+        super().__init__(
+            f"{operation} on {map_label} stopped at key {failed_key!r} after {applied} element(s) took effect: {cause}"
+        )
+        self.operation = operation
+        self.map_label = map_label
+        self.applied = applied
+        self.failed_key = failed_key
+
+    def __reduce__(self) -> tuple[object, ...]:
+        state = {"operation": self.operation, "map_label": self.map_label, "applied": self.applied}
+        return (_rebuild_batch, (type(self), self.args[0], {**state, "failed_key": self.failed_key}))
+
+
+class BatchUpdateError(BatchError):
+    """``update_many`` stopped: ``.applied`` elements were written, ``.failed_key`` was not."""
+
+
+class BatchDeleteError(BatchError):
+    """``delete_many`` stopped: ``.applied`` keys were deleted, ``.failed_key`` was not."""
+
+
 def _format(err: int | None, message: str | None, command: str | None, map_label: str | None) -> str:
     where = " ".join(part for part in (command, f"on {map_label}" if map_label else None) if part)
     text = f"{where}: {message}" if where else str(message)
@@ -132,6 +166,13 @@ def _rebuild(
     map_label: str | None,
 ) -> _CommandError:
     return cls(err, message, command=command, map_label=map_label)
+
+
+def _rebuild_batch(cls: type[BatchError], message: str, state: dict[str, object]) -> BatchError:
+    error = cls.__new__(cls)
+    error.args = (message,)
+    error.__dict__.update(state)
+    return error
 
 
 _KEY_COMMANDS = frozenset(

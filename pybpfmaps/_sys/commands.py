@@ -128,3 +128,111 @@ def map_get_info(fd: int) -> uapi.BpfMapInfo:
     attr = uapi.InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
     bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)
     return info
+
+
+def map_update_batch(
+    fd: int, keys: bytes, values: bytes, count: int, elem_flags: int, *, key_offset: int = 0, value_offset: int = 0
+) -> int:
+    """BPF_MAP_UPDATE_BATCH of *count* packed keys and values, starting at the given byte offsets.
+
+    Returns how many were written. On failure the ``RawBpfError`` carries ``count``: what the
+    kernel wrote back into the attr (``batch_applied`` says what it means).
+    """
+    assert key_offset <= len(keys)
+    assert value_offset <= len(values)
+    attr = uapi.MapBatchAttr(
+        keys=_address(keys) + key_offset,
+        values=_address(values) + value_offset,
+        count=count,
+        map_fd=fd,
+        elem_flags=elem_flags,
+    )
+    _batch_call(uapi.BPF_MAP_UPDATE_BATCH, attr)
+    return int(attr.count)
+
+
+def map_delete_batch(fd: int, keys: bytes, count: int, *, key_offset: int = 0) -> int:
+    """BPF_MAP_DELETE_BATCH of *count* packed keys from a byte offset; returns how many were deleted.
+
+    Failures carry ``count`` as for ``map_update_batch``.
+    """
+    assert key_offset <= len(keys)
+    attr = uapi.MapBatchAttr(keys=_address(keys) + key_offset, count=count, map_fd=fd)
+    _batch_call(uapi.BPF_MAP_DELETE_BATCH, attr)
+    return int(attr.count)
+
+
+class BatchBuffers:
+    """Output buffers for one LOOKUP(_AND_DELETE)_BATCH call: always full-size, with a valid cursor.
+
+    The kernel deletes before it copies out, so short buffers or a missing out_batch lose data
+    (KERNEL.md section 4); these are sized for ``capacity`` elements and the cursor for the
+    largest token any map type writes (a u32 bucket or a key).
+    """
+
+    __slots__ = ("capacity", "cursor", "key_size", "keys", "value_size", "values")
+
+    def __init__(self, key_size: int, value_size: int, capacity: int) -> None:
+        self.key_size = key_size
+        self.value_size = value_size
+        self.capacity = capacity
+        self.keys = ctypes.create_string_buffer(key_size * capacity)
+        self.values = ctypes.create_string_buffer(value_size * capacity)
+        self.cursor = ctypes.create_string_buffer(max(8, key_size))
+
+
+def map_lookup_batch(fd: int, buffers: BatchBuffers, resume: bool, delete: bool = False) -> tuple[int, bool]:
+    """BPF_MAP_LOOKUP_BATCH (or LOOKUP_AND_DELETE_BATCH) into *buffers*; returns (count, at_end).
+
+    *resume* continues from the cursor the previous call left in ``buffers.cursor``; otherwise the
+    walk starts at the beginning. ENOENT (the end) comes back as ``at_end`` with the count the
+    kernel returned alongside it. Other failures raise ``RawBpfError`` with ``count``; ENOSPC
+    means the next bucket does not fit ``buffers.capacity``.
+    """
+    cursor = ctypes.addressof(buffers.cursor)
+    attr = uapi.MapBatchAttr(
+        in_batch=cursor if resume else 0,
+        out_batch=cursor,
+        keys=ctypes.addressof(buffers.keys),
+        values=ctypes.addressof(buffers.values),
+        count=buffers.capacity,
+        map_fd=fd,
+    )
+    cmd = uapi.BPF_MAP_LOOKUP_AND_DELETE_BATCH if delete else uapi.BPF_MAP_LOOKUP_BATCH
+    try:
+        _batch_call(cmd, attr)
+    except RawBpfError as exc:
+        if exc.errno == errno.ENOENT:
+            return int(attr.count), True
+        raise
+    return int(attr.count), False
+
+
+def map_batch_probe(fd: int, cmd: int) -> None:
+    """Issue a batch command with count=0 on a map: a no-op that tells whether the command exists.
+
+    Raises ``RawBpfError``: EINVAL (no batch commands: Linux < 5.6), 524 (the map type lacks the
+    op), EPERM (inconclusive: frozen map or a read-/write-only fd).
+    """
+    cursor = ctypes.create_string_buffer(8)
+    attr = uapi.MapBatchAttr(out_batch=ctypes.addressof(cursor), count=0, map_fd=fd)
+    bpf(cmd, attr)
+
+
+def _batch_call(cmd: int, attr: uapi.MapBatchAttr) -> None:
+    try:
+        bpf(cmd, attr)
+    except RawBpfError as exc:
+        exc.count = int(attr.count)
+        raise
+
+
+def batch_applied(requested: int, reported: int) -> int:
+    """How many elements a failed UPDATE/DELETE_BATCH applied, from the count the kernel wrote back.
+
+    The kernel zeroes ``count`` before the first element and sets it to the index of the failing
+    one; a call refused up front (flags, permissions, a missing op) leaves the requested count in
+    place. So a reported count below the request is the truth, and one equal to it means nothing
+    was applied (KERNEL.md section 3).
+    """
+    return reported if reported < requested else 0

@@ -40,6 +40,7 @@ class RawBpfError(OSError):
     def __init__(self, err: int, cmd: int) -> None:
         super().__init__(err, os.strerror(err))
         self.cmd = cmd
+        self.count: int | None = None  # batch commands: the count the kernel wrote back
 
     @property
     def command(self) -> str:

@@ -100,6 +100,17 @@ class ArrayMap(BpfMap[int, V]):
         self._live_fd()
         return self._info.max_entries
 
+    def __iter__(self) -> Iterator[int]:
+        """The indexes ``0..max_entries-1``, without a syscall."""
+        return map(self._key.unpack, self._raw_keys())
+
+    def _pack_keys(self, keys: list[Any]) -> bytes:
+        limit = self._info.max_entries
+        for key in keys:
+            if isinstance(key, int) and not 0 <= key < limit:
+                self._pack_key(key)  # raises ArrayIndexError, naming the index
+        return super()._pack_keys(keys)
+
     def _pack_key(self, key: object) -> bytes:
         if isinstance(key, int) and not isinstance(key, bool) and not 0 <= key < self._info.max_entries:
             raise ArrayIndexError(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import ItemsView, Iterator, Mapping, ValuesView
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
@@ -22,13 +22,16 @@ from pybpfmaps.errors import (
     NotSupportedError,
     from_raw,
 )
+from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import StructCodec, as_codec
-from pybpfmaps.maps import _iter, _validate
+from pybpfmaps.maps import _batch, _iter, _validate
 from pybpfmaps.maps.info import MapInfo, read_info
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+D = TypeVar("D")
 
 _O_ACCMODE = 0o3
 _ACCESS_NAMES = {os.O_RDONLY: "read-only", os.O_WRONLY: "write-only"}
@@ -350,16 +353,26 @@ class BpfMap(Mapping[K, V]):
         return self._lookup_raw(raw_key) is not None
 
     def __iter__(self) -> Iterator[K]:
-        unpack = self._key.unpack
-        for raw_key in self._raw_keys():
-            yield unpack(raw_key)
+        """The keys, read a chunk at a time with BPF_MAP_LOOKUP_BATCH (Linux 5.6+), else walked one by one.
+
+        Each key comes at most once, and every key that stays in the map meanwhile comes; see
+        docs/api.md#iteration. Deleting the keys you are handed is safe.
+        """
+        if self._batch_works("lookup"):
+            unpack_many = self._key.unpack_many
+            for packed_keys, _, count in _batch.read_batches(self):
+                yield from unpack_many(packed_keys, count)
+        else:
+            yield from map(self._key.unpack, self._raw_keys())
 
     def __bool__(self) -> bool:
         """Whether the map holds any key: one syscall, not a count."""
         return self._next_raw_key(None) is not None
 
     def __len__(self) -> int:
-        """The number of keys, counted with one walk over the map (O(n) syscalls)."""
+        """The number of keys, counted by reading the map (batch reads on Linux 5.6+, else O(n) syscalls)."""
+        if self._batch_works("lookup"):
+            return sum(count for _, _, count in _batch.read_batches(self))
         return sum(1 for _ in self._raw_keys())
 
     def items(self) -> ItemsView[K, V]:
@@ -369,6 +382,27 @@ class BpfMap(Mapping[K, V]):
     def values(self) -> ValuesView[V]:
         """A view of the values; keys deleted by others while it is iterated are skipped."""
         return _ValuesView(self)
+
+    def copy(self) -> dict[K, V]:
+        """A ``dict`` snapshot of the map, read in chunks with BPF_MAP_LOOKUP_BATCH where the kernel can.
+
+        ``dict(m)`` gives the same dict but, by Python's protocol, looks every key up on its own;
+        ``m.copy()`` and ``dict(m.items())`` read keys and values together.
+        """
+        return dict(self._iter_items())
+
+    def lookup_many(self, keys: Iterable[K], default: D = None) -> list[V | D]:  # type: ignore[assignment]
+        """The value of each key, in order, or *default* where a key is absent.
+
+        Keys are encoded before the first syscall (an unencodable key raises its ``CodecError``);
+        each is then one BPF_MAP_LOOKUP_ELEM, since the kernel has no batch lookup by key.
+        """
+        return _batch.lookup_many(self, keys, default)
+
+    @property
+    def batch_support(self) -> BatchSupport:
+        """Which bulk operations run as one batch syscall on this map, and why the others do not."""
+        return BatchSupport.of(self._live_fd(), int(self._info.type))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -391,6 +425,37 @@ class BpfMap(Mapping[K, V]):
     def __setitem__(self, key: K, value: V) -> None:
         self.put(key, value)
 
+    def update_many(
+        self,
+        items: Mapping[K, V] | Iterable[tuple[K, V]] | Sequence[K],
+        values: Sequence[V] | None = None,
+        /,
+        *,
+        flags: UpdateFlags | int = UpdateFlags.ANY,
+    ) -> int:
+        """Write many elements, with one BPF_MAP_UPDATE_BATCH per chunk where the kernel allows.
+
+        *items* is a mapping, an iterable of (key, value) pairs (a generator is streamed in chunks
+        of bounded size), or a sequence of keys with *values* a sequence of as many values. Runs
+        element by element for ``NOEXIST``/``EXIST`` (no released kernel takes them in a batch)
+        and where ``batch_support.update`` is False; both paths stop at the first failing element
+        and leave the elements before it written, as the kernel's batch loop does.
+
+        Returns:
+            The number of elements written: all of them.
+
+        Raises:
+            BatchUpdateError: an element failed. ``.applied`` elements of this call were written
+                before it, ``.failed_key`` was not, and ``__cause__`` is its error
+                (``MapFullError``, ``KeyExistsError``, ``KeyNotFoundError``, ``ArrayIndexError``,
+                ``CodecError``...). Sized inputs are encoded whole before the first syscall, so
+                a value that does not fit its codec fails with ``.applied == 0``.
+
+        Minimum kernel:
+            Any; the batch path needs Linux 5.6 (5.13 for per-CPU arrays).
+        """
+        return _batch.update_many(self, items, values, flags)
+
     # -- shared helpers -----------------------------------------------------------------------
 
     def _live_fd(self) -> int:
@@ -404,6 +469,13 @@ class BpfMap(Mapping[K, V]):
             return self._key.pack(key)
         except CodecError as exc:
             raise type(exc)(f"bad key for {self._label}: {exc}") from None
+
+    def _pack_keys(self, keys: list[Any]) -> bytes:
+        """Many keys, encoded into one buffer (``BpfArgumentError`` if any does not fit)."""
+        return self._key.pack_many(keys)
+
+    def _batch_works(self, name: str) -> bool:
+        return _batch.batch_works(self, name)
 
     def _pack_value(self, value: Any) -> bytes:
         try:
@@ -433,6 +505,15 @@ class BpfMap(Mapping[K, V]):
         return _iter.walk_keys(self._next_raw_key, is_present, self._info.max_entries, self._label)
 
     def _iter_items(self) -> Iterator[tuple[K, V]]:
+        if self._batch_works("lookup"):
+            unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
+            for packed_keys, packed_values, count in _batch.read_batches(self):
+                yield from zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True)
+        else:
+            yield from self._walk_items()
+
+    def _walk_items(self) -> Iterator[tuple[K, V]]:
+        """(key, value) pairs by GET_NEXT_KEY and LOOKUP_ELEM, skipping keys deleted in between."""
         unpack_key, unpack_value = self._key.unpack, self._value.unpack
         for raw_key in self._raw_keys():
             data = self._lookup_raw(raw_key)

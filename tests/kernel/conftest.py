@@ -86,3 +86,19 @@ def _target(fd: str) -> str:
         return os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
         return ""
+
+
+EMULATION = os.environ.get("PYBPFMAPS_EMULATE_NO_BATCH", "")
+
+
+@pytest.fixture
+def batch_native() -> bool:
+    """Whether this run sees the kernel's batch commands (False under seccomp emulation).
+
+    * **Name**: batch_native
+    * **Scope**: function
+    * **Yields**: ``True`` normally; ``False`` in the child runs of test_emulated_kernels.py, where
+      a seccomp filter fails commands 24-27 with EINVAL (a pre-5.6 kernel) or 524 (a map type
+      without batch ops).
+    """
+    return not EMULATION
