@@ -25,7 +25,7 @@ batch ops. Set by tests/kernel/test_emulated_kernels.py for the child pytest it 
 
 def pytest_configure(config: pytest.Config) -> None:
     if EMULATE_NO_BATCH:
-        from tests import seccomp
+        from tests import seccomp  # noqa: PLC0415 - only an emulating child process needs it
 
         seccomp.install({"EINVAL": errno.EINVAL, "ENOTSUPP": 524}[EMULATE_NO_BATCH])
 

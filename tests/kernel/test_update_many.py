@@ -122,6 +122,7 @@ def test_full_map_existing_keys_still_update_until_the_new_one(make_map: MakeMap
 def test_noexist_and_exist_stop_at_the_conflict(make_map: MakeMap, flag: UpdateFlags) -> None:
     m = make_map(HashMap, key=u32, value=u64, max_entries=16)
     m[3] = 300
+    expected_error: type[Exception]
     if flag == UpdateFlags.NOEXIST:
         batch, expected_error, applied_before = [(1, 1), (2, 2), (3, 3), (4, 4)], KeyExistsError, {1: 1, 2: 2}
     else:
@@ -213,7 +214,7 @@ def test_bad_arguments(make_map: MakeMap) -> None:
     with pytest.raises(BpfArgumentError, match="unknown update flags"):
         m.update_many({1: 1}, flags=8)
     with pytest.raises(BatchUpdateError) as caught:
-        m.update_many([(1, 1), (2,)])  # type: ignore[list-item]
+        m.update_many([(1, 1), (2,)])
     assert isinstance(caught.value.__cause__, BpfArgumentError)
     assert "expected (key, value) pairs, got (2,)" in str(caught.value)
     assert contents(m) == {}
