@@ -1,0 +1,140 @@
+"""Bulk reads and removals: snapshots, drain, pop_many, clear and lookup_many (KERNEL.md sections 4 and 11).
+
+Run natively (LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH) and in the emulated-kernel child runs
+(element by element), with the same expectations.
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pybpfmaps import ArrayMap, BpfMap, CodecError, HashMap, LruHashMap, u32, u64
+from pybpfmaps.maps import _batch
+from tests import bpftool
+
+MakeMap = Callable[..., Any]
+
+
+def contents(m: BpfMap[Any, Any]) -> dict[int, int]:
+    return {struct.unpack("=I", k)[0]: struct.unpack("=Q", v)[0] for k, v in bpftool.dump(m.id).items()}
+
+
+@pytest.fixture(params=[1, 2, 3, 5, 9, None], ids=lambda n: f"chunk{n}" if n else "chunkdefault")
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int | None:
+    """Reads in chunks of 1..9 elements (ENOSPC growth on hash buckets), or the default size."""
+    if request.param is not None:
+        monkeypatch.setattr(_batch, "MAX_CHUNK", request.param)
+    value: int | None = request.param
+    return value
+
+
+@pytest.mark.parametrize("cls", [HashMap, LruHashMap])
+def test_snapshots_hold_every_element_once(make_map: MakeMap, cls: type[HashMap[int, int]], chunk: int | None) -> None:
+    m = make_map(cls, key=u32, value=u64, max_entries=10)
+    m.update_many({k: k + 1 for k in range(10)})
+    assert m.copy() == {k: k + 1 for k in range(10)}
+    assert sorted(m.items()) == [(k, k + 1) for k in range(10)]
+    assert sorted(m) == list(range(10))
+    assert sorted(m.keys()) == list(range(10))
+    assert sorted(m.values()) == list(range(1, 11))
+    assert len(m) == 10
+    assert dict(m) == dict(m.items()) == contents(m)
+
+
+def test_empty_map_reads_nothing(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=10)
+    assert (m.copy(), list(m.items()), len(m), m.drain(), m.pop_many(5)) == ({}, [], 0, {}, {})
+
+
+def test_array_reads_in_index_order(make_map: MakeMap, chunk: int | None) -> None:
+    a = make_map(ArrayMap, value=u64, max_entries=10)
+    a.update_many({k: k * 2 for k in range(10)})
+    assert list(a.items()) == [(k, k * 2) for k in range(10)]
+    assert list(a.values()) == [k * 2 for k in range(10)]
+    assert a.copy() == contents(a)
+
+
+@pytest.mark.parametrize("cls", [HashMap, LruHashMap])
+def test_drain_returns_everything_and_empties_the_map(
+    make_map: MakeMap, cls: type[HashMap[int, int]], chunk: int | None
+) -> None:
+    m = make_map(cls, key=u32, value=u64, max_entries=256)
+    m.update_many({k: k * 3 for k in range(256)})
+    assert m.drain() == {k: k * 3 for k in range(256)}
+    assert contents(m) == {}
+    assert m.drain() == {}
+
+
+def test_pop_many_removes_what_it_returns(make_map: MakeMap, chunk: int | None) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=10)
+    m.update_many({k: k for k in range(10)})
+    first = m.pop_many(3)
+    assert len(first) == 3
+    assert all(first[k] == k for k in first)
+    assert contents(m) == {k: k for k in range(10) if k not in first}
+    singles: dict[int, int] = {}
+    while one := m.pop_many(1):
+        assert len(one) == 1
+        singles.update(one)
+    assert sorted([*first, *singles]) == list(range(10))
+    assert m.pop_many(0) == {}
+    assert contents(m) == {}
+
+
+def test_clear_empties_the_map(make_map: MakeMap, chunk: int | None) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=100)
+    m.update_many({k: k for k in range(100)})
+    m.clear()
+    assert contents(m) == {}
+
+
+def test_lookup_many(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=10)
+    m.update_many({1: 10, 3: 30})
+    assert m.lookup_many([1, 2, 3]) == [10, None, 30]
+    assert m.lookup_many((k for k in [3, 9]), default=-1) == [30, -1]
+    with pytest.raises(CodecError, match="u32 cannot encode -5"):
+        m.lookup_many([1, -5])
+
+
+WRITER = """
+import sys
+from pybpfmaps import HashMap, u32, u64
+m = HashMap.from_id(int(sys.argv[1]), key=u32, value=u64)
+print("ready", flush=True)
+for k in range(100_000, 100_000 + int(sys.argv[2])):
+    m[k] = k
+print("done", flush=True)
+"""
+
+
+def test_drain_under_concurrent_inserts_ends_and_loses_nothing(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=50_000)
+    m.update_many({k: k for k in range(20_000)})
+    inserts = 20_000
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(m.id), str(inserts)], stdout=subprocess.PIPE, text=True
+    )
+    drained: dict[int, int] = {}
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        while writer.poll() is None and time.monotonic() < deadline:
+            drained.update(m.drain())  # each drain is one pass: it ends although the writer goes on
+        assert writer.wait(timeout=60) == 0
+    finally:
+        writer.kill()
+        writer.wait()
+        if writer.stdout is not None:
+            writer.stdout.close()
+    left = contents(m)
+    assert not set(drained) & set(left)
+    assert {**drained, **left} == {k: k for k in [*range(20_000), *range(100_000, 100_000 + inserts)]}
