@@ -118,13 +118,10 @@ def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) 
 def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> int:
     """Delete many keys; see ``HashMap.delete_many``."""
     fd = m._live_fd()
-    key_size = m._info.key_size
-    sized = isinstance(keys, (Sequence, Mapping, set, frozenset))
-    pairs = ((key, None) for key in keys)
     batch = m._batch_works("delete")
     deleted = 0
     try:
-        for chunk in _chunks(m, pairs, chunk_length(key_size, 0), sized, with_values=False):
+        for chunk in _key_chunks(m, keys):
             start, count = 0, len(chunk.keys)
             while start < count:
                 done, failure = _delete(m, fd, chunk, start, batch)
@@ -168,10 +165,8 @@ def lookup_many(m: BpfMap[Any, Any], keys: Iterable[Any], default: Any) -> list[
     key_size, value_size = m._info.key_size, m._info.value_size
     unpack = m._value.unpack
     found: list[Any] = []
-    pairs = ((key, None) for key in keys)
-    sized = isinstance(keys, (Sequence, Mapping, set, frozenset))
     try:
-        for chunk in _chunks(m, pairs, chunk_length(key_size, 0), sized, with_values=False):
+        for chunk in _key_chunks(m, keys):
             packed = chunk.packed_keys
             for i, key in enumerate(chunk.keys):
                 try:
@@ -214,6 +209,13 @@ def _chunks(
         yield from list(encoded)
     else:
         yield from encoded
+
+
+def _key_chunks(m: BpfMap[Any, Any], keys: Iterable[Any]) -> Iterator[_Chunk]:
+    """Encoded chunks of keys alone (for deletes and lookups)."""
+    sized = isinstance(keys, (Sequence, Mapping, set, frozenset))
+    pairs = ((key, None) for key in keys)
+    return _chunks(m, pairs, chunk_length(m._info.key_size, 0), sized, with_values=False)
 
 
 def _batched(pairs: Iterator[Any], length: int) -> Iterator[list[Any]]:
