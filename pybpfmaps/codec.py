@@ -11,6 +11,7 @@ Calling a codec makes an attrs field of that C type: ``port: int = be16()``.
 from __future__ import annotations
 
 import abc
+import array
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -20,6 +21,8 @@ import attrs
 from pybpfmaps.errors import CodecError, CodecTypeError
 
 T = TypeVar("T")
+Buffer = bytes | bytearray | memoryview
+"""What ``unpack``/``unpack_many`` read: any contiguous bytes, including views into syscall buffers."""
 
 FIELD_CODEC = "pybpfmaps.codec"
 """The attrs field metadata key under which a field's codec is stored."""
@@ -68,7 +71,7 @@ class Codec(abc.ABC, Generic[T]):
         """Encode values into one contiguous buffer of ``len(values) * size`` bytes."""
         return b"".join(map(self.pack, values))
 
-    def unpack_many(self, data: bytes, count: int) -> list[T]:
+    def unpack_many(self, data: Buffer, count: int) -> list[T]:
         """Decode the first ``count`` values of a contiguous buffer."""
         size = self.size
         view = memoryview(data)
@@ -107,7 +110,7 @@ class IntCodec(Codec[int]):
     for dict keys.
     """
 
-    __slots__ = ("_format", "_struct", "big_endian", "maximum", "minimum")
+    __slots__ = ("_format", "_struct", "_typecodes", "big_endian", "maximum", "minimum")
 
     def __init__(self, name: str, struct_format: str) -> None:
         self._struct = struct.Struct(struct_format)
@@ -118,6 +121,10 @@ class IntCodec(Codec[int]):
         signed = struct_format[-1].islower()
         self.minimum = -(1 << (bits - 1)) if signed else 0
         self.maximum = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+        # array.array typecodes whose items are exactly this type in host order
+        candidates = "bhilq" if signed else "BHILQ"
+        native = not self.big_endian or self.size == 1
+        self._typecodes = frozenset(c for c in candidates if native and array.array(c).itemsize == self.size)
 
     def pack(self, value: int) -> bytes:
         try:
@@ -130,6 +137,8 @@ class IntCodec(Codec[int]):
         return result
 
     def pack_many(self, values: Iterable[int]) -> bytes:
+        if type(values) is array.array and values.typecode in self._typecodes:
+            return values.tobytes()  # already the host's layout of this integer type
         items = values if isinstance(values, Sequence) else list(values)
         try:
             return struct.pack(f"{self._format[0]}{len(items)}{self._format[1:]}", *items)
@@ -138,7 +147,7 @@ class IntCodec(Codec[int]):
                 self.pack(item)
             raise  # pragma: no cover - pack() above raised for the offending item
 
-    def unpack_many(self, data: bytes, count: int) -> list[int]:
+    def unpack_many(self, data: Buffer, count: int) -> list[int]:
         return list(struct.unpack_from(f"{self._format[0]}{count}{self._format[1:]}", data))
 
     def struct_member(self) -> StructMember:
@@ -174,8 +183,15 @@ class RawCodec(Codec[bytes]):
     def unpack(self, data: bytes) -> bytes:
         return bytes(data)
 
-    def unpack_many(self, data: bytes, count: int) -> list[bytes]:
+    def pack_many(self, values: Iterable[bytes | bytearray | memoryview]) -> bytes:
+        items = values if isinstance(values, (list, tuple)) else list(values)
+        if set(map(type, items)) <= {bytes, bytearray} and set(map(len, items)) <= {self.size}:
+            return b"".join(items)
+        return b"".join(map(self.pack, items))
+
+    def unpack_many(self, data: Buffer, count: int) -> list[bytes]:
         size = self.size
+        data = bytes(data[: count * size])
         return [data[i : i + size] for i in range(0, count * size, size)]
 
     def struct_member(self) -> StructMember:

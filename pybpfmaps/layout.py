@@ -13,11 +13,12 @@ from __future__ import annotations
 import struct
 import weakref
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar, overload
 
 import attrs
 
-from pybpfmaps.codec import FIELD_CODEC, FIELD_PAD_AFTER, Codec, StructMember
+from pybpfmaps.codec import FIELD_CODEC, FIELD_PAD_AFTER, Buffer, Codec, StructMember
 from pybpfmaps.errors import CodecError, CodecTypeError
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ class StructCodec(Codec[T]):
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_pack", "_struct", "_unpack_tuple", "cls", "fields", "packed")
+    __slots__ = ("_columnar", "_pack", "_positional", "_struct", "_unpack_tuple", "cls", "fields", "packed")
 
     def __init__(self, cls: type[T], *, packed: bool = False) -> None:
         if not (isinstance(cls, type) and attrs.has(cls)):
@@ -59,6 +60,13 @@ class StructCodec(Codec[T]):
         self._struct = struct.Struct("=" + "".join(member.format for _, member in members))
         assert self._struct.size == size
         self._pack, self._unpack_tuple = _compile(cls, members, self._struct, self._diagnose, self._coerce)
+        # Bulk work goes column by column when some field converts its values (addresses, strings,
+        # big-endian ints...): each codec then converts a whole column at once. Layouts of plain
+        # host-order integers are faster row by row, one struct call per element.
+        converting = any(member.encode is not None or member.decode is not None for _, member in members)
+        self._columnar = converting
+        # every field is a positional __init__ argument, in order: columns can go to cls(*...) as they are
+        self._positional = converting and all(field.init and not field.kw_only for field in attrs.fields(cls))
 
     @property
     def hashable(self) -> bool:
@@ -74,11 +82,39 @@ class StructCodec(Codec[T]):
         return result
 
     def pack_many(self, values: Iterable[T]) -> bytes:
-        return b"".join(map(self._pack, values))
+        """Encode many values into one buffer (padding zero).
 
-    def unpack_many(self, data: bytes, count: int) -> list[T]:
-        view = memoryview(data)[: count * self.size]
-        return list(map(self._unpack_tuple, self._struct.iter_unpack(view)))
+        Layouts with converting fields go column by column: each field's codec packs all its
+        values at once, and strided copies interleave the columns into rows.
+        """
+        items = values if isinstance(values, (list, tuple)) else list(values)
+        if not self._columnar or not items:
+            return b"".join(map(self._pack, items))
+        if set(map(type, items)) != {self.cls}:
+            items = [self._coerce(item) for item in items]
+        count, size = len(items), self.size
+        rows = bytearray(count * size)
+        try:
+            for name, offset, width, codec in self.fields:
+                _scatter(rows, codec.pack_many(list(map(attrgetter(name), items))), offset, width, size)
+        except (struct.error, CodecError, TypeError, ValueError, OverflowError, AttributeError):
+            return b"".join(map(self._pack, items))  # one at a time: the error names class, field and value
+        return bytes(rows)
+
+    def unpack_many(self, data: Buffer, count: int) -> list[T]:
+        """Decode many values; column by column where that pays (as ``pack_many``), then build
+        the instances. Layouts with keyword-only fields are decoded row by row."""
+        view = memoryview(data).cast("B")[: count * self.size]
+        if not count:
+            return []
+        if not self._positional:
+            return list(map(self._unpack_tuple, self._struct.iter_unpack(view)))
+        columns = [
+            codec.unpack_many(_gather(view, offset, width, self.size, count), count)
+            for _, offset, width, codec in self.fields
+        ]
+        build: Any = self.cls
+        return list(map(build, *columns))
 
     def _coerce(self, value: object) -> Any:
         cls: Any = self.cls
@@ -106,6 +142,25 @@ class StructCodec(Codec[T]):
             except CodecError as exc:
                 return type(exc)(f"{self.name}.{name}: {exc}")
         return CodecError(f"{self.name} cannot encode {value!r}")
+
+
+def _scatter(rows: bytearray, column: bytes, offset: int, width: int, size: int) -> None:
+    """Copy a packed column (``width`` bytes per row) into every row at *offset*."""
+    if width == size:
+        rows[:] = column
+        return
+    for byte in range(width):
+        rows[offset + byte :: size] = column[byte::width]
+
+
+def _gather(view: memoryview, offset: int, width: int, size: int, count: int) -> bytes:
+    """The packed column of one field (``width`` bytes at *offset* of every row)."""
+    if width == size:
+        return bytes(view)
+    column = bytearray(count * width)
+    for byte in range(width):
+        column[byte::width] = view[offset + byte :: size]
+    return bytes(column)
 
 
 def _lay_out(cls: type, packed: bool) -> tuple[list[FieldLayout], list[tuple[str, StructMember]], int, int]:

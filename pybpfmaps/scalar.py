@@ -6,15 +6,24 @@ import enum
 import ipaddress
 import re
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
-from pybpfmaps.codec import Codec, IntCodec, StructMember, check_size, u32
+from pybpfmaps.codec import Buffer, Codec, IntCodec, StructMember, check_size, u32
 from pybpfmaps.errors import CodecError, CodecTypeError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.IntEnum)
 A = TypeVar("A", ipaddress.IPv4Address, ipaddress.IPv6Address)
+
+_packed = attrgetter("packed")
+# IPv4Address keeps its value in the slot _ip (CPython 3.3+); reading it is far cheaper than
+# int(address) or .packed, which bulk encoding does once per address. Fall back if it ever goes.
+_address_int: Callable[[Any], int] | None = (
+    attrgetter("_ip") if isinstance(getattr(ipaddress.IPv4Address(0), "_ip", None), int) else None
+)
 
 
 class BoolCodec(Codec[bool]):
@@ -27,6 +36,12 @@ class BoolCodec(Codec[bool]):
 
     def pack(self, value: bool | int) -> bytes:
         return b"\x01" if self._check(value) else b"\x00"
+
+    def pack_many(self, values: Iterable[bool | int]) -> bytes:
+        items = values if isinstance(values, (list, tuple)) else list(values)
+        if set(map(type, items)) <= {bool}:
+            return bytes(items)
+        return b"".join(map(self.pack, items))
 
     def unpack(self, data: bytes) -> bool:
         return data != b"\x00"
@@ -54,6 +69,16 @@ class StringCodec(Codec[str]):
 
     def unpack(self, data: bytes) -> str:
         return bytes(data).split(b"\x00", 1)[0].decode("utf-8", "replace")
+
+    def pack_many(self, values: Iterable[str]) -> bytes:
+        items = values if isinstance(values, (list, tuple)) else list(values)
+        try:
+            encoded = list(map(str.encode, items))
+        except TypeError:  # not all str: let pack() name the culprit
+            encoded = None
+        if encoded is None or max(map(len, encoded), default=0) > self.size or b"\x00" in b"".join(encoded):
+            return b"".join(map(self.pack, items))
+        return b"".join(map(bytes.ljust, encoded, repeat(self.size), repeat(b"\x00")))
 
     def struct_member(self) -> StructMember:
         return StructMember(f"{self.size}s", self._encode, self.unpack)
@@ -88,6 +113,20 @@ class AddressCodec(Codec[A], Generic[A]):
 
     def unpack(self, data: bytes) -> A:
         return self._type(bytes(data))
+
+    def pack_many(self, values: Iterable[A | str | bytes]) -> bytes:
+        items = values if isinstance(values, (list, tuple)) else list(values)
+        if set(map(type, items)) <= {self._type}:
+            if self.size == 4 and _address_int is not None:
+                return struct.pack(f">{len(items)}I", *map(_address_int, items))
+            return b"".join(map(_packed, items))
+        return b"".join(map(self.pack, items))
+
+    def unpack_many(self, data: Buffer, count: int) -> list[A]:
+        if self.size == 4:
+            return list(map(self._type, struct.unpack_from(f">{count}I", data)))
+        view = memoryview(data).cast("B")
+        return [self._type(bytes(view[i : i + 16])) for i in range(0, count * 16, 16)]
 
     def field_converter(self) -> Callable[[Any], Any]:
         address_type = self._type

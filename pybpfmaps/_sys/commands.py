@@ -1,5 +1,7 @@
 """One typed function per ``bpf(2)`` command pybpfmaps uses: bytes in, bytes or ints out.
 
+Pointer fields (``uapi.POINTER``) take a ``bytes`` object directly, or an int address.
+
 Every function fills the attr struct of its command and calls ``syscall.bpf``; failures come out
 as ``RawBpfError`` (errno + command) for the layer above to translate.
 """
@@ -43,27 +45,27 @@ def map_create(
 def map_lookup_elem(fd: int, key: bytes, value_size: int, flags: int = 0) -> bytes:
     """BPF_MAP_LOOKUP_ELEM; returns the value's bytes."""
     value = ctypes.create_string_buffer(value_size)
-    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key), value=ctypes.addressof(value), flags=flags)
+    attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value), flags)
     bpf(uapi.BPF_MAP_LOOKUP_ELEM, attr)
     return value.raw
 
 
 def map_update_elem(fd: int, key: bytes, value: bytes, flags: int) -> None:
     """BPF_MAP_UPDATE_ELEM with BPF_ANY / BPF_NOEXIST / BPF_EXIST, optionally | BPF_F_LOCK."""
-    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key), value=_address(value), flags=flags)
+    attr = uapi.MapElemAttr(fd, 0, key, value, flags)
     bpf(uapi.BPF_MAP_UPDATE_ELEM, attr)
 
 
 def map_delete_elem(fd: int, key: bytes) -> None:
     """BPF_MAP_DELETE_ELEM."""
-    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key))
+    attr = uapi.MapElemAttr(fd, 0, key)
     bpf(uapi.BPF_MAP_DELETE_ELEM, attr)
 
 
 def map_lookup_and_delete_elem(fd: int, key: bytes, value_size: int) -> bytes:
     """BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash family from Linux 5.14); returns the removed value."""
     value = ctypes.create_string_buffer(value_size)
-    attr = uapi.MapElemAttr(map_fd=fd, key=_address(key), value=ctypes.addressof(value))
+    attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value))
     bpf(uapi.BPF_MAP_LOOKUP_AND_DELETE_ELEM, attr)
     return value.raw
 
@@ -76,7 +78,7 @@ def map_get_next_key(fd: int, key: bytes | None, key_size: int) -> bytes | None:
     next_key = ctypes.create_string_buffer(key_size)
     attr = uapi.MapElemAttr(
         map_fd=fd,
-        key=0 if key is None else _address(key),
+        key=key,
         value=ctypes.addressof(next_key),
     )
     try:
@@ -95,13 +97,13 @@ def map_freeze(fd: int) -> None:
 
 def obj_pin(fd: int, path: bytes) -> None:
     """BPF_OBJ_PIN: pin the object behind *fd* at *path* on a bpf filesystem."""
-    attr = uapi.ObjPinAttr(pathname=_address(path), bpf_fd=fd)
+    attr = uapi.ObjPinAttr(pathname=path, bpf_fd=fd)
     bpf(uapi.BPF_OBJ_PIN, attr)
 
 
 def obj_get(path: bytes, file_flags: int) -> int:
     """BPF_OBJ_GET: open a pinned object; *file_flags* is 0, BPF_F_RDONLY or BPF_F_WRONLY."""
-    attr = uapi.ObjPinAttr(pathname=_address(path), file_flags=file_flags)
+    attr = uapi.ObjPinAttr(pathname=path, file_flags=file_flags)
     return bpf(uapi.BPF_OBJ_GET, attr)
 
 

@@ -9,7 +9,8 @@ import platform
 
 from pybpfmaps._sys import uapi
 
-# __NR_bpf per architecture (arch/*/include/uapi/asm/unistd*.h; asm-generic for the newer ones).
+# __NR_bpf of the 64-bit architectures (arch/*/include/uapi/asm/unistd*.h; asm-generic for the newer
+# ones). 32-bit processes are not supported: the attr structs hold pointers as the kernel's u64.
 _NR_BPF_BY_MACHINE: dict[str, int] = {
     "x86_64": 321,
     "amd64": 321,
@@ -17,21 +18,21 @@ _NR_BPF_BY_MACHINE: dict[str, int] = {
     "arm64": 280,
     "riscv64": 280,
     "loongarch64": 280,
-    "i386": 357,
-    "i686": 357,
-    "armv7l": 386,
-    "armv6l": 386,
     "ppc64le": 361,
     "ppc64": 361,
     "s390x": 351,
 }
 
-NR_BPF: int | None = _NR_BPF_BY_MACHINE.get(platform.machine())
+NR_BPF: int | None = _NR_BPF_BY_MACHINE.get(platform.machine()) if ctypes.sizeof(ctypes.c_void_p) == 8 else None
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _syscall = _libc.syscall
 _syscall.restype = ctypes.c_long
-_syscall.argtypes = (ctypes.c_long, ctypes.c_int, ctypes.c_void_p, ctypes.c_uint)
+# No argtypes: converting through them costs more than the kernel's work for a small map op. The
+# number goes in as a prepared C long, cmd and size as C ints, the attr by reference.
+_NR = ctypes.c_long(NR_BPF or -1)
+_byref = ctypes.byref
+_sizeof = ctypes.sizeof
 
 
 class RawBpfError(OSError):
@@ -56,7 +57,7 @@ def bpf(cmd: int, attr: ctypes.Structure) -> int:
     """
     if NR_BPF is None:
         raise RawBpfError(errno_module.ENOSYS, cmd)
-    result: int = _syscall(NR_BPF, cmd, ctypes.byref(attr), ctypes.sizeof(attr))
+    result: int = _syscall(_NR, cmd, _byref(attr), _sizeof(attr))
     if result < 0:
         raise RawBpfError(ctypes.get_errno(), cmd)
     return result

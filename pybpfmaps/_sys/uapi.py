@@ -113,6 +113,10 @@ BPF_OBJ_NAME_LEN = 16
 # A kernel-internal errno that leaks to user space ("Unknown error 524").
 ENOTSUPP = 524
 
+# The kernel's pointer fields are __aligned_u64. In a 64-bit process a C pointer is exactly that,
+# and ctypes stores a bytes object's address into a c_char_p field without a Python-level cast.
+POINTER = ctypes.c_char_p
+
 
 class MapCreateAttr(ctypes.Structure):
     """``union bpf_attr`` for BPF_MAP_CREATE, up to ``map_extra``."""
@@ -141,8 +145,8 @@ class MapElemAttr(ctypes.Structure):
     _fields_ = (
         ("map_fd", ctypes.c_uint32),
         ("_pad0", ctypes.c_uint32),
-        ("key", ctypes.c_uint64),
-        ("value", ctypes.c_uint64),  # also next_key
+        ("key", POINTER),
+        ("value", POINTER),  # also next_key
         ("flags", ctypes.c_uint64),
     )
 
@@ -151,10 +155,10 @@ class MapBatchAttr(ctypes.Structure):
     """``union bpf_attr`` for the *_BATCH commands (``attr.batch``)."""
 
     _fields_ = (
-        ("in_batch", ctypes.c_uint64),
-        ("out_batch", ctypes.c_uint64),
-        ("keys", ctypes.c_uint64),
-        ("values", ctypes.c_uint64),
+        ("in_batch", POINTER),
+        ("out_batch", POINTER),
+        ("keys", POINTER),
+        ("values", POINTER),
         ("count", ctypes.c_uint32),
         ("map_fd", ctypes.c_uint32),
         ("elem_flags", ctypes.c_uint64),
@@ -166,7 +170,7 @@ class ObjPinAttr(ctypes.Structure):
     """``union bpf_attr`` for BPF_OBJ_PIN and BPF_OBJ_GET."""
 
     _fields_ = (
-        ("pathname", ctypes.c_uint64),
+        ("pathname", POINTER),
         ("bpf_fd", ctypes.c_uint32),
         ("file_flags", ctypes.c_uint32),
     )
@@ -188,7 +192,7 @@ class InfoAttr(ctypes.Structure):
     _fields_ = (
         ("bpf_fd", ctypes.c_uint32),
         ("info_len", ctypes.c_uint32),
-        ("info", ctypes.c_uint64),
+        ("info", POINTER),
     )
 
 

@@ -50,7 +50,7 @@ class _Chunk:
 
     __slots__ = ("keys", "packed_keys", "packed_values")
 
-    def __init__(self, keys: list[Any], packed_keys: bytes, packed_values: bytes) -> None:
+    def __init__(self, keys: Sequence[Any], packed_keys: bytes, packed_values: bytes) -> None:
         self.keys = keys
         self.packed_keys = packed_keys
         self.packed_values = packed_values
@@ -77,12 +77,11 @@ def update_many(
     """Write many elements; see ``BpfMap.update_many``."""
     bits = _validate.update_flags(flags)
     fd = m._live_fd()
-    pairs, sized = _pairs(items, values)
-    length = chunk_length(m._info.key_size, m._info.value_size)
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
     applied = 0
     try:
-        for chunk in _chunks(m, pairs, length, sized):
+        columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._info.value_size))
+        for chunk in _chunks(m, columns, sized):
             done, failure = _write(m, fd, chunk, bits, batch)
             applied += done
             if failure is not None:
@@ -185,26 +184,50 @@ def lookup_many(m: BpfMap[Any, Any], keys: Iterable[Any], default: Any) -> list[
 # -- encoding -------------------------------------------------------------------------------------
 
 
-def _pairs(
-    items: Mapping[Any, Any] | Iterable[Any], values: Sequence[Any] | None
-) -> tuple[Iterable[tuple[Any, Any]], bool]:
-    """The (key, value) pairs of update_many's input, and whether it is sized (encodable up front)."""
+def _columns(
+    items: Mapping[Any, Any] | Iterable[Any] | Sequence[Any], values: Sequence[Any] | None, length: int
+) -> tuple[Iterator[tuple[Sequence[Any], Sequence[Any]]], bool]:
+    """update_many's input as chunks of (keys, values), and whether it is sized (encodable up front)."""
     if values is not None:
         if not isinstance(items, Sequence) or not isinstance(values, Sequence):
             raise BpfArgumentError("update_many(keys, values) takes two sequences of equal length")
         if len(items) != len(values):
             raise BpfArgumentError(f"update_many got {len(items)} keys but {len(values)} values")
-        return zip(items, values, strict=True), True
+        return _sliced(items, values, length), True
+    if isinstance(items, dict):
+        return _sliced(list(items.keys()), list(items.values()), length), True
     if isinstance(items, Mapping):
-        return items.items(), True
-    return items, isinstance(items, Sequence)
+        items = list(items.items())  # one read of each element, keys and values together
+    if isinstance(items, Sequence):
+        return (_transposed(items[i : i + length]) for i in range(0, len(items), length)), True
+    return (_transposed(batch) for batch in _batched(iter(items), length)), False
+
+
+def _sliced(keys: Sequence[Any], values: Sequence[Any], length: int) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
+    for start in range(0, len(keys), length):
+        yield keys[start : start + length], values[start : start + length]
+
+
+def _transposed(pairs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
+    """A chunk of (key, value) pairs as a tuple of keys and a tuple of values."""
+    try:
+        well_formed = set(map(len, pairs)) <= {2}
+    except TypeError:
+        well_formed = False
+    if not well_formed:
+        bad = next(item for item in pairs if not (isinstance(item, (tuple, list)) and len(item) == 2))
+        raise _EncodeFailure(bad, BpfArgumentError(f"expected (key, value) pairs, got {bad!r}"))
+    if not pairs:
+        return (), ()
+    keys, values = zip(*pairs, strict=True)
+    return keys, values
 
 
 def _chunks(
-    m: BpfMap[Any, Any], pairs: Iterable[Any], length: int, sized: bool, with_values: bool = True
+    m: BpfMap[Any, Any], columns: Iterator[tuple[Sequence[Any], Sequence[Any] | None]], sized: bool
 ) -> Iterator[_Chunk]:
-    """Encoded chunks of *length* elements; a sized input is encoded whole before the first is yielded."""
-    encoded = (_encode(m, batch, with_values) for batch in _batched(iter(pairs), length))
+    """Encoded chunks; a sized input is encoded whole before the first is yielded."""
+    encoded = (_encode(m, keys, values) for keys, values in columns)
     if sized:
         yield from list(encoded)
     else:
@@ -213,31 +236,27 @@ def _chunks(
 
 def _key_chunks(m: BpfMap[Any, Any], keys: Iterable[Any]) -> Iterator[_Chunk]:
     """Encoded chunks of keys alone (for deletes and lookups)."""
-    sized = isinstance(keys, (Sequence, Mapping, set, frozenset))
-    pairs = ((key, None) for key in keys)
-    return _chunks(m, pairs, chunk_length(m._info.key_size, 0), sized, with_values=False)
+    length = chunk_length(m._info.key_size, 0)
+    if isinstance(keys, Sequence):
+        return _chunks(m, ((keys[i : i + length], None) for i in range(0, len(keys), length)), True)
+    sized = isinstance(keys, (Mapping, set, frozenset))
+    return _chunks(m, ((batch, None) for batch in _batched(iter(keys), length)), sized)
 
 
-def _batched(pairs: Iterator[Any], length: int) -> Iterator[list[Any]]:
-    while batch := list(itertools.islice(pairs, length)):
+def _batched(items: Iterator[Any], length: int) -> Iterator[list[Any]]:
+    while batch := list(itertools.islice(items, length)):
         yield batch
 
 
-def _encode(m: BpfMap[Any, Any], batch: list[Any], with_values: bool) -> _Chunk:
-    try:
-        keys = [key for key, _ in batch]
-    except (TypeError, ValueError):
-        bad = next(item for item in batch if not (isinstance(item, (tuple, list)) and len(item) == 2))
-        raise _EncodeFailure(bad, BpfArgumentError(f"expected (key, value) pairs, got {bad!r}")) from None
+def _encode(m: BpfMap[Any, Any], keys: Sequence[Any], values: Sequence[Any] | None) -> _Chunk:
     packed_keys = _pack(keys, keys, m._pack_keys, m._pack_key)
-    if not with_values:
+    if values is None:
         return _Chunk(keys, packed_keys, b"")
-    values = [value for _, value in batch]
     return _Chunk(keys, packed_keys, _pack(values, keys, m._value.pack_many, m._pack_value))
 
 
 def _pack(
-    items: list[Any], keys: list[Any], pack_many: Callable[[list[Any]], bytes], pack_one: Callable[[Any], bytes]
+    items: Sequence[Any], keys: Sequence[Any], pack_many: Callable[[Any], bytes], pack_one: Callable[[Any], bytes]
 ) -> bytes:
     """``pack_many(items)``; if that fails, the key of the first item ``pack_one`` refuses, with its error."""
     try:
@@ -254,11 +273,12 @@ def _pack(
 # -- reads ----------------------------------------------------------------------------------------
 
 
-def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[tuple[bytes, bytes, int]]:
+def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[tuple[memoryview, memoryview, int]]:
     """The map's elements, a chunk of packed keys and values at a time, by LOOKUP(_AND_DELETE)_BATCH.
 
     One pass over the map: each element at most once, every element present throughout
-    included. With *delete*, each chunk is removed as it is read.
+    included. With *delete*, each chunk is removed as it is read. The views point into buffers
+    the next chunk reuses: decode them before asking for it.
     """
     fd = m._live_fd()
     key_size, value_size = m._info.key_size, m._info.value_size
@@ -274,7 +294,8 @@ def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[tuple[by
                 continue
             raise m._error(exc, writing=delete) from None
         if count:
-            yield buffers.keys.raw[: count * key_size], buffers.values.raw[: count * value_size], count
+            keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
+            yield keys[: count * key_size], values[: count * value_size], count
         if at_end:
             return
         resume = True

@@ -10,6 +10,7 @@ from pybpfmaps.flags import MapFlags, UpdateFlags
 
 _MAP_NAME = re.compile(r"[A-Za-z0-9_.]{0,15}")
 _UPDATE_BITS = int(UpdateFlags.NOEXIST | UpdateFlags.EXIST | UpdateFlags.LOCK)
+_NOEXIST, _EXIST = int(UpdateFlags.NOEXIST), int(UpdateFlags.EXIST)
 _U32_MAX = (1 << 32) - 1
 
 ACCESS_FLAGS = MapFlags.RDONLY | MapFlags.WRONLY | MapFlags.RDONLY_PROG | MapFlags.WRONLY_PROG
@@ -51,7 +52,7 @@ def update_flags(flags: UpdateFlags | int) -> int:
     bits = int(flags)
     if bits < 0 or bits & ~_UPDATE_BITS:
         raise BpfArgumentError(f"unknown update flags {flags!r}: use UpdateFlags.ANY, NOEXIST or EXIST (| LOCK)")
-    if bits & UpdateFlags.NOEXIST and bits & UpdateFlags.EXIST:
+    if bits & _NOEXIST and bits & _EXIST:
         raise BpfArgumentError("UpdateFlags.NOEXIST and UpdateFlags.EXIST exclude each other")
     return bits
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from pybpfmaps._typevars import V
@@ -104,11 +104,16 @@ class ArrayMap(BpfMap[int, V]):
         """The indexes ``0..max_entries-1``, without a syscall."""
         return map(self._key.unpack, self._raw_keys())
 
-    def _pack_keys(self, keys: list[Any]) -> bytes:
+    def _pack_keys(self, keys: Sequence[Any]) -> bytes:
         limit = self._info.max_entries
-        for key in keys:
-            if isinstance(key, int) and not 0 <= key < limit:
-                self._pack_key(key)  # raises ArrayIndexError, naming the index
+        try:
+            in_range = not keys or (min(keys) >= 0 and max(keys) < limit)
+        except TypeError:  # not all ints: let the codec name the culprit
+            in_range = False
+        if not in_range:
+            for key in keys:
+                if isinstance(key, int) and not 0 <= key < limit:
+                    self._pack_key(key)  # raises ArrayIndexError, naming the index
         return super()._pack_keys(keys)
 
     def _pack_key(self, key: object) -> bytes:

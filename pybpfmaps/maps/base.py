@@ -389,7 +389,13 @@ class BpfMap(Mapping[K, V]):
         ``dict(m)`` gives the same dict but, by Python's protocol, looks every key up on its own;
         ``m.copy()`` and ``dict(m.items())`` read keys and values together.
         """
-        return dict(self._iter_items())
+        if not self._batch_works("lookup"):
+            return dict(self._walk_items())
+        unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
+        snapshot: dict[K, V] = {}
+        for packed_keys, packed_values, count in _batch.read_batches(self):
+            snapshot.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
+        return snapshot
 
     def lookup_many(self, keys: Iterable[K], default: D = None) -> list[V | D]:  # type: ignore[assignment]
         """The value of each key, in order, or *default* where a key is absent.
@@ -414,16 +420,18 @@ class BpfMap(Mapping[K, V]):
             KeyNotFoundError: ``EXIST`` and the key is not in the map.
             MapFullError: a new key and the hash map is full.
         """
-        bits = _validate.update_flags(flags)
+        self._write(key, value, _validate.update_flags(flags))
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._write(key, value, 0)
+
+    def _write(self, key: K, value: V, bits: int) -> None:
         raw_key = self._pack_key(key)
         raw_value = self._pack_value(value)
         try:
             commands.map_update_elem(self._live_fd(), raw_key, raw_value, bits)
         except RawBpfError as exc:
             raise self._error(exc, key, writing=True) from None
-
-    def __setitem__(self, key: K, value: V) -> None:
-        self.put(key, value)
 
     def update_many(
         self,
@@ -470,7 +478,7 @@ class BpfMap(Mapping[K, V]):
         except CodecError as exc:
             raise type(exc)(f"bad key for {self._label}: {exc}") from None
 
-    def _pack_keys(self, keys: list[Any]) -> bytes:
+    def _pack_keys(self, keys: Sequence[Any]) -> bytes:
         """Many keys, encoded into one buffer (``BpfArgumentError`` if any does not fit)."""
         return self._key.pack_many(keys)
 

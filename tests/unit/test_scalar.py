@@ -142,3 +142,20 @@ def test_arrays() -> None:
 def test_sizes_must_be_positive_ints(make: object, size: object) -> None:
     with pytest.raises(CodecError, match="positive int"):
         make(size)  # type: ignore[operator]
+
+
+def test_bulk_encoders_agree_with_single_ones_and_refuse_the_same_values() -> None:
+    cases = [
+        (string(6), ["a", "\u00e9t\u00e9", "", "sixsix"], ["a", "seven77"]),
+        (boolean, [True, False, 1, 0], [True, 2]),
+        (ipv4, ["10.0.0.1", ipaddress.IPv4Address("1.2.3.4")], ["10.0.0.1", "nope"]),
+        (ipv6, [ipaddress.IPv6Address("::1"), "fe80::1"], ["::1", "1.2.3.4"]),
+        (raw(3), [b"abc", bytearray(b"xyz"), memoryview(b"123")], [b"abc", b"ab"]),
+        (mac, ["aa:bb:cc:dd:ee:ff", bytes(6)], ["aa:bb:cc:dd:ee:ff", "zz"]),
+    ]
+    for codec, good, bad in cases:
+        packed = codec.pack_many(good)
+        assert packed == b"".join(codec.pack(v) for v in good), codec
+        assert codec.unpack_many(packed, len(good)) == [codec.unpack(codec.pack(v)) for v in good], codec
+        with pytest.raises(CodecError):
+            codec.pack_many(bad)

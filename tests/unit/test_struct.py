@@ -202,3 +202,20 @@ def test_field_defaults_and_options_pass_through_to_attrs() -> None:
     assert codec_for(WithDefaults).pack(WithDefaults()) == struct.pack("=IH", 7, 9) + bytes(2)
     shorthand = attrs.make_class("Shorthand", {"a": u32(default=5)}, frozen=True)
     assert shorthand().a == 5
+
+
+def test_bulk_encoding_matches_one_at_a_time_and_names_bad_values() -> None:
+    codec = codec_for(Stats)
+    values = [Stats(i, 2 * i, i % 7, f"eth{i}", attrs.evolve(FLOW, sport=i)) for i in range(50)]
+    packed = codec.pack_many(values)
+    assert packed == b"".join(map(codec.pack, values))
+    assert codec.unpack_many(packed, 50) == values
+    assert codec.pack_many(iter(values[:3])) == packed[: 3 * codec.size]
+    assert codec.pack_many([]) == b""
+    bad = [*values[:10], attrs.evolve(values[10], ifname="much-too-long"), *values[11:]]
+    with pytest.raises(CodecError, match=r"Stats\.ifname: string\(8\) cannot encode 'much-too-long'"):
+        codec.pack_many(bad)
+    with pytest.raises(CodecError, match=r"Stats\.flow: Flow\.sport: be16 cannot encode 65536"):
+        codec.pack_many([*values[:5], attrs.evolve(values[5], flow=attrs.evolve(FLOW, sport=65536))])
+    as_tuples = [(v.packets, v.bytes, v.last_seen, v.ifname, v.flow) for v in values]
+    assert codec.pack_many(as_tuples) == packed
