@@ -67,9 +67,7 @@ class HashMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         # A fixed hash seed makes popitem/pop_many pick the same keys when hypothesis replays a case.
-        self.map: HashMap[int, int] = HashMap.create(
-            key=u16, value=u32, max_entries=CAPACITY, flags=MapFlags.ZERO_SEED
-        )
+        self.map: HashMap[int, int] = HashMap.create(key=u16, value=u32, max_entries=CAPACITY, flags=MapFlags.ZERO_SEED)
         self.model: dict[int, int] = {}
 
     @rule(key=keys, value=values, flag=flags)

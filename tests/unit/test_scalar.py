@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 import ipaddress
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pybpfmaps import (
+    Codec,
     CodecError,
     CodecTypeError,
     array,
@@ -145,7 +147,7 @@ def test_sizes_must_be_positive_ints(make: object, size: object) -> None:
 
 
 def test_bulk_encoders_agree_with_single_ones_and_refuse_the_same_values() -> None:
-    cases = [
+    cases: list[tuple[Codec[Any], list[Any], list[Any]]] = [
         (string(6), ["a", "\u00e9t\u00e9", "", "sixsix"], ["a", "seven77"]),
         (boolean, [True, False, 1, 0], [True, 2]),
         (ipv4, ["10.0.0.1", ipaddress.IPv4Address("1.2.3.4")], ["10.0.0.1", "nope"]),

@@ -218,4 +218,4 @@ def test_bulk_encoding_matches_one_at_a_time_and_names_bad_values() -> None:
     with pytest.raises(CodecError, match=r"Stats\.flow: Flow\.sport: be16 cannot encode 65536"):
         codec.pack_many([*values[:5], attrs.evolve(values[5], flow=attrs.evolve(FLOW, sport=65536))])
     as_tuples = [(v.packets, v.bytes, v.last_seen, v.ifname, v.flow) for v in values]
-    assert codec.pack_many(as_tuples) == packed
+    assert codec.pack_many(as_tuples) == packed  # type: ignore[arg-type]
