@@ -12,11 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
-# bpftool is the tests' independent reader of map contents.
+# bpftool is the tests' independent reader of map contents; libbpf-dev builds the benchmark's C floor.
 tools:
-	@command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || { \
-	  echo "installing bpftool (Debian package) for the tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftool >/dev/null; }
+	@missing=""; \
+	command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || missing="$$missing bpftool"; \
+	[ -f /usr/include/bpf/bpf.h ] || missing="$$missing libbpf-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (Debian packages) for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,7 +34,8 @@ test: $(STAMP) tools lint
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
-bench: $(STAMP)
+bench: $(STAMP) tools
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/codec_throughput.py $(BENCH_ARGS)
 
 clean:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 import weakref
 from collections.abc import Iterable
+from itertools import starmap
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar, overload
 
@@ -65,8 +66,8 @@ class StructCodec(Codec[T]):
         # host-order integers are faster row by row, one struct call per element.
         converting = any(member.encode is not None or member.decode is not None for _, member in members)
         self._columnar = converting
-        # every field is a positional __init__ argument, in order: columns can go to cls(*...) as they are
-        self._positional = converting and all(field.init and not field.kw_only for field in attrs.fields(cls))
+        # every field is a positional __init__ argument, in order: decoded rows or columns go to cls(*...)
+        self._positional = all(field.init and not field.kw_only for field in attrs.fields(cls))
 
     @property
     def hashable(self) -> bool:
@@ -89,7 +90,7 @@ class StructCodec(Codec[T]):
         """
         items = values if isinstance(values, (list, tuple)) else list(values)
         if not self._columnar or not items:
-            return b"".join(map(self._pack, items))
+            return b"".join(map(self._pack, items))  # the generated pack reads slots fastest
         if set(map(type, items)) != {self.cls}:
             items = [self._coerce(item) for item in items]
         count, size = len(items), self.size
@@ -107,14 +108,16 @@ class StructCodec(Codec[T]):
         view = memoryview(data).cast("B")[: count * self.size]
         if not count:
             return []
+        if not self._columnar and self._positional:
+            build: Any = self.cls
+            return list(starmap(build, self._struct.iter_unpack(view)))
         if not self._positional:
             return list(map(self._unpack_tuple, self._struct.iter_unpack(view)))
         columns = [
             codec.unpack_many(_gather(view, offset, width, self.size, count), count)
             for _, offset, width, codec in self.fields
         ]
-        build: Any = self.cls
-        return list(map(build, *columns))
+        return list(map(self.cls, *columns))  # type: ignore[arg-type]
 
     def _coerce(self, value: object) -> Any:
         cls: Any = self.cls

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import os
+from operator import itemgetter
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -360,10 +362,9 @@ class BpfMap(Mapping[K, V]):
         """
         if self._batch_works("lookup"):
             unpack_many = self._key.unpack_many
-            for packed_keys, _, count in _batch.read_batches(self):
-                yield from unpack_many(packed_keys, count)
-        else:
-            yield from map(self._key.unpack, self._raw_keys())
+            chunks = (unpack_many(packed_keys, count) for packed_keys, _, count in _batch.read_batches(self))
+            return itertools.chain.from_iterable(chunks)
+        return map(self._key.unpack, self._raw_keys())
 
     def __bool__(self) -> bool:
         """Whether the map holds any key: one syscall, not a count."""
@@ -389,13 +390,7 @@ class BpfMap(Mapping[K, V]):
         ``dict(m)`` gives the same dict but, by Python's protocol, looks every key up on its own;
         ``m.copy()`` and ``dict(m.items())`` read keys and values together.
         """
-        if not self._batch_works("lookup"):
-            return dict(self._walk_items())
-        unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-        snapshot: dict[K, V] = {}
-        for packed_keys, packed_values, count in _batch.read_batches(self):
-            snapshot.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
-        return snapshot
+        return dict(self._iter_items())
 
     def lookup_many(self, keys: Iterable[K], default: D = None) -> list[V | D]:  # type: ignore[assignment]
         """The value of each key, in order, or *default* where a key is absent.
@@ -513,12 +508,15 @@ class BpfMap(Mapping[K, V]):
         return _iter.walk_keys(self._next_raw_key, is_present, self._info.max_entries, self._label)
 
     def _iter_items(self) -> Iterator[tuple[K, V]]:
+        """(key, value) pairs: batch reads where the kernel has them, else the walk."""
         if self._batch_works("lookup"):
-            unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-            for packed_keys, packed_values, count in _batch.read_batches(self):
-                yield from zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True)
-        else:
-            yield from self._walk_items()
+            return itertools.chain.from_iterable(self._item_chunks())  # no Python frame per element
+        return self._walk_items()
+
+    def _item_chunks(self) -> Iterator[Iterator[tuple[K, V]]]:
+        unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
+        for packed_keys, packed_values, count in _batch.read_batches(self):
+            yield zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True)
 
     def _walk_items(self) -> Iterator[tuple[K, V]]:
         """(key, value) pairs by GET_NEXT_KEY and LOOKUP_ELEM, skipping keys deleted in between."""
@@ -599,5 +597,4 @@ class _ValuesView(ValuesView[V]):
         self._owner = owner
 
     def __iter__(self) -> Iterator[V]:
-        for _, value in self._owner._iter_items():
-            yield value
+        return map(itemgetter(1), self._owner._iter_items())
