@@ -7,9 +7,7 @@ as the kernel's batch loop does, so a caller cannot tell which path ran (KERNEL.
   ``NOEXIST``/``EXIST`` (no released kernel takes them in a batch) and where the map's batch
   support probe says no. A failed batch's count is trusted only below the requested count.
 * ``delete_many`` uses BPF_MAP_DELETE_BATCH, resuming past missing keys when asked to.
-* reads use BPF_MAP_LOOKUP_BATCH and BPF_MAP_LOOKUP_AND_DELETE_BATCH, growing the buffers on
-  ENOSPC and consuming the count that comes with ENOENT; the buffers are always full-size with a
-  valid cursor, because the kernel deletes before it copies out.
+* reads (``_reader``) use BPF_MAP_LOOKUP_BATCH and BPF_MAP_LOOKUP_AND_DELETE_BATCH.
 
 Inputs are encoded before the first syscall: all of them for sized inputs (mappings, sequences),
 chunk by chunk for iterators, so that memory stays bounded.
@@ -41,7 +39,7 @@ _PER_ELEMENT_FLAGS = int(UpdateFlags.NOEXIST | UpdateFlags.EXIST)
 
 
 def chunk_length(key_size: int, value_size: int) -> int:
-    """How many elements one batch call handles."""
+    """How many elements one batch write handles."""
     return max(1, min(MAX_CHUNK, CHUNK_BYTES // (key_size + value_size)))
 
 
@@ -273,34 +271,6 @@ def _pack(
 # -- reads ----------------------------------------------------------------------------------------
 
 
-def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[tuple[memoryview, memoryview, int]]:
-    """The map's elements, a chunk of packed keys and values at a time, by LOOKUP(_AND_DELETE)_BATCH.
-
-    One pass over the map: each element at most once, every element present throughout
-    included. With *delete*, each chunk is removed as it is read. The views point into buffers
-    the next chunk reuses: decode them before asking for it.
-    """
-    fd = m._live_fd()
-    key_size, value_size = m._info.key_size, m._info.value_size
-    capacity = min(m._info.max_entries, chunk_length(key_size, value_size))
-    buffers = commands.BatchBuffers(key_size, value_size, capacity)
-    resume = False
-    while True:
-        try:
-            count, at_end = commands.map_lookup_batch(fd, buffers, resume, delete)
-        except RawBpfError as exc:
-            if exc.errno == errno.ENOSPC and buffers.capacity < m._info.max_entries:
-                buffers = _grown(buffers, m._info.max_entries)  # a hash bucket bigger than the buffer
-                continue
-            raise m._error(exc, writing=delete) from None
-        if count:
-            keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
-            yield keys[: count * key_size], values[: count * value_size], count
-        if at_end:
-            return
-        resume = True
-
-
 def pop_batch(m: BpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
     """Remove and return up to *max_count* elements with one LOOKUP_AND_DELETE_BATCH from the start.
 
@@ -317,12 +287,6 @@ def pop_batch(m: BpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
         raise m._error(exc, writing=True) from None
     keys = m._key.unpack_many(buffers.keys.raw, count)
     return dict(zip(keys, m._value.unpack_many(buffers.values.raw, count), strict=True))
-
-
-def _grown(buffers: commands.BatchBuffers, limit: int) -> commands.BatchBuffers:
-    grown = commands.BatchBuffers(buffers.key_size, buffers.value_size, min(limit, 2 * buffers.capacity))
-    grown.cursor.raw = buffers.cursor.raw
-    return grown
 
 
 def batch_works(m: BpfMap[Any, Any], name: str) -> bool:

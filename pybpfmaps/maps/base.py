@@ -5,8 +5,8 @@ from __future__ import annotations
 import errno
 import itertools
 import os
-from operator import itemgetter
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pybpfmaps._sys import commands
@@ -27,7 +27,7 @@ from pybpfmaps.errors import (
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import StructCodec, as_codec
-from pybpfmaps.maps import _batch, _iter, _validate
+from pybpfmaps.maps import _batch, _iter, _reader, _validate
 from pybpfmaps.maps.info import MapInfo, read_info
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ class BpfMap(Mapping[K, V]):
         """
         if self._batch_works("lookup"):
             unpack_many = self._key.unpack_many
-            chunks = (unpack_many(packed_keys, count) for packed_keys, _, count in _batch.read_batches(self))
+            chunks = (unpack_many(packed_keys, count) for packed_keys, _, count in _reader.read_batches(self))
             return itertools.chain.from_iterable(chunks)
         return map(self._key.unpack, self._raw_keys())
 
@@ -373,7 +373,7 @@ class BpfMap(Mapping[K, V]):
     def __len__(self) -> int:
         """The number of keys, counted by reading the map (batch reads on Linux 5.6+, else O(n) syscalls)."""
         if self._batch_works("lookup"):
-            return sum(count for _, _, count in _batch.read_batches(self))
+            return sum(count for _, _, count in _reader.read_batches(self))
         return sum(1 for _ in self._raw_keys())
 
     def items(self) -> ItemsView[K, V]:
@@ -515,7 +515,7 @@ class BpfMap(Mapping[K, V]):
 
     def _item_chunks(self) -> Iterator[Iterator[tuple[K, V]]]:
         unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-        for packed_keys, packed_values, count in _batch.read_batches(self):
+        for packed_keys, packed_values, count in _reader.read_batches(self):
             yield zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True)
 
     def _walk_items(self) -> Iterator[tuple[K, V]]:

@@ -12,7 +12,7 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.errors import BpfArgumentError, KeyExistsError, KeyNotFoundError
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
-from pybpfmaps.maps import _batch, _validate
+from pybpfmaps.maps import _batch, _reader, _validate
 from pybpfmaps.maps.base import BpfMap
 
 D = TypeVar("D")
@@ -117,7 +117,7 @@ class HashMap(BpfMap[K, V], MutableMapping[K, V]):
             return self._pop_each(None)
         unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
         drained: dict[K, V] = {}
-        for packed_keys, packed_values, count in _batch.read_batches(self, delete=True):
+        for packed_keys, packed_values, count in _reader.read_batches(self, delete=True):
             drained.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
         return drained
 
@@ -135,7 +135,7 @@ class HashMap(BpfMap[K, V], MutableMapping[K, V]):
     def clear(self) -> None:
         """Delete every key present when the call started; keys others add meanwhile may remain."""
         if self._batch_works("lookup_and_delete"):
-            for _ in _batch.read_batches(self, delete=True):
+            for _ in _reader.read_batches(self, delete=True):
                 pass
             return
         fd = self._live_fd()

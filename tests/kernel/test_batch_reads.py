@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pybpfmaps import ArrayMap, BpfMap, CodecError, HashMap, LruHashMap, u32, u64
-from pybpfmaps.maps import _batch
+from pybpfmaps.maps import _batch, _reader
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
@@ -31,6 +31,7 @@ def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> in
     """Reads in chunks of 1..9 elements (ENOSPC growth on hash buckets), or the default size."""
     if request.param is not None:
         monkeypatch.setattr(_batch, "MAX_CHUNK", request.param)
+        monkeypatch.setattr(_reader, "READ_CHUNK", request.param)
     value: int | None = request.param
     return value
 
@@ -138,3 +139,34 @@ def test_drain_under_concurrent_inserts_ends_and_loses_nothing(make_map: MakeMap
     left = contents(m)
     assert not set(drained) & set(left)
     assert {**drained, **left} == {k: k for k in [*range(20_000), *range(100_000, 100_000 + inserts)]}
+
+
+def test_abandoned_reads_leave_no_reader_behind(make_map: MakeMap, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(_reader, "READ_CHUNK", 16)
+    m = make_map(HashMap, key=u32, value=u64, max_entries=1000)
+    m.update_many({k: k for k in range(1000)})
+    before = threading.active_count()
+    for _ in range(20):
+        taken = []
+        for key in m:
+            taken.append(key)
+            if len(taken) == 40:
+                break
+        assert len(set(taken)) == 40
+    assert threading.active_count() == before
+    assert sorted(m) == list(range(1000))
+
+
+def test_read_errors_reach_the_caller(make_map: MakeMap, bpffs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pybpfmaps import BpfPermissionError
+
+    monkeypatch.setattr(_reader, "READ_CHUNK", 4)
+    m = make_map(HashMap, key=u32, value=u64, max_entries=100)
+    m.update_many({k: k for k in range(100)})
+    with BpfMap.from_id(m.id, writeonly=True, key=u32, value=u64) as blind:
+        with pytest.raises(BpfPermissionError, match="write-only"):
+            blind.copy()
+        with pytest.raises(BpfPermissionError, match="write-only"):
+            list(blind)

@@ -1,0 +1,136 @@
+"""Batch reads: a map's elements a chunk at a time, by BPF_MAP_LOOKUP_BATCH or LOOKUP_AND_DELETE_BATCH.
+
+The buffers are always full-size with a valid cursor, because the kernel deletes before it copies
+out (a short buffer loses data, KERNEL.md section 4). ENOSPC (the next hash bucket does not fit)
+grows the buffer and asks again from the same place; ENOENT (the end) comes with the last
+elements, which are always handed out.
+
+A long plain read overlaps the kernel's work with Python's: while the caller decodes one chunk,
+a helper thread already reads the next into a second buffer (ctypes releases the GIL during the
+syscall). Deleting reads never run ahead, so that nothing is removed before the caller takes it.
+"""
+
+from __future__ import annotations
+
+import errno
+import queue
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.syscall import RawBpfError
+
+if TYPE_CHECKING:
+    from pybpfmaps.maps.base import BpfMap
+
+READ_CHUNK = 1 << 18
+"""A read asks for up to this many elements per call..."""
+READ_BYTES = 16 << 20
+"""... and for at most this many bytes of keys and values."""
+
+Chunk = tuple[memoryview, memoryview, int]
+"""Packed keys, packed values and their count; views into a buffer the next chunk may reuse."""
+
+
+def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[Chunk]:
+    """The map's elements, a chunk at a time (READ_CHUNK, or more when a hash bucket needs it).
+
+    One pass over the map: each element at most once, every element present throughout
+    included. With *delete*, each chunk is removed as it is read. Decode a chunk before asking
+    for the next.
+    """
+    reader = _Reader(m, delete)
+    capacity = max(1, min(READ_CHUNK, READ_BYTES // (reader.key_size + reader.value_size), reader.limit))
+    if delete or capacity >= reader.limit:
+        return reader.serial(capacity)
+    return reader.prefetched(capacity)
+
+
+class _Reader:
+    __slots__ = ("delete", "fd", "key_size", "limit", "map", "value_size")
+
+    def __init__(self, m: BpfMap[Any, Any], delete: bool) -> None:
+        self.map = m
+        self.fd = m._live_fd()
+        self.key_size, self.value_size = m._info.key_size, m._info.value_size
+        self.limit = m._info.max_entries
+        self.delete = delete
+
+    def buffers(self, capacity: int) -> commands.BatchBuffers:
+        return commands.BatchBuffers(self.key_size, self.value_size, capacity)
+
+    def step(self, buffers: commands.BatchBuffers, resume: bool) -> tuple[commands.BatchBuffers, int, bool]:
+        """One batch call, growing *buffers* on ENOSPC; returns the buffers used, the count and the end."""
+        while True:
+            try:
+                count, at_end = commands.map_lookup_batch(self.fd, buffers, resume, self.delete)
+            except RawBpfError as exc:
+                if exc.errno != errno.ENOSPC or buffers.capacity >= self.limit:
+                    raise
+                grown = self.buffers(min(self.limit, 2 * buffers.capacity))
+                grown.cursor.raw = buffers.cursor.raw
+                buffers = grown
+                continue
+            return buffers, count, at_end
+
+    def views(self, buffers: commands.BatchBuffers, count: int) -> Chunk:
+        keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
+        return keys[: count * self.key_size], values[: count * self.value_size], count
+
+    def serial(self, capacity: int) -> Iterator[Chunk]:
+        buffers = self.buffers(capacity)
+        resume = False
+        while True:
+            try:
+                buffers, count, at_end = self.step(buffers, resume)
+            except RawBpfError as exc:
+                raise self.map._error(exc, writing=self.delete) from None
+            if count:
+                yield self.views(buffers, count)
+            if at_end:
+                return
+            resume = True
+
+    def prefetched(self, capacity: int) -> Iterator[Chunk]:
+        """As ``serial``, with the next chunk read by a helper thread while the caller decodes."""
+        free: queue.SimpleQueue[commands.BatchBuffers | None] = queue.SimpleQueue()
+        ready: queue.SimpleQueue[tuple[commands.BatchBuffers, int, bool] | BaseException] = queue.SimpleQueue()
+        free.put(self.buffers(capacity))
+        stop = threading.Event()
+
+        def read_ahead() -> None:
+            buffers: commands.BatchBuffers | None = self.buffers(capacity)
+            resume = False
+            try:
+                while buffers is not None and not stop.is_set():
+                    buffers, count, at_end = self.step(buffers, resume)
+                    ready.put((buffers, count, at_end))
+                    if at_end:
+                        return
+                    following = free.get()  # a buffer the caller has finished with
+                    if following is not None:
+                        following.cursor.raw = buffers.cursor.raw  # go on where this read ended
+                    buffers, resume = following, True
+            except BaseException as exc:  # handed to the caller, which raises it
+                ready.put(exc)
+
+        worker = threading.Thread(target=read_ahead, name="pybpfmaps-batch-read", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = ready.get()
+                if isinstance(item, RawBpfError):
+                    raise self.map._error(item) from None
+                if isinstance(item, BaseException):
+                    raise item
+                buffers, count, at_end = item
+                if count:
+                    yield self.views(buffers, count)
+                if at_end:
+                    return
+                free.put(buffers)
+        finally:
+            stop.set()
+            free.put(None)
+            worker.join()
