@@ -77,8 +77,13 @@ class Codec(abc.ABC, Generic[T]):
         view = memoryview(data)
         return [self.unpack(bytes(view[i : i + size])) for i in range(0, count * size, size)]
 
-    def struct_member(self) -> StructMember:
-        """This codec as one item of a ``struct`` format (by default: ``size`` bytes via pack/unpack)."""
+    def struct_member(self, order: str = "=") -> StructMember:
+        """This codec as one item of a ``struct`` format of byte *order* (``"="`` host, ``">"`` network).
+
+        By default ``size`` bytes via ``pack``/``unpack``, whatever the order; codecs that are
+        integers in one byte order say so, and a layout picks the order that needs the fewest
+        conversions.
+        """
         return StructMember(f"{self.size}s", self.pack, self.unpack)
 
     def field_converter(self) -> Callable[[Any], Any] | None:
@@ -150,11 +155,10 @@ class IntCodec(Codec[int]):
     def unpack_many(self, data: Buffer, count: int) -> list[int]:
         return list(struct.unpack_from(f"{self._format[0]}{count}{self._format[1:]}", data))
 
-    def struct_member(self) -> StructMember:
-        if not self.big_endian:
+    def struct_member(self, order: str = "=") -> StructMember:
+        if self.size == 1 or (order == ">") == self.big_endian:
             return StructMember(self._format[1:], None, None)
-        size = self.size
-        return StructMember(f"{size}s", self.pack, lambda data: int.from_bytes(data, "big"))
+        return StructMember(f"{self.size}s", self.pack, self.unpack)
 
     def _error(self, value: object) -> CodecError:
         if not hasattr(value, "__index__"):
@@ -194,7 +198,7 @@ class RawCodec(Codec[bytes]):
         data = bytes(data[: count * size])
         return [data[i : i + size] for i in range(0, count * size, size)]
 
-    def struct_member(self) -> StructMember:
+    def struct_member(self, order: str = "=") -> StructMember:
         return StructMember(f"{self.size}s", self.pack, None)
 
 

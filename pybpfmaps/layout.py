@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Iterable
 from itertools import starmap
 from operator import attrgetter
+from types import FunctionType, MethodType
 from typing import Any, NamedTuple, TypeVar, overload
 
 import attrs
@@ -48,24 +49,39 @@ class StructCodec(Codec[T]):
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_columnar", "_pack", "_positional", "_struct", "_unpack_tuple", "cls", "fields", "packed")
+    __slots__ = (
+        "_columnar",
+        "_columnar_unpack",
+        "_pack",
+        "_positional",
+        "_struct",
+        "_unpack_tuple",
+        "cls",
+        "fields",
+        "packed",
+    )
 
     def __init__(self, cls: type[T], *, packed: bool = False) -> None:
         if not (isinstance(cls, type) and attrs.has(cls)):
             raise CodecTypeError(f"StructCodec needs an attrs class, got {cls!r}")
         self.cls = cls
         self.packed = packed
-        layout, members, size, align = _lay_out(cls, packed)
+        # Rows in host order, or in network order when that needs fewer conversions (a flow key of
+        # addresses and ports is all big-endian). Padding and layout are the same either way.
+        layout, members, size, align = _lay_out(cls, packed, "=")
+        network = _lay_out(cls, packed, ">")[1]
+        order = ">" if _conversions(network) < _conversions(members) else "="
+        members = network if order == ">" else members
         super().__init__(size, f"{cls.__name__}(packed)" if packed else cls.__name__, align)
         self.fields = layout
-        self._struct = struct.Struct("=" + "".join(member.format for _, member in members))
+        self._struct = struct.Struct(order + "".join(member.format for _, member in members))
         assert self._struct.size == size
         self._pack, self._unpack_tuple = _compile(cls, members, self._struct, self._diagnose, self._coerce)
-        # Bulk work goes column by column when some field converts its values (addresses, strings,
-        # big-endian ints...): each codec then converts a whole column at once. Layouts of plain
-        # host-order integers are faster row by row, one struct call per element.
-        converting = any(member.encode is not None or member.decode is not None for _, member in members)
-        self._columnar = converting
+        # Bulk encoding goes column by column when some field converts its values in Python (strings,
+        # MACs, nested structs...): its codec then converts a whole column at once. Otherwise one
+        # struct call per row is faster. Decoding goes by column whenever a field converts.
+        self._columnar = any(isinstance(member.encode, (FunctionType, MethodType)) for _, member in members)
+        self._columnar_unpack = any(member.decode is not None for _, member in members)
         # every field is a positional __init__ argument, in order: decoded rows or columns go to cls(*...)
         self._positional = all(field.init and not field.kw_only for field in attrs.fields(cls))
 
@@ -108,7 +124,7 @@ class StructCodec(Codec[T]):
         view = memoryview(data).cast("B")[: count * self.size]
         if not count:
             return []
-        if not self._columnar and self._positional:
+        if not self._columnar_unpack and self._positional:
             build: Any = self.cls
             return list(starmap(build, self._struct.iter_unpack(view)))
         if not self._positional:
@@ -147,6 +163,10 @@ class StructCodec(Codec[T]):
         return CodecError(f"{self.name} cannot encode {value!r}")
 
 
+def _conversions(members: list[tuple[str, StructMember]]) -> int:
+    return sum(1 for _, member in members if member.encode is not None or member.decode is not None)
+
+
 def _scatter(rows: bytearray, column: bytes, offset: int, width: int, size: int) -> None:
     """Copy a packed column (``width`` bytes per row) into every row at *offset*."""
     if width == size:
@@ -166,7 +186,7 @@ def _gather(view: memoryview, offset: int, width: int, size: int, count: int) ->
     return bytes(column)
 
 
-def _lay_out(cls: type, packed: bool) -> tuple[list[FieldLayout], list[tuple[str, StructMember]], int, int]:
+def _lay_out(cls: type, packed: bool, order: str) -> tuple[list[FieldLayout], list[tuple[str, StructMember]], int, int]:
     layout: list[FieldLayout] = []
     members: list[tuple[str, StructMember]] = []
     offset = 0
@@ -184,7 +204,7 @@ def _lay_out(cls: type, packed: bool) -> tuple[list[FieldLayout], list[tuple[str
             members.append(("", StructMember(f"{gap}x", None, None)))
         offset += gap
         layout.append(FieldLayout(field.name, offset, codec.size, codec))
-        members.append((field.name, codec.struct_member()))
+        members.append((field.name, codec.struct_member(order)))
         offset += codec.size
         explicit = field.metadata.get(FIELD_PAD_AFTER, 0)
         if explicit:

@@ -46,7 +46,7 @@ class BoolCodec(Codec[bool]):
     def unpack(self, data: bytes) -> bool:
         return data != b"\x00"
 
-    def struct_member(self) -> StructMember:
+    def struct_member(self, order: str = "=") -> StructMember:
         return StructMember("?", self._check, None)
 
     def _check(self, value: object) -> bool:
@@ -80,7 +80,7 @@ class StringCodec(Codec[str]):
             return b"".join(map(self.pack, items))
         return b"".join(map(bytes.ljust, encoded, repeat(self.size), repeat(b"\x00")))
 
-    def struct_member(self) -> StructMember:
+    def struct_member(self, order: str = "=") -> StructMember:
         return StructMember(f"{self.size}s", self._encode, self.unpack)
 
     def _encode(self, value: object) -> bytes:
@@ -132,7 +132,9 @@ class AddressCodec(Codec[A], Generic[A]):
         address_type = self._type
         return lambda value: value if type(value) is address_type else address_type(value)
 
-    def struct_member(self) -> StructMember:
+    def struct_member(self, order: str = "=") -> StructMember:
+        if order == ">" and self.size == 4 and _address_int is not None:
+            return StructMember("I", _address_int, self._type)  # in network order, an IPv4 address is a u32
         return StructMember(f"{self.size}s", self.pack, self.unpack)
 
 
@@ -163,7 +165,7 @@ class MacCodec(Codec[str]):
     def field_converter(self) -> Callable[[Any], Any]:
         return lambda value: self.unpack(self.pack(value))
 
-    def struct_member(self) -> StructMember:
+    def struct_member(self, order: str = "=") -> StructMember:
         return StructMember("6s", self.pack, self.unpack)
 
 
@@ -192,8 +194,8 @@ class IntEnumCodec(Codec[E], Generic[E]):
         result: E = self._decode(self._base.unpack(data))
         return result
 
-    def struct_member(self) -> StructMember:
-        fmt, encode, decode = self._base.struct_member()
+    def struct_member(self, order: str = "=") -> StructMember:
+        fmt, encode, decode = self._base.struct_member(order)
         if encode is None and decode is None:
             return StructMember(fmt, self._check, self._decode)
         return StructMember(f"{self.size}s", self.pack, self.unpack)
