@@ -53,6 +53,7 @@ class StructCodec(Codec[T]):
         "_columnar",
         "_columnar_unpack",
         "_pack",
+        "_pack_rows",
         "_positional",
         "_struct",
         "_unpack_tuple",
@@ -76,7 +77,9 @@ class StructCodec(Codec[T]):
         self.fields = layout
         self._struct = struct.Struct(order + "".join(member.format for _, member in members))
         assert self._struct.size == size
-        self._pack, self._unpack_tuple = _compile(cls, members, self._struct, self._diagnose, self._coerce)
+        self._pack, self._pack_rows, self._unpack_tuple = _compile(
+            cls, members, self._struct, self._diagnose, self._coerce
+        )
         # Bulk encoding goes column by column when some field converts its values in Python (strings,
         # MACs, nested structs...): its codec then converts a whole column at once. Otherwise one
         # struct call per row is faster. Decoding goes by column whenever a field converts.
@@ -105,11 +108,18 @@ class StructCodec(Codec[T]):
         values at once, and strided copies interleave the columns into rows.
         """
         items = values if isinstance(values, (list, tuple)) else list(values)
-        if not self._columnar or not items:
-            return b"".join(map(self._pack, items))  # the generated pack reads slots fastest
+        if not items:
+            return b""
         if set(map(type, items)) != {self.cls}:
             items = [self._coerce(item) for item in items]
         count, size = len(items), self.size
+        if not self._columnar:
+            rows = bytearray(count * size)
+            try:
+                self._pack_rows(items, rows)  # one generated loop: no frame or bytes object per element
+            except (struct.error, CodecError, TypeError, ValueError, OverflowError, AttributeError):
+                return b"".join(map(self._pack, items))  # one at a time: the error names class, field and value
+            return bytes(rows)
         rows = bytearray(count * size)
         try:
             for name, offset, width, codec in self.fields:
@@ -225,11 +235,13 @@ def _compile(
     compiled: struct.Struct,
     diagnose: Any,
     coerce: Any,
-) -> tuple[Any, Any]:
-    """Generate ``pack(obj) -> bytes`` and ``from_tuple(values) -> obj`` for one layout."""
+) -> tuple[Any, Any, Any]:
+    """Generate ``pack(obj) -> bytes``, ``pack_rows(objs, buffer)`` and ``from_tuple(values) -> obj``."""
     namespace: dict[str, Any] = {
         "cls": cls,
         "struct_pack": compiled.pack,
+        "struct_pack_into": compiled.pack_into,
+        "size": compiled.size,
         "diagnose": diagnose,
         "coerce": coerce,
         "CodecError": CodecError,
@@ -264,11 +276,17 @@ def pack(obj):
     except (struct_error, CodecError, TypeError, ValueError, OverflowError):
         raise diagnose(obj) from None
 
+def pack_rows(objs, buffer):
+    offset = 0
+    for obj in objs:
+        struct_pack_into(buffer, offset, {", ".join(pack_args)})
+        offset += size
+
 def from_tuple(values):
     return cls({", ".join(init_args)})
 """
     exec(compile(source, f"<pybpfmaps layout of {cls.__qualname__}>", "exec"), namespace)
-    return namespace["pack"], namespace["from_tuple"]
+    return namespace["pack"], namespace["pack_rows"], namespace["from_tuple"]
 
 
 _CACHE: weakref.WeakKeyDictionary[type, dict[bool, StructCodec[Any]]] = weakref.WeakKeyDictionary()
