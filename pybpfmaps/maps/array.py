@@ -106,8 +106,8 @@ class ArrayMap(BpfMap[int, V]):
 
     def _pack_keys(self, keys: Sequence[Any]) -> bytes:
         limit = self._info.max_entries
-        try:
-            in_range = not keys or (min(keys) >= 0 and max(keys) < limit)
+        try:  # below zero the key codec refuses them anyway
+            in_range = not keys or max(keys) < limit
         except TypeError:  # not all ints: let the codec name the culprit
             in_range = False
         if not in_range:

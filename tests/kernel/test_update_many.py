@@ -147,11 +147,12 @@ def test_bad_values_are_refused_before_anything_is_written(make_map: MakeMap) ->
     assert len(m) == 0
 
 
-def test_array_index_out_of_range_is_refused_before_anything_is_written(make_map: MakeMap) -> None:
+@pytest.mark.parametrize("bad", [9, 4, -1])
+def test_array_index_out_of_range_is_refused_before_anything_is_written(make_map: MakeMap, bad: int) -> None:
     a = make_map(ArrayMap, value=u64, max_entries=4)
     with pytest.raises(BatchUpdateError) as caught:
-        a.update_many([(0, 1), (1, 1), (9, 1), (2, 1)])
-    assert (caught.value.applied, caught.value.failed_key) == (0, 9)
+        a.update_many([(0, 1), (1, 1), (bad, 1), (2, 1)])
+    assert (caught.value.applied, caught.value.failed_key) == (0, bad)
     assert isinstance(caught.value.__cause__, ArrayIndexError)
     assert isinstance(caught.value.__cause__, IndexError)
     assert contents(a) == {0: 0, 1: 0, 2: 0, 3: 0}
