@@ -11,32 +11,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import attrs
+from layouts import Flow, Process, Stats
 
-from pybpfmaps import Codec, be16, codec_for, field, ipv4, string, u8, u32, u64
-
-
-@attrs.frozen
-class Flow:
-    saddr: ipaddress.IPv4Address = ipv4()
-    daddr: ipaddress.IPv4Address = ipv4()
-    sport: int = be16()
-    dport: int = be16()
-    proto: int = u8()
-
-
-@attrs.frozen
-class Stats:
-    packets: int = u64()
-    bytes: int = u64()
-    first_seen: int = u64()
-    last_seen: int = u64()
-
-
-@attrs.frozen
-class Process:
-    pid: int = u32()
-    comm: str = field(string(16))
+from pybpfmaps import Codec, codec_for, u32, u64
 
 
 def best_of(repeats: int, run: Callable[[], object]) -> float:

@@ -25,37 +25,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
 import attrs
+from layouts import Flow, Stats
 
-from pybpfmaps import ArrayMap, BpfMap, HashMap, LruHashMap, be16, codec_for, ipv4, u8, u32, u64
+from pybpfmaps import ArrayMap, BpfMap, HashMap, LruHashMap, codec_for, u32, u64
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "bench" / ".build"
 CLASSES: dict[str, type[BpfMap[Any, Any]]] = {"hash": HashMap, "lru_hash": LruHashMap, "array": ArrayMap}
-
-
-@attrs.frozen
-class Flow:
-    """A 16-byte 5-tuple key, as XDP programs declare it."""
-
-    saddr: Any = ipv4()
-    daddr: Any = ipv4()
-    sport: int = be16()
-    dport: int = be16()
-    proto: int = u8()
-
-
-@attrs.frozen
-class Stats:
-    """A 32-byte value: the per-flow counters and timestamps of a flow table."""
-
-    packets: int = u64()
-    bytes: int = u64()
-    first_seen: int = u64()
-    last_seen: int = u64()
 
 
 @attrs.frozen
@@ -117,7 +98,8 @@ def make_data(case: Case) -> dict[Any, Any]:
     if case.key is u32:
         keys: list[Any] = list(range(case.n))
     else:
-        keys = [Flow(0x0A000000 + i, 0xC0A80001, i & 0xFFFF, 443, 6) for i in range(case.n)]
+        server = IPv4Address("192.168.0.1")
+        keys = [Flow(IPv4Address(0x0A000000 + i), server, i & 0xFFFF, 443, 6) for i in range(case.n)]
     if case.value is u64:
         return dict(zip(keys, range(case.n), strict=True))
     return {key: Stats(i, i * 1500, i, i + 1) for i, key in enumerate(keys)}
