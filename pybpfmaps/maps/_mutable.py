@@ -1,0 +1,163 @@
+"""``MutableBpfMap``: the removal side of the dict protocol, for every map type that can delete.
+
+del, pop, popitem, setdefault, clear, and the bulk delete_many, drain and pop_many.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+from collections.abc import Iterable, MutableMapping
+from typing import Any, TypeVar, overload
+
+from pybpfmaps._sys import commands, uapi
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps._typevars import K, V
+from pybpfmaps.errors import BpfArgumentError, KeyExistsError, KeyNotFoundError
+from pybpfmaps.flags import UpdateFlags
+from pybpfmaps.maps import _batch, _reader
+from pybpfmaps.maps.base import BpfMap
+
+D = TypeVar("D")
+
+_MISSING: Any = object()
+
+
+class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
+    """A map whose elements can be deleted: a full ``MutableMapping``.
+
+    Minimum kernel:
+        3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM) on hash maps.
+
+    .. versionadded:: 0.1.0
+    """
+
+    _atomic_pop: bool = True  # cleared when the kernel lacks LOOKUP_AND_DELETE_ELEM for this map
+
+    def __delitem__(self, key: K) -> None:
+        raw_key = self._pack_key(key)
+        try:
+            commands.map_delete_elem(self._live_fd(), raw_key)
+        except RawBpfError as exc:
+            raise self._error(exc, key, writing=True) from None
+
+    @overload
+    def pop(self, key: K) -> V: ...
+    @overload
+    def pop(self, key: K, default: V | D) -> V | D: ...
+
+    def pop(self, key: K, default: Any = _MISSING) -> Any:
+        """Remove *key* and return its value, atomically where the kernel can (Linux 5.14+)."""
+        try:
+            return self._value.unpack(self._pop_raw(self._pack_key(key), key))
+        except KeyNotFoundError:
+            if default is _MISSING:
+                raise
+            return default
+
+    def popitem(self) -> tuple[K, V]:
+        """Remove and return some (key, value) pair; ``KeyError`` if the map is empty."""
+        while True:
+            raw_key = self._next_raw_key(None)
+            if raw_key is None:
+                raise KeyNotFoundError(None, "popitem(): map is empty", command=None, map_label=self._label)
+            key = self._key.unpack(raw_key)
+            try:
+                return key, self._value.unpack(self._pop_raw(raw_key, key))
+            except KeyNotFoundError:
+                continue  # another writer removed it first; take the next one
+
+    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]
+        """The value of *key*, inserting *default* first if the key is absent (never overwrites)."""
+        while True:
+            try:
+                return self[key]
+            except KeyNotFoundError:
+                pass
+            try:
+                self.put(key, default, UpdateFlags.NOEXIST)
+            except KeyExistsError:
+                continue  # inserted by another writer in between: read theirs
+            return default
+
+    def delete_many(self, keys: Iterable[K], *, missing_ok: bool = False) -> int:
+        """Delete many keys, with BPF_MAP_DELETE_BATCH where the kernel has it; returns how many were deleted.
+
+        Stops at the first key that cannot be deleted, like the kernel; with *missing_ok*, keys
+        that are not in the map are skipped instead (a key given twice is then deleted once).
+
+        Raises:
+            BatchDeleteError: ``.applied`` keys were deleted, ``.failed_key`` was not, and
+                ``__cause__`` says why (``KeyNotFoundError`` for a missing key).
+        """
+        return _batch.delete_many(self, keys, missing_ok)
+
+    def drain(self) -> dict[K, V]:
+        """Remove every element and return them, with BPF_MAP_LOOKUP_AND_DELETE_BATCH where the kernel has it.
+
+        One pass over the map: it ends even while others keep inserting (their new keys may
+        remain). Every element removed is returned: the buffers always have room for what the
+        kernel deletes.
+        """
+        if not self._batch_works("lookup_and_delete"):
+            return self._pop_each(None)
+        unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
+        drained: dict[K, V] = {}
+        for packed_keys, packed_values, count in _reader.read_batches(self, delete=True):
+            drained.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
+        return drained
+
+    def pop_many(self, max_count: int) -> dict[K, V]:
+        """Remove and return up to *max_count* elements (fewer only if the map holds fewer)."""
+        if not isinstance(max_count, int) or isinstance(max_count, bool) or max_count < 0:
+            raise BpfArgumentError(f"max_count must be an int >= 0, got {max_count!r}")
+        popped: dict[K, V] = {}
+        if max_count and self._batch_works("lookup_and_delete"):
+            popped = _batch.pop_batch(self, max_count)
+        if len(popped) < max_count:
+            popped.update(self._pop_each(max_count - len(popped)))
+        return popped
+
+    def clear(self) -> None:
+        """Delete every key present when the call started; keys others add meanwhile may remain."""
+        if self._batch_works("lookup_and_delete"):
+            for _ in _reader.read_batches(self, delete=True):
+                pass
+            return
+        fd = self._live_fd()
+        for raw_key in list(self._raw_keys()):
+            try:
+                commands.map_delete_elem(fd, raw_key)
+            except RawBpfError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise self._error(exc, self._key.unpack(raw_key), writing=True) from None
+
+    def _pop_each(self, limit: int | None) -> dict[K, V]:
+        """Pop elements one at a time, up to *limit* (all present at the start if None)."""
+        popped: dict[K, V] = {}
+        for raw_key in list(itertools.islice(self._raw_keys(), limit)):
+            key = self._key.unpack(raw_key)
+            try:
+                popped[key] = self._value.unpack(self._pop_raw(raw_key, key))
+            except KeyNotFoundError:
+                continue  # another writer removed it first
+        return popped
+
+    def _pop_raw(self, raw_key: bytes, key: object) -> bytes:
+        fd = self._live_fd()
+        if self._atomic_pop:
+            try:
+                return commands.map_lookup_and_delete_elem(fd, raw_key, self._value_size)
+            except RawBpfError as exc:
+                if exc.errno != uapi.ENOTSUPP:
+                    raise self._error(exc, key, writing=True) from None
+                self._atomic_pop = False
+        data = self._lookup_raw(raw_key)
+        if data is None:
+            message = f"key not found: {key!r}"
+            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
+        try:
+            commands.map_delete_elem(fd, raw_key)
+        except RawBpfError as exc:
+            raise self._error(exc, key, writing=True) from None
+        return data
