@@ -43,8 +43,8 @@ from pybpfmaps.errors import (
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
-from pybpfmaps.maps import ArrayMap, BpfMap, HashMap, LruHashMap, MapInfo, list_maps
-from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, mac, string
+from pybpfmaps.maps import ArrayMap, BpfMap, HashMap, LpmTrieMap, LruHashMap, MapInfo, list_maps
+from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, string
 
 __version__ = "0.1.0.dev0"
 
@@ -71,6 +71,7 @@ __all__ = [
     "IterationAbortedError",
     "KeyExistsError",
     "KeyNotFoundError",
+    "LpmTrieMap",
     "LruHashMap",
     "MapFlags",
     "MapFullError",
@@ -97,6 +98,8 @@ __all__ = [
     "ipv4",
     "ipv6",
     "list_maps",
+    "lpm_ipv4",
+    "lpm_ipv6",
     "mac",
     "raw",
     "string",

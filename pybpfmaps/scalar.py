@@ -6,6 +6,7 @@ import enum
 import ipaddress
 import re
 import struct
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from operator import attrgetter
@@ -136,6 +137,45 @@ class AddressCodec(Codec[A], Generic[A]):
         if order == ">" and self.size == 4 and _address_int is not None:
             return StructMember("I", _address_int, self._type)  # in network order, an IPv4 address is a u32
         return StructMember(f"{self.size}s", self.pack, self.unpack)
+
+
+N = TypeVar("N", ipaddress.IPv4Network, ipaddress.IPv6Network)
+
+
+class NetworkCodec(Codec[N], Generic[N]):
+    """An LPM trie key: ``struct bpf_lpm_trie_key { __u32 prefixlen; __u8 data[]; }`` for an IP network.
+
+    Takes an ``IPv4Network``/``IPv6Network``, a string such as ``"10.0.0.0/8"``, or an address
+    (a host route, /32 or /128); bits set past the prefix are refused. The prefix length is in
+    host byte order, the address in network byte order, as the kernel expects.
+    """
+
+    __slots__ = ("_type",)
+
+    def __init__(self, network_type: type[N], name: str, address_size: int) -> None:
+        super().__init__(4 + address_size, name, 4)
+        self._type: type[N] = network_type
+
+    def pack(self, value: N | str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bytes:
+        network = value if isinstance(value, self._type) else self._network(value)
+        return network.prefixlen.to_bytes(4, sys.byteorder) + network.network_address.packed
+
+    def unpack(self, data: bytes) -> N:
+        data = bytes(data)
+        prefixlen = int.from_bytes(data[:4], sys.byteorder)
+        # strict=False: another writer may have stored bits past the prefix, which the kernel ignores
+        return self._type((data[4:], prefixlen), strict=False)
+
+    def field_converter(self) -> Callable[[Any], Any]:
+        return lambda value: value if isinstance(value, self._type) else self._network(value)
+
+    def _network(self, value: object) -> N:
+        if not isinstance(value, (str, bytes, int, tuple, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a network")
+        try:
+            return self._type(value)
+        except ValueError as exc:
+            raise CodecError(f"{self.name} cannot encode {value!r}: {exc}") from None
 
 
 _MAC = re.compile(r"[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}")
@@ -269,6 +309,12 @@ ipv6 = AddressCodec(ipaddress.IPv6Address, "ipv6", 16)
 """An IPv6 address (``struct in6_addr``); gives ``ipaddress.IPv6Address``."""
 mac = MacCodec()
 """An Ethernet address (``__u8[6]``); gives ``"aa:bb:cc:dd:ee:ff"``."""
+
+
+lpm_ipv4 = NetworkCodec(ipaddress.IPv4Network, "lpm_ipv4", 4)
+"""An IPv4 LPM trie key (8 bytes); gives ``ipaddress.IPv4Network``."""
+lpm_ipv6 = NetworkCodec(ipaddress.IPv6Network, "lpm_ipv6", 16)
+"""An IPv6 LPM trie key (20 bytes); gives ``ipaddress.IPv6Network``."""
 
 
 def string(size: int) -> StringCodec:

@@ -4,6 +4,7 @@ from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
+from pybpfmaps.maps.lpm import LpmTrieMap
 from pybpfmaps.maps.lru import LruHashMap
 
-__all__ = ["ArrayMap", "BpfMap", "HashMap", "LruHashMap", "MapInfo", "list_maps"]
+__all__ = ["ArrayMap", "BpfMap", "HashMap", "LpmTrieMap", "LruHashMap", "MapInfo", "list_maps"]

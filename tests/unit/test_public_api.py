@@ -13,6 +13,7 @@ PUBLIC_API = {
     "FIELD_CODEC", "FieldLayout", "StructCodec", "StructMember", "array", "boolean", "codec_for", "field",
     "int_enum", "ipv4", "ipv6", "mac", "string", "FIELD_PAD_AFTER",
     "BatchDeleteError", "BatchError", "BatchSupport", "BatchUpdateError",
+    "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
 }  # fmt: skip
 
 

@@ -1,0 +1,106 @@
+"""``LpmTrieMap``: BPF_MAP_TYPE_LPM_TRIE, IP networks as keys, with longest-prefix matching of addresses."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pybpfmaps._typevars import K, V
+from pybpfmaps.codec import Codec
+from pybpfmaps.errors import CodecError, KeyNotFoundError
+from pybpfmaps.flags import MapFlags, MapType
+from pybpfmaps.maps import _validate
+from pybpfmaps.maps._mutable import MutableBpfMap
+from pybpfmaps.maps.info import MapInfo
+from pybpfmaps.scalar import lpm_ipv4, lpm_ipv6
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+D = TypeVar("D")
+_MISSING: Any = object()
+
+
+class LpmTrieMap(MutableBpfMap[K, V]):
+    """A BPF longest-prefix-match trie (``BPF_MAP_TYPE_LPM_TRIE``) keyed by IP networks.
+
+    As a mapping it is exact: ``m[net]``, ``net in m`` and ``m.get(net)`` look for that very
+    network. ``m.match(address)`` is the trie's own lookup: the value of the longest prefix that
+    contains the address.
+
+    Minimum kernel:
+        4.11; batch commands from 5.13 (none for lookup-and-delete).
+
+    Example:
+        >>> from pybpfmaps import LpmTrieMap, u32
+        >>> with LpmTrieMap.create(value=u32, max_entries=16) as routes:
+        ...     routes.update_many({"10.0.0.0/8": 1, "10.1.0.0/16": 2})
+        ...     routes.match("10.1.2.3"), routes.match("10.9.9.9"), routes.match("192.0.2.1", None)
+        2
+        (2, 1, None)
+
+    .. versionadded:: 0.1.0
+    """
+
+    map_type: ClassVar[MapType | None] = MapType.LPM_TRIE
+    create_flags: ClassVar[MapFlags] = MapFlags.NO_PREALLOC | MapFlags.NUMA_NODE | _validate.ACCESS_FLAGS
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        value: Codec[V] | type[V],
+        max_entries: int,
+        name: str = "",
+        flags: MapFlags | int = MapFlags.NO_PREALLOC,
+        key: Codec[K] | type[K] = lpm_ipv4,  # type: ignore[assignment]
+    ) -> Self:
+        """Create a trie of IPv4 networks (``key=lpm_ipv6`` for IPv6); the kernel needs ``NO_PREALLOC``."""
+        return super().create(
+            key=key, value=value, max_entries=max_entries, name=name, flags=int(flags) | MapFlags.NO_PREALLOC
+        )
+
+    @classmethod
+    def _default_key(cls, info: MapInfo) -> Codec[Any]:
+        defaults: dict[int, Codec[Any]] = {lpm_ipv4.size: lpm_ipv4, lpm_ipv6.size: lpm_ipv6}
+        return defaults.get(info.key_size) or super()._default_key(info)
+
+    def match(self, address: Any, default: Any = _MISSING) -> Any:
+        """The value of the longest prefix containing *address*; *default* (else ``KeyError``) if none does."""
+        ipv4 = self._key.size == lpm_ipv4.size
+        try:
+            host = ipaddress.IPv4Address(address) if ipv4 else ipaddress.IPv6Address(address)
+        except (ValueError, TypeError) as exc:
+            raise CodecError(f"bad address for {self._label}: {address!r}: {exc}") from None
+        raw_key = (32 if ipv4 else 128).to_bytes(4, sys.byteorder) + host.packed
+        data = self._lookup_raw(raw_key)
+        if data is not None:
+            return self._value.unpack(data)
+        if default is _MISSING:
+            message = f"no prefix contains {address!r}"
+            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
+        return default
+
+    def __getitem__(self, key: K) -> V:
+        raw_key = self._pack_key(key)
+        if not self._holds_exactly(raw_key):
+            message = f"key not found: {key!r}"
+            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        return self._holds_exactly(self._pack_key(key))
+
+    def _holds_exactly(self, raw_key: bytes) -> bool:
+        """Whether this very prefix is in the trie (a lookup would return a shorter one that contains it).
+
+        GET_NEXT_KEY of a prefix that is not in the trie starts over at the first key, and no
+        prefix's successor is the first key (KERNEL.md section 7).
+        """
+        first = self._next_raw_key(None)
+        if first is None:
+            return False
+        following = self._next_raw_key(raw_key)
+        return following is None or following != first
