@@ -43,7 +43,19 @@ from pybpfmaps.errors import (
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
-from pybpfmaps.maps import ArrayMap, BpfMap, HashMap, LpmTrieMap, LruHashMap, MapInfo, list_maps
+from pybpfmaps.maps import (
+    ArrayMap,
+    BpfMap,
+    HashMap,
+    LpmTrieMap,
+    LruHashMap,
+    LruPerCpuHashMap,
+    MapInfo,
+    PerCpuArrayMap,
+    PerCpuHashMap,
+    list_maps,
+)
+from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
 from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, string
 
 __version__ = "0.1.0.dev0"
@@ -73,12 +85,17 @@ __all__ = [
     "KeyNotFoundError",
     "LpmTrieMap",
     "LruHashMap",
+    "LruPerCpuHashMap",
     "MapFlags",
     "MapFullError",
     "MapInfo",
     "MapNotFoundError",
     "MapType",
     "NotSupportedError",
+    "PerCpuArrayMap",
+    "PerCpuCodec",
+    "PerCpuHashMap",
+    "PerCpuValues",
     "StructCodec",
     "StructMember",
     "UpdateFlags",

@@ -35,6 +35,15 @@ def dump(map_id: int) -> dict[bytes, bytes]:
     return {_bytes(entry["key"]): _bytes(entry["value"]) for entry in run("map", "dump", "id", str(map_id))}
 
 
+def dump_percpu(map_id: int) -> dict[bytes, list[bytes]]:
+    """Every key of a per-CPU map with its value on each possible CPU, in CPU order."""
+    result = {}
+    for entry in run("map", "dump", "id", str(map_id)):
+        per_cpu = sorted(entry["values"], key=lambda item: item["cpu"])
+        result[_bytes(entry["key"])] = [_bytes(item["value"]) for item in per_cpu]
+    return result
+
+
 def dump_pinned(path: str) -> dict[bytes, bytes]:
     """Every key and value of the map pinned at *path*."""
     return {_bytes(entry["key"]): _bytes(entry["value"]) for entry in run("map", "dump", "pinned", path)}

@@ -6,5 +6,17 @@ from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
 from pybpfmaps.maps.lpm import LpmTrieMap
 from pybpfmaps.maps.lru import LruHashMap
+from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMap
 
-__all__ = ["ArrayMap", "BpfMap", "HashMap", "LpmTrieMap", "LruHashMap", "MapInfo", "list_maps"]
+__all__ = [
+    "ArrayMap",
+    "BpfMap",
+    "HashMap",
+    "LpmTrieMap",
+    "LruHashMap",
+    "LruPerCpuHashMap",
+    "MapInfo",
+    "PerCpuArrayMap",
+    "PerCpuHashMap",
+    "list_maps",
+]

@@ -78,7 +78,7 @@ def update_many(
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
     applied = 0
     try:
-        columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._info.value_size))
+        columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
         for chunk in _chunks(m, columns, sized):
             done, failure = _write(m, fd, chunk, bits, batch)
             applied += done
@@ -100,7 +100,7 @@ def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) 
         except RawBpfError as exc:
             return commands.batch_applied(count, exc.count or 0), exc
         return count, None
-    key_size, value_size = m._info.key_size, m._info.value_size
+    key_size, value_size = m._info.key_size, m._value_size
     keys, values = chunk.packed_keys, chunk.packed_values
     for i in range(count):
         try:
@@ -159,7 +159,7 @@ def _delete(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, start: int, batch: bool
 def lookup_many(m: BpfMap[Any, Any], keys: Iterable[Any], default: Any) -> list[Any]:
     """Look many keys up; see ``BpfMap.lookup_many``."""
     fd = m._live_fd()
-    key_size, value_size = m._info.key_size, m._info.value_size
+    key_size, value_size = m._info.key_size, m._value_size
     unpack = m._value.unpack
     found: list[Any] = []
     try:
@@ -278,7 +278,7 @@ def pop_batch(m: BpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
     holds more than *max_count*: ENOSPC, nothing deleted); the caller pops the rest one by one.
     """
     fd = m._live_fd()
-    buffers = commands.BatchBuffers(m._info.key_size, m._info.value_size, max_count)
+    buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
     try:
         count, _ = commands.map_lookup_batch(fd, buffers, False, True)
     except RawBpfError as exc:

@@ -53,7 +53,7 @@ class _Reader:
     def __init__(self, m: BpfMap[Any, Any], delete: bool) -> None:
         self.map = m
         self.fd = m._live_fd()
-        self.key_size, self.value_size = m._info.key_size, m._info.value_size
+        self.key_size, self.value_size = m._info.key_size, m._value_size
         self.limit = m._info.max_entries
         self.delete = delete
 

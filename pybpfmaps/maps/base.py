@@ -66,16 +66,16 @@ class BpfMap(Mapping[K, V]):
         self._fd = fd
         self._info = info
         self._key = key
-        self._value = value
+        self._value: Codec[V] = self._value_codec(value)
         self._pin_path = pin_path
-        self._value_size = info.value_size
+        self._value_size = self._value.size  # what user space reads and writes per element
         self._label = info.label
         fd.label = self._label
         if isinstance(key, StructCodec) and not key.hashable:
             raise CodecTypeError(
                 f"key class {key.name} is not hashable, so its instances cannot be dict keys: use @attrs.frozen"
             )
-        for role, codec, size in (("key", key, info.key_size), ("value", value, info.value_size)):
+        for role, codec, size in (("key", key, info.key_size), ("value", self._element(self._value), info.value_size)):
             if codec.size != size:
                 raise CodecError(
                     f"{role} codec {codec!r} is {codec.size} bytes but {self._label} has {role}_size {size}"
@@ -226,6 +226,15 @@ class BpfMap(Mapping[K, V]):
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
         return raw(info.key_size)
+
+    def _value_codec(self, value: Codec[Any]) -> Codec[Any]:
+        """The codec of what user space reads and writes for a value (per-CPU maps wrap it)."""
+        return value
+
+    @staticmethod
+    def _element(value: Codec[Any]) -> Codec[Any]:
+        """The codec whose size the kernel calls value_size."""
+        return value
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ def test_mapping_access_is_exact_and_match_is_longest_prefix(make_map: MakeMap) 
     assert m.match("10.1.9.9") == 16
     assert m.match(ipaddress.IPv4Address("10.200.0.1")) == 8
     assert m.match("11.0.0.1", None) is None
-    with pytest.raises(KeyError, match="no prefix contains '11.0.0.1'"):
+    with pytest.raises(KeyError, match=r"no prefix contains '11.0.0.1'"):
         m.match("11.0.0.1")
     with pytest.raises(CodecError, match="bad address"):
         m.match("not-an-address")

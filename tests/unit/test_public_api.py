@@ -14,6 +14,7 @@ PUBLIC_API = {
     "int_enum", "ipv4", "ipv6", "mac", "string", "FIELD_PAD_AFTER",
     "BatchDeleteError", "BatchError", "BatchSupport", "BatchUpdateError",
     "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
+    "LruPerCpuHashMap", "PerCpuArrayMap", "PerCpuCodec", "PerCpuHashMap", "PerCpuValues",
 }  # fmt: skip
 
 

@@ -1,0 +1,21 @@
+"""How many *possible* CPUs the kernel sizes per-CPU map values for (``/sys/devices/system/cpu/possible``)."""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.cache
+def possible_cpus() -> int:
+    """The number of CPUs in the possible mask, e.g. ``0-3,8-11`` is 8 (not ``os.cpu_count()``)."""
+    with open("/sys/devices/system/cpu/possible", encoding="ascii") as mask:
+        return count_cpus(mask.read())
+
+
+def count_cpus(mask: str) -> int:
+    """The number of CPUs in a kernel CPU list such as ``0-3,8-11``."""
+    total = 0
+    for part in mask.strip().split(","):
+        low, _, high = part.partition("-")
+        total += int(high or low) - int(low) + 1
+    return total

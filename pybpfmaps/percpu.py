@@ -1,0 +1,79 @@
+"""Per-CPU values: one value per *possible* CPU, each in an 8-byte-aligned slot (KERNEL.md section 6).
+
+``PerCpuCodec`` wraps the codec of one CPU's value. Reading gives ``PerCpuValues``, a tuple with
+one value per CPU and helpers to aggregate it. Writing takes a sequence of one value per CPU, or
+any single value, which then goes to every CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar, cast
+
+import attrs
+
+from pybpfmaps.codec import Buffer, Codec
+from pybpfmaps.errors import CodecError
+
+T = TypeVar("T")
+
+
+class PerCpuValues(tuple[T, ...]):
+    """One value per possible CPU, in CPU order.
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ()
+
+    def sum(self) -> T:
+        """The total over CPUs: of ints, or field by field of attrs instances whose fields are ints."""
+        first: Any = self[0]
+        if isinstance(first, int):
+            return cast(T, sum(cast(tuple[int, ...], self)))
+        kind = type(first)
+        if attrs.has(kind):
+            fields = [field for field in attrs.fields(kind) if field.init]
+            totals = {field.alias: sum(getattr(value, field.name) for value in self) for field in fields}
+            return cast(T, kind(**totals))
+        raise TypeError(f"cannot sum per-CPU values of type {kind.__name__}")
+
+    def __repr__(self) -> str:
+        return f"PerCpuValues({list(self)!r})"
+
+
+class PerCpuCodec(Codec[PerCpuValues[T]], Generic[T]):
+    """``cpus`` values of *element*, each padded to a multiple of 8 bytes (padding written as zero)."""
+
+    __slots__ = ("cpus", "element", "slot")
+
+    def __init__(self, element: Codec[T], cpus: int) -> None:
+        slot = (element.size + 7) // 8 * 8
+        super().__init__(slot * cpus, f"percpu({element.name})", 8)
+        self.element = element
+        self.cpus = cpus
+        self.slot = slot
+
+    def pack(self, value: Any) -> bytes:
+        pad = bytes(self.slot - self.element.size)
+        if isinstance(value, (list, tuple)) and not (attrs.has(type(value))):
+            if len(value) != self.cpus:
+                raise CodecError(
+                    f"{self.name} cannot encode {value!r}: {len(value)} values, expected one per possible CPU "
+                    f"({self.cpus}), or a single value for every CPU"
+                )
+            return b"".join(self.element.pack(item) + pad for item in value)
+        return (self.element.pack(value) + pad) * self.cpus
+
+    def unpack(self, data: Buffer) -> PerCpuValues[T]:
+        view = memoryview(data).cast("B")
+        size, slot = self.element.size, self.slot
+        return PerCpuValues(self.element.unpack(bytes(view[i : i + size])) for i in range(0, self.cpus * slot, slot))
+
+    def unpack_many(self, data: Buffer, count: int) -> list[PerCpuValues[T]]:
+        view = memoryview(data).cast("B")
+        size = self.size
+        return [self.unpack(view[i : i + size]) for i in range(0, count * size, size)]
+
+    def pack_many(self, values: Iterable[Any]) -> bytes:
+        return b"".join(map(self.pack, values))
