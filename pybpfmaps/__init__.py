@@ -39,9 +39,10 @@ from pybpfmaps.errors import (
     MapFullError,
     MapNotFoundError,
     NotSupportedError,
+    VerifierError,
 )
 from pybpfmaps.features import BatchSupport
-from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
+from pybpfmaps.flags import MapFlags, MapType, ProgType, UpdateFlags, XdpAction
 from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
 from pybpfmaps.maps import (
     ArrayMap,
@@ -56,6 +57,7 @@ from pybpfmaps.maps import (
     list_maps,
 )
 from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
+from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
 from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, string
 
 __version__ = "0.1.0.dev0"
@@ -73,6 +75,7 @@ __all__ = [
     "BpfError",
     "BpfMap",
     "BpfPermissionError",
+    "BpfProgram",
     "BpfSyscallError",
     "ClosedMapError",
     "Codec",
@@ -96,9 +99,14 @@ __all__ = [
     "PerCpuCodec",
     "PerCpuHashMap",
     "PerCpuValues",
+    "ProgType",
     "StructCodec",
     "StructMember",
+    "TestRun",
     "UpdateFlags",
+    "VerifierError",
+    "XdpAction",
+    "XdpAttachment",
     "__version__",
     "array",
     "be16",

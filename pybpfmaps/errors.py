@@ -8,7 +8,8 @@ The tree::
     │   ├── KeyExistsError                   EEXIST: UpdateFlags.NOEXIST and the key is there
     │   ├── MapFullError                     E2BIG on insert: the hash map holds max_entries keys
     │   ├── MapNotFoundError(FileNotFoundError)  no map at that pin path or with that id
-    │   └── BpfPermissionError(PermissionError)  EPERM/EACCES: privileges, read-only fd, frozen map
+    │   ├── BpfPermissionError(PermissionError)  EPERM/EACCES: privileges, read-only fd, frozen map
+    │   └── VerifierError                    BPF_PROG_LOAD refused a program; .log is the verifier's
     ├── NotSupportedError(OSError)           the kernel or the map type lacks the operation (524, EOPNOTSUPP)
     ├── BpfArgumentError(ValueError)         a bad argument, caught before any syscall
     │   ├── CodecError                       a key or value does not fit its codec
@@ -84,6 +85,12 @@ class MapNotFoundError(BpfSyscallError, FileNotFoundError):
 
 class BpfPermissionError(BpfSyscallError, PermissionError):
     """The kernel refused (EPERM/EACCES): missing privileges, a read-only or write-only fd, or a frozen map."""
+
+
+class VerifierError(BpfSyscallError):
+    """The kernel refused to load a program; ``log`` holds what the verifier said."""
+
+    log: str = ""
 
 
 class NotSupportedError(_CommandError, BpfError):

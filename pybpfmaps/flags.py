@@ -82,3 +82,22 @@ class MapType(enum.IntEnum):
     USER_RINGBUF = uapi.BPF_MAP_TYPE_USER_RINGBUF
     CGRP_STORAGE = uapi.BPF_MAP_TYPE_CGRP_STORAGE
     ARENA = uapi.BPF_MAP_TYPE_ARENA
+
+
+class ProgType(enum.IntEnum):
+    """The ``enum bpf_prog_type`` values pybpfmaps loads programs of."""
+
+    SOCKET_FILTER = uapi.BPF_PROG_TYPE_SOCKET_FILTER
+    SCHED_CLS = uapi.BPF_PROG_TYPE_SCHED_CLS
+    SCHED_ACT = uapi.BPF_PROG_TYPE_SCHED_ACT
+    XDP = uapi.BPF_PROG_TYPE_XDP
+
+
+class XdpAction(enum.IntEnum):
+    """What an XDP program returns (``enum xdp_action``)."""
+
+    ABORTED = 0
+    DROP = 1
+    PASS = 2
+    TX = 3
+    REDIRECT = 4

@@ -238,3 +238,45 @@ def batch_applied(requested: int, reported: int) -> int:
     was applied (KERNEL.md section 3).
     """
     return reported if reported < requested else 0
+
+
+def prog_load(prog_type: int, insns: bytes, license: bytes, name: bytes, log_size: int) -> tuple[int, str]:
+    """BPF_PROG_LOAD; returns the program fd and the verifier's log (``log_size`` 0: no log).
+
+    On failure the ``RawBpfError`` carries the log as ``log``.
+    """
+    log = ctypes.create_string_buffer(log_size) if log_size else None
+    attr = uapi.ProgLoadAttr(
+        prog_type=prog_type,
+        insn_cnt=len(insns) // 8,
+        insns=insns,
+        license=license,
+        log_level=1 if log_size else 0,
+        log_size=log_size,
+        log_buf=ctypes.addressof(log) if log is not None else None,
+        prog_name=name,
+    )
+    text = ""
+    try:
+        fd = bpf(uapi.BPF_PROG_LOAD, attr)
+    except RawBpfError as exc:
+        exc.log = log.value.decode("utf-8", "replace") if log is not None else ""
+        raise
+    if log is not None:
+        text = log.value.decode("utf-8", "replace")
+    return fd, text
+
+
+def prog_test_run(fd: int, data: bytes, out_size: int, repeat: int) -> tuple[int, bytes, int]:
+    """BPF_PROG_TEST_RUN of a program on one packet; returns (return value, packet out, ns per run)."""
+    out = ctypes.create_string_buffer(out_size)
+    attr = uapi.ProgTestRunAttr(
+        prog_fd=fd,
+        data_size_in=len(data),
+        data_size_out=out_size,
+        data_in=data,
+        data_out=ctypes.addressof(out),
+        repeat=repeat,
+    )
+    bpf(uapi.BPF_PROG_TEST_RUN, attr)
+    return int(attr.retval), out.raw[: attr.data_size_out], int(attr.duration)

@@ -42,6 +42,7 @@ class RawBpfError(OSError):
         super().__init__(err, os.strerror(err))
         self.cmd = cmd
         self.count: int | None = None  # batch commands: the count the kernel wrote back
+        self.log = ""  # BPF_PROG_LOAD: what the verifier said
 
     @property
     def command(self) -> str:

@@ -14,10 +14,12 @@ BPF_MAP_LOOKUP_ELEM = 1
 BPF_MAP_UPDATE_ELEM = 2
 BPF_MAP_DELETE_ELEM = 3
 BPF_MAP_GET_NEXT_KEY = 4
+BPF_PROG_LOAD = 5
 BPF_OBJ_PIN = 6
 BPF_OBJ_GET = 7
 BPF_MAP_GET_NEXT_ID = 12
 BPF_MAP_GET_FD_BY_ID = 14
+BPF_PROG_TEST_RUN = 10
 BPF_OBJ_GET_INFO_BY_FD = 15
 BPF_MAP_LOOKUP_AND_DELETE_ELEM = 21
 BPF_MAP_FREEZE = 22
@@ -32,9 +34,11 @@ COMMAND_NAMES: dict[int, str] = {
     BPF_MAP_UPDATE_ELEM: "BPF_MAP_UPDATE_ELEM",
     BPF_MAP_DELETE_ELEM: "BPF_MAP_DELETE_ELEM",
     BPF_MAP_GET_NEXT_KEY: "BPF_MAP_GET_NEXT_KEY",
+    BPF_PROG_LOAD: "BPF_PROG_LOAD",
     BPF_OBJ_PIN: "BPF_OBJ_PIN",
     BPF_OBJ_GET: "BPF_OBJ_GET",
     BPF_MAP_GET_NEXT_ID: "BPF_MAP_GET_NEXT_ID",
+    BPF_PROG_TEST_RUN: "BPF_PROG_TEST_RUN",
     BPF_MAP_GET_FD_BY_ID: "BPF_MAP_GET_FD_BY_ID",
     BPF_OBJ_GET_INFO_BY_FD: "BPF_OBJ_GET_INFO_BY_FD",
     BPF_MAP_LOOKUP_AND_DELETE_ELEM: "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
@@ -80,6 +84,15 @@ BPF_MAP_TYPE_BLOOM_FILTER = 30
 BPF_MAP_TYPE_USER_RINGBUF = 31
 BPF_MAP_TYPE_CGRP_STORAGE = 32
 BPF_MAP_TYPE_ARENA = 33
+
+# enum bpf_prog_type (the ones pybpfmaps loads)
+BPF_PROG_TYPE_SOCKET_FILTER = 1
+BPF_PROG_TYPE_SCHED_CLS = 3
+BPF_PROG_TYPE_SCHED_ACT = 4
+BPF_PROG_TYPE_XDP = 6
+
+# ld_imm64 src_reg: imm is a map fd
+BPF_PSEUDO_MAP_FD = 1
 
 # element update flags
 BPF_ANY = 0
@@ -219,4 +232,44 @@ class BpfMapInfo(ctypes.Structure):
         ("hash", ctypes.c_uint64),
         ("hash_size", ctypes.c_uint32),
         ("_pad0", ctypes.c_uint32),
+    )
+
+
+class ProgLoadAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_PROG_LOAD, up to ``expected_attach_type``."""
+
+    _fields_ = (
+        ("prog_type", ctypes.c_uint32),
+        ("insn_cnt", ctypes.c_uint32),
+        ("insns", POINTER),
+        ("license", POINTER),
+        ("log_level", ctypes.c_uint32),
+        ("log_size", ctypes.c_uint32),
+        ("log_buf", POINTER),
+        ("kern_version", ctypes.c_uint32),
+        ("prog_flags", ctypes.c_uint32),
+        ("prog_name", ctypes.c_char * BPF_OBJ_NAME_LEN),
+        ("prog_ifindex", ctypes.c_uint32),
+        ("expected_attach_type", ctypes.c_uint32),
+    )
+
+
+class ProgTestRunAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_PROG_TEST_RUN (``attr.test``), up to ``cpu``."""
+
+    _fields_ = (
+        ("prog_fd", ctypes.c_uint32),
+        ("retval", ctypes.c_uint32),
+        ("data_size_in", ctypes.c_uint32),
+        ("data_size_out", ctypes.c_uint32),
+        ("data_in", POINTER),
+        ("data_out", POINTER),
+        ("repeat", ctypes.c_uint32),
+        ("duration", ctypes.c_uint32),
+        ("ctx_size_in", ctypes.c_uint32),
+        ("ctx_size_out", ctypes.c_uint32),
+        ("ctx_in", POINTER),
+        ("ctx_out", POINTER),
+        ("flags", ctypes.c_uint32),
+        ("cpu", ctypes.c_uint32),
     )

@@ -41,7 +41,7 @@ def test_possible_cpus_reads_the_kernel_mask() -> None:
     assert count_cpus("0-3,8-11") == 8
     assert count_cpus("0\n") == 1
     with open("/sys/devices/system/cpu/possible") as mask:
-        assert CPUS == count_cpus(mask.read())
+        assert count_cpus(mask.read()) == CPUS
 
 
 def test_values_are_one_per_possible_cpu(make_map: MakeMap) -> None:

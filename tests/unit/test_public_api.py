@@ -15,6 +15,7 @@ PUBLIC_API = {
     "BatchDeleteError", "BatchError", "BatchSupport", "BatchUpdateError",
     "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
     "LruPerCpuHashMap", "PerCpuArrayMap", "PerCpuCodec", "PerCpuHashMap", "PerCpuValues",
+    "BpfProgram", "ProgType", "TestRun", "VerifierError", "XdpAction", "XdpAttachment",
 }  # fmt: skip
 
 

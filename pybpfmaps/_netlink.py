@@ -1,0 +1,66 @@
+"""The one place that uses pyroute2: interface names and indexes, network namespaces, XDP attachment.
+
+pyroute2's ``NetlinkError`` is translated into pybpfmaps errors here, so nothing else sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pyroute2 import IPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from pybpfmaps.errors import BpfArgumentError, BpfSyscallError
+
+XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
+XDP_FLAGS_SKB_MODE = 1 << 1
+XDP_FLAGS_DRV_MODE = 1 << 2
+
+
+@contextmanager
+def _route(netns: str | None) -> Iterator[IPRoute]:
+    try:
+        with IPRoute(netns=netns) if netns else IPRoute() as ipr:
+            yield ipr
+    except NetlinkError as exc:
+        where = f" in network namespace {netns!r}" if netns else ""
+        raise BpfSyscallError(exc.code, f"netlink{where}: {exc}", command=None, map_label=None) from None
+
+
+def interfaces(netns: str | None = None) -> dict[str, int]:
+    """Every interface of a network namespace (``None``: this process's) by name, with its index."""
+    with _route(netns) as ipr:
+        return {link.get("ifname"): link["index"] for link in ipr.get_links()}
+
+
+def index_of(name: str, netns: str | None = None) -> int:
+    """The index of the interface called *name*."""
+    with _route(netns) as ipr:
+        found = ipr.link_lookup(ifname=name)
+    if not found:
+        where = f" in network namespace {netns!r}" if netns else ""
+        raise BpfArgumentError(f"no interface called {name!r}{where}")
+    return int(found[0])
+
+
+def attach_xdp(index: int, fd: int, mode: str, netns: str | None = None) -> None:
+    """Attach the XDP program *fd* to interface *index*, in ``native`` (driver) or ``generic`` (skb) mode."""
+    flags = {"native": XDP_FLAGS_DRV_MODE, "generic": XDP_FLAGS_SKB_MODE}[mode]
+    with _route(netns) as ipr:
+        ipr.link("set", index=index, xdp={"attrs": [("IFLA_XDP_FD", fd), ("IFLA_XDP_FLAGS", flags)]})
+
+
+def detach_xdp(index: int, mode: str, netns: str | None = None) -> None:
+    """Remove the XDP program of interface *index*."""
+    flags = {"native": XDP_FLAGS_DRV_MODE, "generic": XDP_FLAGS_SKB_MODE}[mode]
+    with _route(netns) as ipr:
+        ipr.link("set", index=index, xdp={"attrs": [("IFLA_XDP_FD", -1), ("IFLA_XDP_FLAGS", flags)]})
+
+
+def xdp_program_id(index: int, netns: str | None = None) -> int:
+    """The id of the XDP program attached to interface *index*, 0 if none."""
+    with _route(netns) as ipr:
+        (link,) = ipr.get_links(index)
+    xdp = link.get("IFLA_XDP") or {}
+    return int(xdp.get("IFLA_XDP_PROG_ID", 0)) if hasattr(xdp, "get") else 0

@@ -1,0 +1,152 @@
+"""``BpfProgram``: load a small program written with ``pybpfmaps.asm``, run it on test packets, attach it with XDP.
+
+pybpfmaps is about maps; programs are here so that maps can be proven against what the kernel's
+own code reads and writes, and so that small tools need no compiler.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from pybpfmaps import _netlink, asm
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.fd import Fd, read_fdinfo
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.errors import BpfArgumentError, ClosedMapError, VerifierError, from_raw
+from pybpfmaps.flags import ProgType
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+LOG_SIZE = 1 << 20
+
+
+@attrs.frozen
+class TestRun:
+    """What one BPF_PROG_TEST_RUN gave: the return value, the packet afterwards, the ns per run."""
+
+    __test__ = False  # not a pytest test class
+
+    retval: int
+    packet: bytes
+    duration_ns: int
+
+
+class BpfProgram:
+    """A loaded BPF program; closing it (or ``with``) releases this process's reference.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, fd: Fd, prog_type: ProgType, name: str, log: str) -> None:
+        """Take ownership of *fd*; use ``load()``."""
+        self._fd = fd
+        self.prog_type = prog_type
+        self.name = name
+        self.log = log
+        """What the verifier said when it accepted the program."""
+
+    @classmethod
+    def load(
+        cls,
+        program: bytes | Iterable[asm.Item],
+        prog_type: ProgType = ProgType.XDP,
+        *,
+        license: str = "GPL",
+        name: str = "",
+    ) -> Self:
+        """Load instructions (``asm`` items or assembled bytes) as a program of *prog_type*.
+
+        Raises:
+            VerifierError: the kernel refused the program; ``.log`` says why.
+            BpfPermissionError: no CAP_BPF (CAP_SYS_ADMIN before 5.8) / not root.
+        """
+        code = program if isinstance(program, bytes) else asm.assemble(program)
+        if not code or len(code) % 8:
+            raise BpfArgumentError(f"a program is whole 8-byte instructions, got {len(code)} bytes")
+        if len(name) > 15 or not all(c.isalnum() or c in "_." for c in name) or not name.isascii():
+            raise BpfArgumentError(f"invalid program name {name!r}: at most 15 characters from [A-Za-z0-9_.]")
+        label = f"{prog_type.name.lower()} program '{name}'" if name else f"{prog_type.name.lower()} program"
+        try:
+            number, log = commands.prog_load(int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE)
+        except RawBpfError as exc:
+            if exc.errno in (errno.EACCES, errno.EINVAL) and exc.log:
+                error = VerifierError(exc.errno, "the verifier refused it:\n" + exc.log.strip(), command=exc.command,
+                                      map_label=label)  # fmt: skip
+                error.log = exc.log
+                raise error from None
+            raise from_raw(exc, map_label=label) from None
+        return cls(Fd(number, label), prog_type, name, log)
+
+    def fileno(self) -> int:
+        """The program's fd, owned by this object."""
+        number = self._fd.fileno()
+        if number < 0:
+            raise ClosedMapError(f"operation on closed {self._fd.label}")
+        return number
+
+    @property
+    def id(self) -> int:
+        """The program's kernel id."""
+        return int(read_fdinfo(self.fileno())["prog_id"])
+
+    def test_run(self, packet: bytes, *, repeat: int = 1) -> TestRun:
+        """Run the program on *packet* with BPF_PROG_TEST_RUN (no interface involved)."""
+        try:
+            retval, out, duration = commands.prog_test_run(self.fileno(), bytes(packet), len(packet) + 256, repeat)
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=self._fd.label) from None
+        return TestRun(retval, out, duration)
+
+    def attach_xdp(self, interface: str | int, *, netns: str | None = None, mode: str = "native") -> XdpAttachment:
+        """Attach this XDP program to an interface (by name or index) of a network namespace.
+
+        *mode* is ``"native"`` (in the driver) or ``"generic"`` (after the kernel built an skb).
+        Detach with the returned object's ``detach()`` or a ``with`` block.
+        """
+        if mode not in ("native", "generic"):
+            raise BpfArgumentError(f"mode must be 'native' or 'generic', got {mode!r}")
+        index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
+        _netlink.attach_xdp(index, self.fileno(), mode, netns)
+        return XdpAttachment(index, mode, netns)
+
+    def close(self) -> None:
+        """Release this object's fd; safe to call twice."""
+        self._fd.close()
+
+    def __enter__(self) -> Self:
+        self.fileno()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._fd.closed else f"id={self.id}"
+        return f"<BpfProgram {self.prog_type.name} {self.name!r} {state}>"
+
+
+@attrs.define
+class XdpAttachment:
+    """An XDP program attached to an interface; ``detach()`` removes it."""
+
+    index: int
+    mode: str
+    netns: str | None = None
+    attached: bool = True
+
+    def detach(self) -> None:
+        """Remove the program from the interface; safe to call twice."""
+        if self.attached:
+            _netlink.detach_xdp(self.index, self.mode, self.netns)
+            self.attached = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.detach()
