@@ -43,6 +43,7 @@ from pybpfmaps.errors import (
 )
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, ProgType, UpdateFlags, XdpAction
+from pybpfmaps.interfaces import IfindexCodec, ifindex
 from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
 from pybpfmaps.maps import (
     ArrayMap,
@@ -83,6 +84,7 @@ __all__ = [
     "CodecTypeError",
     "FieldLayout",
     "HashMap",
+    "IfindexCodec",
     "IterationAbortedError",
     "KeyExistsError",
     "KeyNotFoundError",
@@ -119,6 +121,7 @@ __all__ = [
     "i16",
     "i32",
     "i64",
+    "ifindex",
     "int_enum",
     "ipv4",
     "ipv6",

@@ -14,7 +14,7 @@ FIELD_HELPERS = frozenset(
     [f"pybpfmaps.codec.{name}" for name in ("u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64")]
     + [f"pybpfmaps.codec.{name}" for name in ("be16", "be32", "be64")]
     + [f"pybpfmaps.scalar.{name}" for name in ("boolean", "ipv4", "ipv6", "mac")]
-    + ["pybpfmaps.layout.field"]
+    + ["pybpfmaps.layout.field", "pybpfmaps.interfaces.ifindex"]
 )
 
 attr_attrib_makers.update(FIELD_HELPERS)

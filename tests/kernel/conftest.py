@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyroute2 import IPRoute, netns
 
 from pybpfmaps import BpfMap
 
@@ -102,3 +103,33 @@ def batch_native() -> bool:
       without batch ops).
     """
     return not EMULATION
+
+
+@pytest.fixture
+def veth() -> Iterator[tuple[str, str]]:
+    """A veth pair: pbmA<pid> here (10.99.0.1/24) and pbmB<pid> (10.99.0.2/24) in a new namespace.
+
+    * **Name**: veth
+    * **Scope**: function
+    * **Yields**: (namespace name, name of the interface in it); both are removed afterwards.
+    """
+    ns, here, there = f"pbm{os.getpid()}", f"pbmA{os.getpid() % 100000}", f"pbmB{os.getpid() % 100000}"
+    netns.create(ns)
+    try:
+        with IPRoute() as ipr:
+            ipr.link("add", ifname=here, kind="veth", peer={"ifname": there, "net_ns_fd": ns})
+            index = ipr.link_lookup(ifname=here)[0]
+            ipr.addr("add", index=index, address="10.99.0.1", prefixlen=24)
+            ipr.link("set", index=index, state="up")
+        with IPRoute(netns=ns) as inside:
+            index = inside.link_lookup(ifname=there)[0]
+            inside.addr("add", index=index, address="10.99.0.2", prefixlen=24)
+            inside.link("set", index=index, state="up")
+            inside.link("set", index=inside.link_lookup(ifname="lo")[0], state="up")
+        yield ns, there
+    finally:
+        with IPRoute() as ipr:
+            found = ipr.link_lookup(ifname=here)
+            if found:
+                ipr.link("del", index=found[0])
+        netns.remove(ns)

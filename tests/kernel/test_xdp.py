@@ -9,7 +9,6 @@ UDP traffic crossing it.
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from pyroute2 import IPRoute, netns
 
 from examples.xdpfilter import filter_program, sync_blocklist
 from pybpfmaps import (
@@ -120,36 +118,6 @@ print(got, flush=True)
 """
 
 
-@pytest.fixture
-def veth() -> Iterator[str]:
-    """A veth pair: pbmA<pid> here (10.99.0.1/24) and pbmB<pid> (10.99.0.2/24) in a new namespace.
-
-    * **Name**: veth
-    * **Scope**: function
-    * **Yields**: the namespace name; the pair and the namespace are removed afterwards.
-    """
-    ns, here, there = f"pbm{os.getpid()}", f"pbmA{os.getpid() % 100000}", f"pbmB{os.getpid() % 100000}"
-    netns.create(ns)
-    try:
-        with IPRoute() as ipr:
-            ipr.link("add", ifname=here, kind="veth", peer={"ifname": there, "net_ns_fd": ns})
-            index = ipr.link_lookup(ifname=here)[0]
-            ipr.addr("add", index=index, address="10.99.0.1", prefixlen=24)
-            ipr.link("set", index=index, state="up")
-        with IPRoute(netns=ns) as inside:
-            index = inside.link_lookup(ifname=there)[0]
-            inside.addr("add", index=index, address="10.99.0.2", prefixlen=24)
-            inside.link("set", index=index, state="up")
-            inside.link("set", index=inside.link_lookup(ifname="lo")[0], state="up")
-        yield ns
-    finally:
-        with IPRoute() as ipr:
-            found = ipr.link_lookup(ifname=here)
-            if found:
-                ipr.link("del", index=found[0])
-        netns.remove(ns)
-
-
 def send_and_count(ns: str, datagrams: int) -> int:
     """Send UDP datagrams from 10.99.0.1 to 10.99.0.2 and return how many arrived in the namespace."""
     receiver = subprocess.Popen(
@@ -169,21 +137,21 @@ def send_and_count(ns: str, datagrams: int) -> int:
             receiver.stdout.close()
 
 
-def test_real_packets_across_a_veth_pair(xdp: tuple[BpfProgram, Any, Any], veth: str) -> None:
+def test_real_packets_across_a_veth_pair(xdp: tuple[BpfProgram, Any, Any], veth: tuple[str, str]) -> None:
     program, counters, blocklist = xdp
-    there = f"pbmB{os.getpid() % 100000}"
+    ns, there = veth
     source = IP("10.99.0.1")
     try:
-        attachment = program.attach_xdp(there, netns=veth, mode="native")
+        attachment = program.attach_xdp(there, netns=ns, mode="native")
     except Exception:
-        attachment = program.attach_xdp(there, netns=veth, mode="generic")
+        attachment = program.attach_xdp(there, netns=ns, mode="generic")
     with attachment:
-        assert send_and_count(veth, 20) == 20
+        assert send_and_count(ns, 20) == 20
         assert counters[source].sum() == 20
         assert sync_blocklist(blocklist, {ipaddress.IPv4Network("10.99.0.0/24")}) == (1, 0)
-        assert send_and_count(veth, 20) == 0  # dropped by the program, after being counted
+        assert send_and_count(ns, 20) == 0  # dropped by the program, after being counted
         assert counters[source].sum() == 40
         assert sync_blocklist(blocklist, set()) == (0, 1)
-        assert send_and_count(veth, 20) == 20
+        assert send_and_count(ns, 20) == 20
         assert counters[source].sum() == 60
     assert not attachment.attached

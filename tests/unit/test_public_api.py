@@ -16,6 +16,7 @@ PUBLIC_API = {
     "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
     "LruPerCpuHashMap", "PerCpuArrayMap", "PerCpuCodec", "PerCpuHashMap", "PerCpuValues",
     "BpfProgram", "ProgType", "TestRun", "VerifierError", "XdpAction", "XdpAttachment",
+    "IfindexCodec", "ifindex",
 }  # fmt: skip
 
 
