@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from typing import Any
 
 from pybpfmaps.errors import BpfArgumentError, BpfSyscallError
 
@@ -19,7 +17,11 @@ XDP_FLAGS_DRV_MODE = 1 << 2
 
 
 @contextmanager
-def _route(netns: str | None) -> Iterator[IPRoute]:
+def _route(netns: str | None) -> Iterator[Any]:
+    # imported on first use: pyroute2 takes longer to import than the rest of pybpfmaps
+    from pyroute2 import IPRoute  # noqa: PLC0415
+    from pyroute2.netlink.exceptions import NetlinkError  # noqa: PLC0415
+
     try:
         with IPRoute(netns=netns) if netns else IPRoute() as ipr:
             yield ipr
