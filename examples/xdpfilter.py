@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> None:
         BpfProgram.load(filter_program(counters, blocklist), ProgType.XDP, name="xdpfilter") as program,
     ):
         added, _ = sync_blocklist(blocklist, read_blocklist(args.blocklist))
-        print(f"{added} prefixes blocked; filtering {args.interface} ({args.mode} XDP)", flush=True)
         with program.attach_xdp(interface, netns=args.netns, mode=args.mode):
+            print(f"{added} prefixes blocked; filtering {args.interface} ({args.mode} XDP)", flush=True)
             reports = 0
             try:
                 while not args.count or reports < args.count:
