@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 D = TypeVar("D")
 
+PRETTY_ENTRIES = 10
+"""How many elements IPython shows under a map."""
+
 _O_ACCMODE = 0o3
 _ACCESS_NAMES = {os.O_RDONLY: "read-only", os.O_WRONLY: "write-only"}
 
@@ -562,6 +565,31 @@ class BpfMap(Mapping[K, V]):
         if self._created_access is not None:
             return f"the map was created {self._created_access} for user space"
         return PRIVILEGE_HINT
+
+    def head(self, count: int = 10) -> dict[K, V]:
+        """The first *count* elements, in the map's own order (without reading the whole map)."""
+        unpack_key, unpack_value = self._key.unpack, self._value.unpack
+        first: dict[K, V] = {}
+        for raw_key in itertools.islice(self._raw_keys(), count):
+            data = self._lookup_raw(raw_key)
+            if data is not None:
+                first[unpack_key(raw_key)] = unpack_value(data)
+        return first
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's display: the one-line ``repr`` and the first elements, decoded."""
+        printer.text(repr(self))
+        if cycle or self._fd.closed:
+            return
+        shown = self.head(PRETTY_ENTRIES + 1)
+        with printer.indent(2):
+            for index, (key, value) in enumerate(shown.items()):
+                printer.break_()
+                printer.text("..." if index == PRETTY_ENTRIES else f"{key!r}: {value!r}")
+
+    def _ipython_key_completions_(self) -> list[K]:
+        """Keys IPython offers after ``m[`` (the first thousand)."""
+        return [self._key.unpack(raw_key) for raw_key in itertools.islice(self._raw_keys(), 1000)]
 
     def __repr__(self) -> str:
         info = self._info

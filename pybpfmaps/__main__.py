@@ -1,0 +1,5 @@
+"""``python -m pybpfmaps``: the ``pybpfmaps`` command."""
+
+from pybpfmaps.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""The ``pybpfmaps`` command: find, read and change any BPF map on the system (``python -m pybpfmaps``).
+
+Errors are one line on stderr and a non-zero exit code (1; 2 for bad usage); ``--debug`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from pybpfmaps.cli import commands, shell
+from pybpfmaps.errors import BpfError
+
+MAP_HELP = "a map id, a pinned path, or a map name"
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="pybpfmaps",
+        description="Find, read and change Linux BPF maps. MAP is an id, a pinned path or a name; KEY and VALUE "
+        "are integers (42, 0x2a), IP addresses or networks, interface names, hex:0a000001 bytes, or JSON.",
+    )
+    top.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    anywhere = argparse.ArgumentParser(add_help=False)  # --debug after the command too
+    anywhere.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, run: Callable[[argparse.Namespace], int], description: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=description, description=description, parents=[anywhere])
+        command.set_defaults(run=run)
+        return command
+
+    listing = add("list", commands.cmd_list, "list every map: id, type, name, sizes, entries, pins")
+    listing.add_argument("--json", action="store_true", help="one JSON object per map")
+    show = add("show", commands.cmd_show, "describe one map")
+    show.add_argument("map", help=MAP_HELP)
+    show.add_argument("--json", action="store_true")
+    dump = add("dump", commands.cmd_dump, "print every key and value (read in batches)")
+    dump.add_argument("map", help=MAP_HELP)
+    dump.add_argument("--json", action="store_true", help='JSON lines {"key": ..., "value": ...}, as load reads them')
+    get = add("get", commands.cmd_get, "print the value of a key")
+    get.add_argument("map", help=MAP_HELP)
+    get.add_argument("key")
+    get.add_argument("--json", action="store_true")
+    put = add("set", commands.cmd_set, "write the value of a key")
+    put.add_argument("map", help=MAP_HELP)
+    put.add_argument("key")
+    put.add_argument("value")
+    mode = put.add_mutually_exclusive_group()
+    mode.add_argument("--noexist", action="store_true", help="only create: fail if the key is there")
+    mode.add_argument("--exist", action="store_true", help="only replace: fail if the key is not there")
+    delete = add("delete", commands.cmd_delete, "delete a key")
+    delete.add_argument("map", help=MAP_HELP)
+    delete.add_argument("key")
+    load = add("load", commands.cmd_load, "write the entries of a JSON-lines or CSV file (update_many)")
+    load.add_argument("map", help=MAP_HELP)
+    load.add_argument("file", help='JSON lines ({"key": ..., "value": ...} or [key, value]) or CSV (key,value)')
+    load.add_argument("--format", choices=["jsonl", "csv"], help="default: by the file's extension (.csv), else jsonl")
+    clear = add("clear", commands.cmd_clear, "delete every key")
+    clear.add_argument("map", help=MAP_HELP)
+    pin = add("pin", commands.cmd_pin, "pin a map at a path on a bpf filesystem")
+    pin.add_argument("map", help=MAP_HELP)
+    pin.add_argument("path")
+    unpin = add("unpin", commands.cmd_unpin, "remove a pin")
+    unpin.add_argument("path")
+    freeze = add("freeze", commands.cmd_freeze, "forbid writes from user space, for good")
+    freeze.add_argument("map", help=MAP_HELP)
+    interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
+    interactive.add_argument("maps", nargs="*", metavar="MAP", help=MAP_HELP)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (BpfError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"pybpfmaps: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,235 @@
+"""The subcommands of ``pybpfmaps``: each takes the parsed arguments, prints, and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pybpfmaps.cli import text
+from pybpfmaps.cli.progress import Progress
+from pybpfmaps.cli.resolve import open_map, pins_by_id
+from pybpfmaps.errors import BatchUpdateError, BpfArgumentError, BpfError
+from pybpfmaps.flags import MapType, UpdateFlags
+from pybpfmaps.maps import BpfMap, MapInfo, list_maps
+from pybpfmaps.maps._mutable import MutableBpfMap
+
+CHUNK = 65536
+CHEAP_COUNT = 100_000  # `list` counts the entries of hash maps up to this capacity
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    pins = pins_by_id()
+    rows = [_summary(info, pins.get(info.id, []), count_up_to=CHEAP_COUNT) for info in list_maps()]
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    columns = ("id", "type", "name", "key_size", "value_size", "max_entries", "entries", "pinned")
+    header = ("id", "type", "name", "key", "value", "max", "entries", "pinned")
+    table = [header] + [tuple(_cell(row[name]) for name in columns) for row in rows]
+    _print_table(table)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_map(args.map) as m:  # read-write, so that the batch probes can tell what works
+        info = m.info
+        row = _summary(info, pins_by_id().get(info.id, []), count_up_to=None)
+        support = m.batch_support
+        row.update(
+            frozen=info.frozen,
+            flags=str(info.flags),
+            key_codec=repr(m.key_codec),
+            value_codec=repr(m.value_codec),
+            btf_id=info.btf_id,
+            batch={
+                "lookup": support.lookup,
+                "update": support.update,
+                "delete": support.delete,
+                "lookup_and_delete": support.lookup_and_delete,
+                "why": support.reason,
+            },
+        )
+    if args.json:
+        print(json.dumps(row))
+    else:
+        width = max(map(len, row))
+        for name, value in row.items():
+            print(f"{name:<{width}}  {_cell(value)}")
+    return 0
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    with open_map(args.map, readonly=True) as m:
+        key_codec, value_codec = m.key_codec, m.value_codec
+        if args.json:
+            for key, value in m.items():
+                print(json.dumps({"key": text.to_json(key, key_codec), "value": text.to_json(value, value_codec)}))
+            return 0
+        rows = [(text.show(key, key_codec), text.show(value, value_codec)) for key, value in m.items()]
+    _print_table([("key", "value"), *rows])
+    print(f"({len(rows)} entries)")
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    with open_map(args.map, readonly=True) as m:
+        value = m[text.parse(args.key, m.key_codec, "key")]
+        print(json.dumps(text.to_json(value, m.value_codec)) if args.json else text.show(value, m.value_codec))
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    flags = UpdateFlags.NOEXIST if args.noexist else UpdateFlags.EXIST if args.exist else UpdateFlags.ANY
+    with open_map(args.map) as m:
+        m.put(text.parse(args.key, m.key_codec, "key"), text.parse(args.value, m.value_codec, "value"), flags)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with open_map(args.map) as m:
+        del _deletable(m, "delete")[text.parse(args.key, m.key_codec, "key")]
+    return 0
+
+
+def cmd_clear(args: argparse.Namespace) -> int:
+    with open_map(args.map) as m:
+        _deletable(m, "clear").clear()
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    with open_map(args.map) as m:
+        entries = list(_read_entries(Path(args.file), args.format, m))
+        keys = [key for _, key, _ in entries]
+        values = [value for _, _, value in entries]
+        progress = Progress(len(entries), f"loading {args.file}")
+        applied = 0
+        try:
+            for start in range(0, len(entries), CHUNK):
+                applied += m.update_many(keys[start : start + CHUNK], values[start : start + CHUNK])
+                progress.update(applied)
+        except BatchUpdateError as exc:
+            progress.finish()
+            line = entries[applied + exc.applied][0]
+            raise BpfArgumentError(
+                f"{args.file}:{line}: {exc.__cause__}; {applied + exc.applied} of {len(entries)} entries were "
+                "applied (the lines before it)"
+            ) from None
+        progress.finish()
+    print(f"loaded {applied} entries from {args.file} into {args.map}")
+    return 0
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    with open_map(args.map) as m:
+        m.pin(args.path)
+    return 0
+
+
+def cmd_unpin(args: argparse.Namespace) -> int:
+    if "/" not in args.path:
+        raise BpfArgumentError(f"unpin takes a pinned path, got {args.path!r}")
+    with BpfMap.from_pin(args.path, readonly=True) as m:
+        m.unpin()
+    return 0
+
+
+def cmd_freeze(args: argparse.Namespace) -> int:
+    with open_map(args.map) as m:
+        m.freeze()
+    return 0
+
+
+def _read_entries(path: Path, fmt: str | None, m: BpfMap[Any, Any]) -> Iterator[tuple[int, Any, Any]]:
+    """(line number, key, value) of every entry of a JSON-lines or CSV file, parsed for *m*."""
+    kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+    with path.open(encoding="utf-8", newline="") as source:
+        if kind == "csv":
+            for number, row in enumerate(csv.reader(source), 1):
+                if not row or row[0].startswith("#"):
+                    continue
+                if len(row) != 2:
+                    raise BpfArgumentError(f"{path}:{number}: expected 2 columns (key,value), got {len(row)}")
+                if number == 1 and row == ["key", "value"]:
+                    continue
+                yield number, *_entry(path, number, row[0], row[1], m, parse_text=True)
+            return
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BpfArgumentError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            if isinstance(data, dict) and set(data) == {"key", "value"}:
+                yield number, *_entry(path, number, data["key"], data["value"], m, parse_text=False)
+            elif isinstance(data, list) and len(data) == 2:
+                yield number, *_entry(path, number, data[0], data[1], m, parse_text=False)
+            else:
+                raise BpfArgumentError(f'{path}:{number}: expected {{"key": ..., "value": ...}} or [key, value]')
+
+
+def _entry(path: Path, number: int, key: Any, value: Any, m: BpfMap[Any, Any], parse_text: bool) -> tuple[Any, Any]:
+    convert = text.parse if parse_text else text.from_json
+    try:
+        parsed_key, parsed_value = convert(key, m.key_codec, "key"), convert(value, m.value_codec, "value")
+        m.key_codec.pack(parsed_key)  # refuse what does not fit now, naming the line
+        m.value_codec.pack(parsed_value)
+    except BpfError as exc:
+        raise BpfArgumentError(f"{path}:{number}: {exc}; nothing was applied") from None
+    return parsed_key, parsed_value
+
+
+def _deletable(m: BpfMap[Any, Any], what: str) -> MutableBpfMap[Any, Any]:
+    if not isinstance(m, MutableBpfMap):
+        raise BpfArgumentError(f"{what}: {m.info.type_name} maps cannot delete elements")
+    return m
+
+
+def _summary(info: MapInfo, pins: list[str], count_up_to: int | None) -> dict[str, Any]:
+    """What ``list`` and ``show`` say of a map; entries are counted up to that capacity (None: always)."""
+    return {
+        "id": info.id,
+        "type": info.type_name,
+        "name": info.name,
+        "key_size": info.key_size,
+        "value_size": info.value_size,
+        "max_entries": info.max_entries,
+        "entries": _entries(info, count_up_to),
+        "pinned": pins,
+    }
+
+
+def _entries(info: MapInfo, count_up_to: int | None) -> int | None:
+    """The number of entries: arrays know it, hash maps and tries are counted when small enough."""
+    if info.type in (MapType.ARRAY, MapType.PERCPU_ARRAY):
+        return info.max_entries
+    countable = (MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE)
+    if info.type not in countable or (count_up_to is not None and info.max_entries > count_up_to):
+        return None
+    try:
+        with BpfMap.from_id(info.id, readonly=True) as m:
+            return len(m)
+    except BpfError:
+        return None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

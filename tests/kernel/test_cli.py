@@ -1,0 +1,191 @@
+"""The pybpfmaps command, driven as a user drives it: subprocesses on real pinned maps, checked with bpftool."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pybpfmaps import ArrayMap, HashMap, LpmTrieMap, PerCpuArrayMap, u32, u64
+from tests import bpftool
+
+MakeMap = Callable[..., Any]
+ROOT = Path(__file__).parents[2]
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``python -m pybpfmaps ARGS``; *check* asserts success and an empty stderr."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "pybpfmaps", *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if check:
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+    return result
+
+
+def fails(*args: str) -> str:
+    """Run a command that must fail: exit code 1 and exactly one line on stderr, no traceback."""
+    result = run(*args, check=False)
+    assert result.returncode == 1, result
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("pybpfmaps: error: ")
+    return result.stderr.strip()
+
+
+def contents(map_id: int) -> dict[int, int]:
+    return {struct.unpack("=I", k)[0]: struct.unpack("=Q", v)[0] for k, v in bpftool.dump(map_id).items()}
+
+
+@pytest.fixture
+def flows(make_map: MakeMap, bpffs: Path) -> Any:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=200_000, name="cli_flows")
+    m.update_many({1: 10, 2: 20})
+    m.pin(bpffs / "flows")
+    return m
+
+
+def test_list_and_show(flows: Any, bpffs: Path, batch_native: bool) -> None:
+    listing = run("list").stdout.splitlines()
+    assert listing[0].split() == ["id", "type", "name", "key", "value", "max", "entries", "pinned"]
+    mine = next(line for line in listing if line.split()[0] == str(flows.id))
+    assert mine.split() == [str(flows.id), "hash", "cli_flows", "4", "8", "200000", "-", str(bpffs / "flows")]
+    as_json = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
+    assert {row["id"] for row in as_json} == bpftool.map_ids()
+    for spec in (str(flows.id), str(bpffs / "flows"), "cli_flows"):
+        shown = json.loads(run("show", spec, "--json").stdout)
+        assert (shown["id"], shown["type"], shown["entries"]) == (flows.id, "hash", 2)
+        assert shown["pinned"] == [str(bpffs / "flows")]
+        assert shown["batch"]["update"] is batch_native
+
+
+def test_get_set_delete(flows: Any) -> None:
+    assert run("get", "cli_flows", "1").stdout == "10\n"
+    run("set", "cli_flows", "0x2a", "0x10")
+    run("set", "cli_flows", "3", "30", "--noexist")
+    run("set", "cli_flows", "3", "33", "--exist")
+    assert contents(flows.id) == {1: 10, 2: 20, 42: 16, 3: 33}
+    run("delete", str(flows.id), "2")
+    assert contents(flows.id) == {1: 10, 42: 16, 3: 33}
+    assert "key already exists" in fails("set", "cli_flows", "3", "1", "--noexist")
+    assert "key not found" in fails("set", "cli_flows", "99", "1", "--exist")
+    assert "key not found" in fails("get", "cli_flows", "99")
+    assert contents(flows.id) == {1: 10, 42: 16, 3: 33}
+
+
+def test_bad_input_is_one_line_and_changes_nothing(flows: Any) -> None:
+    assert fails("get", "no_such_map", "1") == (
+        "pybpfmaps: error: no map named 'no_such_map' (see 'pybpfmaps list'; maps can also be named by id or "
+        "pinned path)"
+    )
+    assert "no map with id 999999" in fails("get", "999999", "1")
+    assert "nothing pinned at" in fails("get", "/sys/fs/bpf/nothing/here", "1")
+    assert "bad key 'ten'" in fails("set", "cli_flows", "ten", "1")
+    assert "bad value 'hex:0102': 2 bytes, but the map's values are 8" in fails("set", "cli_flows", "1", "hex:0102")
+    assert "does not fit in 4 bytes" in fails("set", "cli_flows", str(1 << 40), "1")
+    assert "an address of 4 bytes, but the map's values are 8" in fails("set", "cli_flows", "1", "10.0.0.1")
+    result = run("get", "cli_flows", "ten", "--debug", check=False)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert run("frobnicate", check=False).returncode == 2
+    assert contents(flows.id) == {1: 10, 2: 20}
+
+
+def test_dump_json_round_trips_through_load(flows: Any, make_map: MakeMap, tmp_path: Path) -> None:
+    human = run("dump", "cli_flows").stdout.splitlines()
+    assert human[0].split() == ["key", "value"]
+    assert sorted(human[1:3]) == ["1    10", "2    20"]
+    assert human[-1] == "(2 entries)"
+    dumped = run("dump", "cli_flows", "--json").stdout
+    assert sorted(json.loads(line)["key"] for line in dumped.splitlines()) == [1, 2]
+    copy = make_map(HashMap, key=u32, value=u64, max_entries=16, name="cli_copy")
+    (tmp_path / "flows.jsonl").write_text(dumped)
+    assert run("load", "cli_copy", str(tmp_path / "flows.jsonl")).stdout == (
+        f"loaded 2 entries from {tmp_path / 'flows.jsonl'} into cli_copy\n"
+    )
+    assert contents(copy.id) == contents(flows.id)
+
+
+def test_large_load_with_progress(flows: Any, tmp_path: Path) -> None:
+    lines = [json.dumps([key, key * 3]) for key in range(150_000)]
+    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n")
+    result = run("load", str(flows.id), str(tmp_path / "big.jsonl"), check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"loaded 150000 entries from {tmp_path / 'big.jsonl'} into {flows.id}"
+    assert "150000/150000 (100%)" in result.stderr.splitlines()[-1]
+    held = contents(flows.id)
+    assert len(held) == 150_000
+    assert held[149_999] == 449_997
+
+
+def test_load_says_which_line_failed(make_map: MakeMap, tmp_path: Path) -> None:
+    small = make_map(HashMap, key=u32, value=u64, max_entries=3, name="cli_small")
+    (tmp_path / "bad.csv").write_text("key,value\n1,10\n2,twenty\n3,30\n")
+    assert fails("load", "cli_small", str(tmp_path / "bad.csv")) == (
+        f"pybpfmaps: error: {tmp_path / 'bad.csv'}:3: bad value 'twenty': expected an integer (42, 0x2a), an IP "
+        "address or hex:... bytes; nothing was applied"
+    )
+    assert contents(small.id) == {}
+    (tmp_path / "full.csv").write_text("# more entries than the map holds\n1,10\n2,20\n3,30\n4,40\n5,50\n")
+    message = fails("load", "cli_small", str(tmp_path / "full.csv"))
+    assert message.startswith(f"pybpfmaps: error: {tmp_path / 'full.csv'}:5: ")
+    assert "map full" in message
+    assert message.endswith("3 of 5 entries were applied (the lines before it)")
+    assert contents(small.id) == {1: 10, 2: 20, 3: 30}
+
+
+def test_typed_maps_take_their_own_notation(make_map: MakeMap) -> None:
+    routes = make_map(LpmTrieMap, value=u32, max_entries=16, name="cli_routes")
+    run("set", "cli_routes", "10.0.0.0/8", "7")
+    assert run("get", "cli_routes", "10.0.0.0/8").stdout == "7\n"
+    assert routes.match("10.1.2.3") == 7
+    assert json.loads(run("dump", "cli_routes", "--json").stdout) == {"key": "10.0.0.0/8", "value": 7}
+    counters = make_map(PerCpuArrayMap, value=u64, max_entries=2, name="cli_percpu")
+    run("set", "cli_percpu", "1", "5")
+    assert json.loads(run("get", "cli_percpu", "1", "--json").stdout) == [5] * counters.cpus
+    array = make_map(ArrayMap, value=u32, max_entries=4, name="cli_array")
+    assert "cannot delete elements" in fails("delete", "cli_array", "1")
+    assert "cannot delete elements" in fails("clear", "cli_array")
+    assert array[0] == 0
+
+
+def test_pin_unpin_freeze_clear(make_map: MakeMap, bpffs: Path) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=8, name="cli_life")
+    m.update_many({1: 1, 2: 2})
+    run("pin", "cli_life", str(bpffs / "life"))
+    assert bpftool.dump_pinned(str(bpffs / "life"))
+    run("clear", str(bpffs / "life"))
+    assert contents(m.id) == {}
+    run("freeze", str(m.id))
+    assert m.info.frozen
+    assert "frozen" in fails("set", "cli_life", "1", "1")
+    run("unpin", str(bpffs / "life"))
+    assert not (bpffs / "life").exists()
+
+
+def test_shell_opens_maps(flows: Any) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = "print(cli_flows[(1).to_bytes(4, 'little')], len(m), type(maps[0]).__name__, HashMap.__name__)\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "pybpfmaps", "shell", "cli_flows"],
+        input=script, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "b'\\n\\x00\\x00\\x00\\x00\\x00\\x00\\x00' 2 HashMap HashMap" in result.stdout
+    assert "cli_flows = <HashMap 'cli_flows'" in result.stderr  # the banner
+
+
+def test_console_script_is_installed() -> None:
+    script = shutil.which("pybpfmaps", path=str(Path(sys.executable).parent))
+    assert script is not None
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, check=True)
+    assert "Find, read and change Linux BPF maps" in result.stdout
