@@ -53,7 +53,7 @@ def from_json(value: Any, codec: Codec[Any], role: str) -> Any:
         except KeyError:
             raise BpfArgumentError(f"bad {role} {value!r}: not a member of {codec.enum.__name__}") from None
     if isinstance(codec, ArrayCodec) and isinstance(value, list):
-        return [from_json(item, codec.element, role) for item in value]
+        return tuple(from_json(item, codec.element, role) for item in value)
     if isinstance(codec, StructCodec) and isinstance(value, dict):
         fields = {field.name: field for field in attrs.fields(codec.cls)}
         unknown = sorted(set(value) - set(fields))
