@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import ipaddress
 import sys
+from typing import Any
 
 import attrs
 import pytest
 
-from pybpfmaps import BpfArgumentError, array, codec_for, field, int_enum, ipv4, lpm_ipv4, raw, u8, u16, u32
+from pybpfmaps import BpfArgumentError, Codec, array, codec_for, field, int_enum, ipv4, lpm_ipv4, raw, u8, u16, u32
 from pybpfmaps.cli import text
 from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
 
@@ -44,7 +45,7 @@ def test_raw_codecs_take_ints_addresses_and_hex() -> None:
 
 
 def test_output_parses_back_to_the_same_bytes() -> None:
-    cases = [
+    cases: list[tuple[Codec[Any], Any]] = [
         (raw(4), b"\x01\x02\x03\x04"),
         (raw(3), b"\x01\x02\x03"),
         (u32, 7),
