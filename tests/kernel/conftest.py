@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,7 +39,8 @@ def bpffs(bpffs_root: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
     * **Scope**: function
     * **Yields**: a directory on a bpf filesystem, e.g. ``bpffs / "flows"`` is a pin path.
     """
-    directory = bpffs_root / request.node.name.replace("[", "_").replace("]", "").replace("/", "_")[:200]
+    # bpffs refuses names with dots in them
+    directory = bpffs_root / re.sub(r"[^A-Za-z0-9_-]", "_", request.node.name)[:200]
     directory.mkdir()
     try:
         yield directory
