@@ -178,6 +178,36 @@ class NetworkCodec(Codec[N], Generic[N]):
             raise CodecError(f"{self.name} cannot encode {value!r}: {exc}") from None
 
 
+class SpinLockCodec(Codec[int]):
+    """A ``struct bpf_spin_lock`` inside a map value: 4 bytes the kernel owns.
+
+    Written as zero (the kernel leaves the lock word alone on updates) and read as zero (the
+    kernel zeroes it on lookups). As a field (``lock: int = spin_lock()``) it is keyword-only
+    with default 0 and takes no part in equality or ``repr``. A map whose value has one needs
+    BTF, which pybpfmaps generates, and is written atomically with ``UpdateFlags.LOCK``.
+    """
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(4, "spin_lock", 4)
+
+    def pack(self, value: object = 0) -> bytes:
+        return bytes(4)
+
+    def unpack(self, data: Buffer) -> int:
+        return 0
+
+    def struct_member(self, order: str = "=") -> StructMember:
+        return StructMember("4s", self.pack, self.unpack)
+
+    def __call__(self, *, default: Any = 0, pad_after: int = 0, **field_options: Any) -> Any:
+        field_options.setdefault("kw_only", True)
+        field_options.setdefault("eq", False)
+        field_options.setdefault("repr", False)
+        return super().__call__(default=default, pad_after=pad_after, **field_options)
+
+
 _MAC = re.compile(r"[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}")
 
 
@@ -311,6 +341,8 @@ mac = MacCodec()
 """An Ethernet address (``__u8[6]``); gives ``"aa:bb:cc:dd:ee:ff"``."""
 
 
+spin_lock = SpinLockCodec()
+"""A ``struct bpf_spin_lock`` field of a map value: ``lock: int = spin_lock()``."""
 lpm_ipv4 = NetworkCodec(ipaddress.IPv4Network, "lpm_ipv4", 4)
 """An IPv4 LPM trie key (8 bytes); gives ``ipaddress.IPv4Network``."""
 lpm_ipv6 = NetworkCodec(ipaddress.IPv6Network, "lpm_ipv6", 16)

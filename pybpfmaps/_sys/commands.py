@@ -29,8 +29,10 @@ def map_create(
     max_entries: int,
     map_flags: int,
     name: bytes,
+    btf: tuple[int, int, int] | None = None,
 ) -> int:
-    """BPF_MAP_CREATE; returns the new map's fd."""
+    """BPF_MAP_CREATE; returns the new map's fd. *btf* is (BTF fd, key type id, value type id)."""
+    btf_fd, key_type, value_type = btf or (0, 0, 0)
     attr = uapi.MapCreateAttr(
         map_type=map_type,
         key_size=key_size,
@@ -38,6 +40,9 @@ def map_create(
         max_entries=max_entries,
         map_flags=map_flags,
         map_name=name,
+        btf_fd=btf_fd,
+        btf_key_type_id=key_type,
+        btf_value_type_id=value_type,
     )
     return bpf(uapi.BPF_MAP_CREATE, attr)
 
@@ -280,3 +285,34 @@ def prog_test_run(fd: int, data: bytes, out_size: int, repeat: int) -> tuple[int
     )
     bpf(uapi.BPF_PROG_TEST_RUN, attr)
     return int(attr.retval), out.raw[: attr.data_size_out], int(attr.duration)
+
+
+def btf_load(data: bytes, log_size: int = 1 << 16) -> int:
+    """BPF_BTF_LOAD of raw BTF; returns its fd. Failures carry the kernel's log as ``log``."""
+    log = ctypes.create_string_buffer(log_size)
+    attr = uapi.BtfLoadAttr(
+        btf=data, btf_log_buf=ctypes.addressof(log), btf_size=len(data), btf_log_size=log_size, btf_log_level=1
+    )
+    try:
+        return bpf(uapi.BPF_BTF_LOAD, attr)
+    except RawBpfError as exc:
+        exc.log = log.value.decode("utf-8", "replace")
+        raise
+
+
+def btf_get_fd_by_id(btf_id: int) -> int:
+    """BPF_BTF_GET_FD_BY_ID."""
+    return bpf(uapi.BPF_BTF_GET_FD_BY_ID, uapi.GetIdAttr(start_id=btf_id))
+
+
+def btf_get_data(fd: int) -> bytes:
+    """The raw BTF (header, types, strings) of a BTF object, by BPF_OBJ_GET_INFO_BY_FD."""
+    info = uapi.BpfBtfInfo()
+    attr = uapi.InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+    bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)  # first: how big it is
+    data = ctypes.create_string_buffer(info.btf_size)
+    size = info.btf_size
+    info = uapi.BpfBtfInfo(btf=ctypes.addressof(data), btf_size=size)
+    attr = uapi.InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+    bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)
+    return data.raw[:size]

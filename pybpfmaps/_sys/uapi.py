@@ -21,6 +21,8 @@ BPF_MAP_GET_NEXT_ID = 12
 BPF_MAP_GET_FD_BY_ID = 14
 BPF_PROG_TEST_RUN = 10
 BPF_OBJ_GET_INFO_BY_FD = 15
+BPF_BTF_LOAD = 18
+BPF_BTF_GET_FD_BY_ID = 19
 BPF_MAP_LOOKUP_AND_DELETE_ELEM = 21
 BPF_MAP_FREEZE = 22
 BPF_MAP_LOOKUP_BATCH = 24
@@ -41,6 +43,8 @@ COMMAND_NAMES: dict[int, str] = {
     BPF_PROG_TEST_RUN: "BPF_PROG_TEST_RUN",
     BPF_MAP_GET_FD_BY_ID: "BPF_MAP_GET_FD_BY_ID",
     BPF_OBJ_GET_INFO_BY_FD: "BPF_OBJ_GET_INFO_BY_FD",
+    BPF_BTF_LOAD: "BPF_BTF_LOAD",
+    BPF_BTF_GET_FD_BY_ID: "BPF_BTF_GET_FD_BY_ID",
     BPF_MAP_LOOKUP_AND_DELETE_ELEM: "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
     BPF_MAP_FREEZE: "BPF_MAP_FREEZE",
     BPF_MAP_LOOKUP_BATCH: "BPF_MAP_LOOKUP_BATCH",
@@ -272,4 +276,29 @@ class ProgTestRunAttr(ctypes.Structure):
         ("ctx_out", POINTER),
         ("flags", ctypes.c_uint32),
         ("cpu", ctypes.c_uint32),
+    )
+
+
+class BtfLoadAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_BTF_LOAD, up to ``btf_log_level``."""
+
+    _fields_ = (
+        ("btf", POINTER),
+        ("btf_log_buf", POINTER),
+        ("btf_size", ctypes.c_uint32),
+        ("btf_log_size", ctypes.c_uint32),
+        ("btf_log_level", ctypes.c_uint32),
+    )
+
+
+class BpfBtfInfo(ctypes.Structure):
+    """``struct bpf_btf_info``: where BPF_OBJ_GET_INFO_BY_FD copies a BTF object's raw data."""
+
+    _fields_ = (
+        ("btf", POINTER),
+        ("btf_size", ctypes.c_uint32),
+        ("id", ctypes.c_uint32),
+        ("name", POINTER),
+        ("name_len", ctypes.c_uint32),
+        ("kernel_btf", ctypes.c_uint32),
     )

@@ -50,6 +50,7 @@ class ArrayMap(BpfMap[int, V]):
         name: str = "",
         flags: MapFlags | int = MapFlags.NONE,
         key: Codec[int] | type[int] = u32,
+        btf: bool = True,
     ) -> Self:
         """Create an array of *max_entries* zeroed values; keys are ``u32`` indexes.
 
@@ -59,11 +60,12 @@ class ArrayMap(BpfMap[int, V]):
             name: A kernel name, at most 15 characters from ``[A-Za-z0-9_.]``.
             flags: ``MapFlags`` arrays accept (``create_flags``).
             key: The index codec; the kernel requires 4 bytes.
+            btf: Describe the values to the kernel with BTF (see ``BpfMap.create``).
         """
         index = as_codec(key, "key")
         if index.size != 4:
             raise BpfArgumentError(f"array map keys are 4-byte indexes; key codec {index!r} is {index.size} bytes")
-        return super().create(key=index, value=value, max_entries=max_entries, name=name, flags=flags)
+        return super().create(key=index, value=value, max_entries=max_entries, name=name, flags=flags, btf=btf)
 
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:

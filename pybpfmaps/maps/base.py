@@ -28,6 +28,7 @@ from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import StructCodec, as_codec
 from pybpfmaps.maps import _batch, _iter, _reader, _validate
+from pybpfmaps.maps._create import create_map
 from pybpfmaps.maps.info import MapInfo, read_info
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class BpfMap(Mapping[K, V]):
         max_entries: int,
         name: str = "",
         flags: MapFlags | int = MapFlags.NONE,
+        btf: bool = True,
     ) -> Self:
         """Create a new map of this class's type; it lives until its last fd, pin or program goes.
 
@@ -105,6 +107,8 @@ class BpfMap(Mapping[K, V]):
             max_entries: The capacity.
             name: A kernel name, at most 15 characters from ``[A-Za-z0-9_.]``.
             flags: ``MapFlags`` this map type accepts (``create_flags``).
+            btf: Describe the keys and values to the kernel with BTF generated from the codecs, so
+                that ``bpftool`` and other processes see their fields (where the kernel takes it).
 
         Raises:
             BpfArgumentError: a bad name, capacity, flag or codec; nothing was created.
@@ -118,11 +122,8 @@ class BpfMap(Mapping[K, V]):
         raw_name = _validate.map_name(name)
         bits = _validate.create_flags(flags, cls.create_flags, kind)
         entries = _validate.max_entries(max_entries)
-        try:
-            number = commands.map_create(int(cls.map_type), key.size, value.size, entries, bits, raw_name)
-        except RawBpfError as exc:
-            label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-            raise from_raw(exc, map_label=label) from None
+        label = f"new {kind} map '{name}'" if name else f"new {kind} map"
+        number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, btf)
         access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
         return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, created_access=access)
 

@@ -56,10 +56,11 @@ class LpmTrieMap(MutableBpfMap[K, V]):
         name: str = "",
         flags: MapFlags | int = MapFlags.NO_PREALLOC,
         key: Codec[K] | type[K] = lpm_ipv4,  # type: ignore[assignment]
+        btf: bool = True,
     ) -> Self:
         """Create a trie of IPv4 networks (``key=lpm_ipv6`` for IPv6); the kernel needs ``NO_PREALLOC``."""
         return super().create(
-            key=key, value=value, max_entries=max_entries, name=name, flags=int(flags) | MapFlags.NO_PREALLOC
+            key=key, value=value, max_entries=max_entries, name=name, flags=int(flags) | MapFlags.NO_PREALLOC, btf=btf
         )
 
     @classmethod

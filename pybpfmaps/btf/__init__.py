@@ -1,0 +1,43 @@
+"""BTF, the kernel's type format: generated for the maps pybpfmaps creates, read for the maps it opens.
+
+``map_btf(key, value)`` gives the raw BTF and the key and value type ids for a new map (``None``
+if a codec has no BTF form); ``codecs_of(info)`` gives codecs for an existing map's BTF.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.fd import Fd
+from pybpfmaps.btf import format as _format
+from pybpfmaps.btf.from_codec import NoBtf, describe, has_spin_lock
+from pybpfmaps.btf.to_codec import Decoder
+from pybpfmaps.codec import Codec
+
+_decoders: dict[int, Decoder] = {}
+
+
+def map_btf(key: Codec[Any], value: Codec[Any]) -> tuple[bytes, int, int] | None:
+    """Raw BTF describing *key* and *value*, with their type ids; ``None`` if one has no BTF form."""
+    builder = _format.Builder()
+    try:
+        key_id, value_id = describe(builder, key), describe(builder, value)
+    except NoBtf:
+        return None
+    return builder.blob(), key_id, value_id
+
+
+def decoder(btf_id: int) -> Decoder:
+    """The codec maker for BTF object *btf_id* (cached: the same struct gives the same class)."""
+    if btf_id not in _decoders:
+        fd = Fd(commands.btf_get_fd_by_id(btf_id), f"BTF id {btf_id}")
+        try:
+            data = commands.btf_get_data(fd.fileno())
+        finally:
+            fd.close()
+        _decoders[btf_id] = Decoder(_format.parse(data))
+    return _decoders[btf_id]
+
+
+__all__ = ["Decoder", "NoBtf", "decoder", "has_spin_lock", "map_btf"]

@@ -1,0 +1,69 @@
+"""BPF_MAP_CREATE with type information: BTF generated from the codecs, when the kernel takes it.
+
+BTF makes ``bpftool map dump`` show named fields, and it is how ``BpfMap.from_pin`` of another
+process gets typed keys and values. It is an addition, not a condition: a codec without a BTF
+form, or a kernel that refuses the BTF, gives a map without it, except for values holding a
+``bpf_spin_lock``, which the kernel only accepts with BTF.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any
+
+from pybpfmaps import btf
+from pybpfmaps._sys import commands, uapi
+from pybpfmaps._sys.fd import Fd
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.codec import Codec
+from pybpfmaps.errors import BpfArgumentError, BpfError, VerifierError, from_raw
+
+_REFUSED = (errno.EINVAL, errno.EOPNOTSUPP, uapi.ENOTSUPP, errno.E2BIG)
+
+
+def create_map(
+    map_type: int,
+    key: Codec[Any],
+    value: Codec[Any],
+    max_entries: int,
+    flags: int,
+    name: bytes,
+    label: str,
+    with_btf: bool,
+) -> int:
+    """Create a map of *key* and *value* (the kernel's value, one CPU's for per-CPU maps); its fd."""
+    locked = btf.has_spin_lock(value)
+    described = btf.map_btf(key, value) if with_btf or locked else None
+    if locked and described is None:
+        raise BpfArgumentError(f"{label}: a value with a spin_lock needs BTF, and one of its codecs has no BTF form")
+    if described is not None:
+        blob, key_type, value_type = described
+        try:
+            btf_fd = Fd(commands.btf_load(blob), "BTF of a new map")
+        except RawBpfError as exc:
+            if locked:
+                error = VerifierError(exc.errno, f"the kernel refused the map's BTF:\n{exc.log.strip()}",
+                                      command=exc.command, map_label=label)  # fmt: skip
+                error.log = exc.log
+                raise error from None
+        else:
+            try:
+                return commands.map_create(map_type, key.size, value.size, max_entries, flags, name,
+                                           (btf_fd.fileno(), key_type, value_type))  # fmt: skip
+            except RawBpfError as exc:
+                if locked or exc.errno not in _REFUSED:
+                    raise _refusal(exc, label, locked) from None
+                # this kernel or map type does not take the BTF: create the map without it
+            finally:
+                btf_fd.close()
+    try:
+        return commands.map_create(map_type, key.size, value.size, max_entries, flags, name)
+    except RawBpfError as exc:
+        raise _refusal(exc, label, locked) from None
+
+
+def _refusal(exc: RawBpfError, label: str, locked: bool) -> BpfError:
+    hint = None
+    if locked and exc.errno in (errno.EOPNOTSUPP, uapi.ENOTSUPP):
+        hint = "this map type cannot hold values with a spin_lock (hash and array maps can)"
+    return from_raw(exc, map_label=label, hint=hint)
