@@ -9,6 +9,7 @@ from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, Va
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from pybpfmaps import btf
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
@@ -59,6 +60,8 @@ class BpfMap(Mapping[K, V]):
     create_flags: ClassVar[MapFlags] = MapFlags.NONE
     """The ``MapFlags`` this map type accepts at creation."""
     _classes: ClassVar[dict[int, type[BpfMap[Any, Any]]]] = {}
+    _btf_keys: ClassVar[bool] = True
+    """Whether keys of maps opened without a key codec are decoded by the map's BTF."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -128,11 +131,19 @@ class BpfMap(Mapping[K, V]):
         return cls._adopt(Fd(number, f"new {kind} map"), key, value, None, created_access=access)
 
     @classmethod
-    def from_fd(cls, fd: int, *, key: Codec[Any] | type | None = None, value: Codec[Any] | type | None = None) -> Self:
+    def from_fd(
+        cls,
+        fd: int,
+        *,
+        key: Codec[Any] | type | None = None,
+        value: Codec[Any] | type | None = None,
+        btf: bool = True,
+    ) -> Self:
         """Open the map behind a descriptor you own; the map object keeps its own duplicate.
 
-        Returns the subclass for the kernel's map type; *key*/*value* default to ``raw`` codecs
-        of the map's sizes (``u32`` keys for arrays).
+        Returns the subclass for the kernel's map type. Keys and values without a codec given get
+        one from the map's BTF if it has some (and *btf* is true: typed structs, enums, strings),
+        else ``raw`` bytes of the map's sizes (``u32`` indexes for arrays).
         """
         try:
             fields = read_fdinfo(fd)
@@ -140,7 +151,7 @@ class BpfMap(Mapping[K, V]):
             raise BpfArgumentError(f"fd {fd!r} is not an open file descriptor") from None
         if "map_type" not in fields:
             raise BpfArgumentError(f"fd {fd} is not a BPF map")
-        return cls._adopt(Fd(os.dup(fd), f"map fd {fd}"), key, value, None)
+        return cls._adopt(Fd(os.dup(fd), f"map fd {fd}"), key, value, None, btf=btf)
 
     @classmethod
     def from_pin(
@@ -151,10 +162,12 @@ class BpfMap(Mapping[K, V]):
         writeonly: bool = False,
         key: Codec[Any] | type | None = None,
         value: Codec[Any] | type | None = None,
+        btf: bool = True,
     ) -> Self:
         """Open a map pinned on a bpf filesystem; ``unpin()`` then removes that pin.
 
-        *readonly*/*writeonly* ask the kernel for an fd that can only read or only write.
+        *readonly*/*writeonly* ask the kernel for an fd that can only read or only write. Codecs
+        not given come from the map's BTF, as for ``from_fd``.
         """
         file_flags = _validate.access(readonly, writeonly)
         text = _validate.pin_path(path)
@@ -168,7 +181,7 @@ class BpfMap(Mapping[K, V]):
         if "map_type" not in read_fdinfo(number):
             fd.close()
             raise BpfArgumentError(f"{text!r} is a pinned BPF object but not a map")
-        return cls._adopt(fd, key, value, text)
+        return cls._adopt(fd, key, value, text, btf=btf)
 
     @classmethod
     def from_id(
@@ -179,8 +192,12 @@ class BpfMap(Mapping[K, V]):
         writeonly: bool = False,
         key: Codec[Any] | type | None = None,
         value: Codec[Any] | type | None = None,
+        btf: bool = True,
     ) -> Self:
-        """Open a map by its kernel id (``info.id``, ``bpftool map list``); needs CAP_SYS_ADMIN."""
+        """Open a map by its kernel id (``info.id``, ``bpftool map list``); needs CAP_SYS_ADMIN.
+
+        Codecs not given come from the map's BTF, as for ``from_fd``.
+        """
         open_flags = _validate.access(readonly, writeonly)
         if not isinstance(map_id, int) or isinstance(map_id, bool) or not 0 < map_id < 1 << 31:
             raise BpfArgumentError(f"map_id must be a positive int, got {map_id!r}")
@@ -189,7 +206,7 @@ class BpfMap(Mapping[K, V]):
         except RawBpfError as exc:
             hint = f"no map with id {map_id}" if exc.errno == errno.ENOENT else None
             raise from_raw(exc, map_label=f"map id {map_id}", hint=hint) from None
-        return cls._adopt(Fd(number, f"map id {map_id}"), key, value, None)
+        return cls._adopt(Fd(number, f"map id {map_id}"), key, value, None, btf=btf)
 
     @classmethod
     def _adopt(
@@ -199,6 +216,7 @@ class BpfMap(Mapping[K, V]):
         value: Codec[Any] | type | None,
         pin_path: str | None,
         created_access: str | None = None,
+        btf: bool = True,
     ) -> Self:
         """Wrap an fd we own in the subclass for its map type; close it if that fails."""
         try:
@@ -215,8 +233,12 @@ class BpfMap(Mapping[K, V]):
                 raise BpfArgumentError(
                     f"map id {info.id} is a {info.type_name} map; open it with {subclass.__name__} or BpfMap"
                 )
-            key_codec = subclass._default_key(info) if key is None else as_codec(key, "key")
-            value_codec: Codec[Any] = raw(info.value_size) if value is None else as_codec(value, "value")
+            typed = _btf_codecs(info) if btf and (key is None or value is None) else (None, None)
+            key_from_btf = typed[0] if subclass._btf_keys else None
+            key_codec = as_codec(key, "key") if key is not None else key_from_btf or subclass._default_key(info)
+            value_codec: Codec[Any] = (
+                as_codec(value, "value") if value is not None else typed[1] or raw(info.value_size)
+            )
             instance = subclass(fd, info, key_codec, value_codec, pin_path)
         except RawBpfError as exc:
             fd.close()
@@ -614,6 +636,19 @@ class BpfMap(Mapping[K, V]):
         if self._pin_path:
             parts.append(f"pinned at {self._pin_path!r}")
         return " ".join(parts) + ">"
+
+
+def _btf_codecs(info: MapInfo) -> tuple[Codec[Any] | None, Codec[Any] | None]:
+    """Codecs for a map's keys and values from its BTF, where it has some that can be read."""
+    if not info.btf_id:
+        return None, None
+    try:
+        decoder = btf.decoder(info.btf_id)
+    except (RawBpfError, ValueError):
+        return None, None  # unreadable (no CAP_SYS_ADMIN, say): the map opens untyped
+    key = decoder.codec(info.btf_key_type_id, info.key_size) if info.btf_key_type_id else None
+    value = decoder.codec(info.btf_value_type_id, info.value_size) if info.btf_value_type_id else None
+    return key, value
 
 
 def _not_on_bpffs(path: str) -> str:

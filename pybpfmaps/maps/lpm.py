@@ -46,6 +46,7 @@ class LpmTrieMap(MutableBpfMap[K, V]):
 
     map_type: ClassVar[MapType | None] = MapType.LPM_TRIE
     create_flags: ClassVar[MapFlags] = MapFlags.NO_PREALLOC | MapFlags.NUMA_NODE | _validate.ACCESS_FLAGS
+    _btf_keys: ClassVar[bool] = False  # whatever struct a program declares, keys read as networks
 
     @classmethod
     def create(

@@ -91,4 +91,4 @@ def test_ipv6(make_map: MakeMap) -> None:
     with BpfMap.from_id(m.id) as opened:
         assert type(opened) is LpmTrieMap
         assert opened.key_codec is lpm_ipv6
-        assert opened.match("2001:db8:1::1") == struct.pack("=I", 48)
+        assert opened.match("2001:db8:1::1") == 48  # the value type comes from the map's BTF

@@ -65,13 +65,15 @@ def test_open_returns_the_class_of_the_kernel_map_type(
 
 
 def test_default_codecs_are_raw_bytes_except_array_indexes(make_map: MakeMap) -> None:
-    h = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    h = make_map(HashMap, key=u32, value=u64, max_entries=4, btf=False)
+    with BpfMap.from_id(h.id) as untyped:  # a map without BTF opens with raw codecs
+        assert repr(untyped.key_codec) == "raw(4)"
     h[1] = 2
-    with BpfMap.from_id(h.id) as opened:
+    with BpfMap.from_id(h.id, btf=False) as opened:
         assert repr(opened.key_codec) == "raw(4)"
         assert opened[b"\x01\x00\x00\x00"] == struct.pack("=Q", 2)
     a = make_map(ArrayMap, value=u64, max_entries=4)
-    with BpfMap.from_id(a.id) as opened_array:
+    with BpfMap.from_id(a.id, btf=False) as opened_array:
         assert repr(opened_array.key_codec) == "u32"
         assert opened_array[0] == bytes(8)
 
