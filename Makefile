@@ -12,11 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
-# bpftool is the tests' independent reader of map contents; libbpf-dev builds the benchmark's C floor.
+# bpftool is the tests' independent reader of map contents; libbpf-dev builds the benchmark's C floor
+# and, with clang, the BPF object whose BTF the tests decode.
 tools:
 	@missing=""; \
 	command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || missing="$$missing bpftool"; \
 	[ -f /usr/include/bpf/bpf.h ] || missing="$$missing libbpf-dev"; \
+	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing (Debian packages) for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

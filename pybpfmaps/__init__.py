@@ -59,7 +59,7 @@ from pybpfmaps.maps import (
 )
 from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
 from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
-from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, string
+from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, spin_lock, string
 
 __version__ = "0.1.0.dev0"
 
@@ -130,6 +130,7 @@ __all__ = [
     "lpm_ipv6",
     "mac",
     "raw",
+    "spin_lock",
     "string",
     "u8",
     "u16",

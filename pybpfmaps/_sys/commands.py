@@ -188,7 +188,9 @@ class BatchBuffers:
         self.cursor = ctypes.create_string_buffer(max(8, key_size))
 
 
-def map_lookup_batch(fd: int, buffers: BatchBuffers, resume: bool, delete: bool = False) -> tuple[int, bool]:
+def map_lookup_batch(
+    fd: int, buffers: BatchBuffers, resume: bool, delete: bool = False, elem_flags: int = 0
+) -> tuple[int, bool]:
     """BPF_MAP_LOOKUP_BATCH (or LOOKUP_AND_DELETE_BATCH) into *buffers*; returns (count, at_end).
 
     *resume* continues from the cursor the previous call left in ``buffers.cursor``; otherwise the
@@ -204,6 +206,7 @@ def map_lookup_batch(fd: int, buffers: BatchBuffers, resume: bool, delete: bool 
         values=ctypes.addressof(buffers.values),
         count=buffers.capacity,
         map_fd=fd,
+        elem_flags=elem_flags,
     )
     cmd = uapi.BPF_MAP_LOOKUP_AND_DELETE_BATCH if delete else uapi.BPF_MAP_LOOKUP_BATCH
     try:

@@ -74,6 +74,8 @@ def update_many(
 ) -> int:
     """Write many elements; see ``BpfMap.update_many``."""
     bits = _validate.update_flags(flags)
+    if bits & UpdateFlags.LOCK:
+        m._check_lock("UpdateFlags.LOCK")
     fd = m._live_fd()
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
     applied = 0

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from pybpfmaps._sys import commands
+from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
 
 if TYPE_CHECKING:
@@ -33,14 +33,14 @@ Chunk = tuple[memoryview, memoryview, int]
 """Packed keys, packed values and their count; views into a buffer the next chunk may reuse."""
 
 
-def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[Chunk]:
+def read_batches(m: BpfMap[Any, Any], delete: bool = False, lock: bool = False) -> Iterator[Chunk]:
     """The map's elements, a chunk at a time (READ_CHUNK, or more when a hash bucket needs it).
 
     One pass over the map: each element at most once, every element present throughout
-    included. With *delete*, each chunk is removed as it is read. Decode a chunk before asking
-    for the next.
+    included. With *delete*, each chunk is removed as it is read; with *lock*, each value is
+    copied under its spin lock (BPF_F_LOCK). Decode a chunk before asking for the next.
     """
-    reader = _Reader(m, delete)
+    reader = _Reader(m, delete, uapi.BPF_F_LOCK if lock else 0)
     capacity = max(1, min(READ_CHUNK, READ_BYTES // (reader.key_size + reader.value_size), reader.limit))
     if delete or capacity >= reader.limit:
         return reader.serial(capacity)
@@ -48,14 +48,15 @@ def read_batches(m: BpfMap[Any, Any], delete: bool = False) -> Iterator[Chunk]:
 
 
 class _Reader:
-    __slots__ = ("delete", "fd", "key_size", "limit", "map", "value_size")
+    __slots__ = ("delete", "elem_flags", "fd", "key_size", "limit", "map", "value_size")
 
-    def __init__(self, m: BpfMap[Any, Any], delete: bool) -> None:
+    def __init__(self, m: BpfMap[Any, Any], delete: bool, elem_flags: int) -> None:
         self.map = m
         self.fd = m._live_fd()
         self.key_size, self.value_size = m._info.key_size, m._value_size
         self.limit = m._info.max_entries
         self.delete = delete
+        self.elem_flags = elem_flags
 
     def buffers(self, capacity: int) -> commands.BatchBuffers:
         return commands.BatchBuffers(self.key_size, self.value_size, capacity)
@@ -64,7 +65,7 @@ class _Reader:
         """One batch call, growing *buffers* on ENOSPC; returns the buffers used, the count and the end."""
         while True:
             try:
-                count, at_end = commands.map_lookup_batch(self.fd, buffers, resume, self.delete)
+                count, at_end = commands.map_lookup_batch(self.fd, buffers, resume, self.delete, self.elem_flags)
             except RawBpfError as exc:
                 if exc.errno != errno.ENOSPC or buffers.capacity >= self.limit:
                     raise

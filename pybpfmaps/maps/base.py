@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pybpfmaps import btf
-from pybpfmaps._sys import commands
+from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
@@ -419,13 +419,34 @@ class BpfMap(Mapping[K, V]):
         """A view of the values; keys deleted by others while it is iterated are skipped."""
         return _ValuesView(self)
 
-    def copy(self) -> dict[K, V]:
+    def copy(self, *, lock: bool = False) -> dict[K, V]:
         """A ``dict`` snapshot of the map, read in chunks with BPF_MAP_LOOKUP_BATCH where the kernel can.
 
         ``dict(m)`` gives the same dict but, by Python's protocol, looks every key up on its own;
-        ``m.copy()`` and ``dict(m.items())`` read keys and values together.
+        ``m.copy()`` and ``dict(m.items())`` read keys and values together. With *lock*, each value
+        is copied under its spin lock (BPF_F_LOCK), so that no BPF program is halfway through it.
         """
-        return dict(self._iter_items())
+        if lock:
+            self._check_lock("lock=True")
+        return dict(self._iter_items(lock))
+
+    def lookup(self, key: K, *, lock: bool = False) -> V:
+        """``m[key]``, and with *lock* copied under the value's spin lock (BPF_F_LOCK)."""
+        if not lock:
+            return self[key]
+        self._check_lock("lock=True")
+        raw_key = self._pack_key(key)
+        try:
+            data = commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size, uapi.BPF_F_LOCK)
+        except RawBpfError as exc:
+            raise self._error(exc, key) from None
+        return self._value.unpack(data)
+
+    def _check_lock(self, what: str) -> None:
+        if not btf.has_spin_lock(self._value):
+            raise BpfArgumentError(
+                f"{what} on {self._label}: its values have no spin_lock field (struct bpf_spin_lock) to take"
+            )
 
     def lookup_many(self, keys: Iterable[K], default: D = None) -> list[V | D]:  # type: ignore[assignment]
         """The value of each key, in order, or *default* where a key is absent.
@@ -450,7 +471,10 @@ class BpfMap(Mapping[K, V]):
             KeyNotFoundError: ``EXIST`` and the key is not in the map.
             MapFullError: a new key and the hash map is full.
         """
-        self._write(key, value, _validate.update_flags(flags))
+        bits = _validate.update_flags(flags)
+        if bits & UpdateFlags.LOCK:
+            self._check_lock("UpdateFlags.LOCK")
+        self._write(key, value, bits)
 
     def __setitem__(self, key: K, value: V) -> None:
         self._write(key, value, 0)
@@ -521,10 +545,10 @@ class BpfMap(Mapping[K, V]):
         except CodecError as exc:
             raise type(exc)(f"bad value for {self._label}: {exc}") from None
 
-    def _lookup_raw(self, raw_key: bytes) -> bytes | None:
+    def _lookup_raw(self, raw_key: bytes, flags: int = 0) -> bytes | None:
         """The value's bytes, or ``None`` if the key is absent."""
         try:
-            return commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size)
+            return commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size, flags)
         except RawBpfError as exc:
             if exc.errno == errno.ENOENT:
                 return None
@@ -542,22 +566,22 @@ class BpfMap(Mapping[K, V]):
 
         return _iter.walk_keys(self._next_raw_key, is_present, self._info.max_entries, self._label)
 
-    def _iter_items(self) -> Iterator[tuple[K, V]]:
+    def _iter_items(self, lock: bool = False) -> Iterator[tuple[K, V]]:
         """(key, value) pairs: batch reads where the kernel has them, else the walk."""
         if self._batch_works("lookup"):
-            return itertools.chain.from_iterable(self._item_chunks())  # no Python frame per element
-        return self._walk_items()
+            return itertools.chain.from_iterable(self._item_chunks(lock))  # no Python frame per element
+        return self._walk_items(lock)
 
-    def _item_chunks(self) -> Iterator[Iterator[tuple[K, V]]]:
+    def _item_chunks(self, lock: bool) -> Iterator[Iterator[tuple[K, V]]]:
         unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-        for packed_keys, packed_values, count in _reader.read_batches(self):
+        for packed_keys, packed_values, count in _reader.read_batches(self, lock=lock):
             yield zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True)
 
-    def _walk_items(self) -> Iterator[tuple[K, V]]:
+    def _walk_items(self, lock: bool = False) -> Iterator[tuple[K, V]]:
         """(key, value) pairs by GET_NEXT_KEY and LOOKUP_ELEM, skipping keys deleted in between."""
         unpack_key, unpack_value = self._key.unpack, self._value.unpack
         for raw_key in self._raw_keys():
-            data = self._lookup_raw(raw_key)
+            data = self._lookup_raw(raw_key, uapi.BPF_F_LOCK if lock else 0)
             if data is not None:
                 yield unpack_key(raw_key), unpack_value(data)
 

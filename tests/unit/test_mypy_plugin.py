@@ -31,3 +31,30 @@ def test_plugin_makes_helper_fields_required_and_typed(tmp_path: Path) -> None:
     assert 'snippet.py:12: error: Missing positional arguments "ident", "port", "name"' in out
     assert 'snippet.py:14: error: Argument 2 to "Key" has incompatible type "str"; expected "int"' in out
     assert "snippet.py:13" not in out
+
+
+SPIN_LOCK_SNIPPET = """
+import attrs
+from pybpfmaps import i64, spin_lock
+
+@attrs.frozen
+class Account:
+    balance: int = i64()
+    lock: int = spin_lock()
+
+Account(5)
+Account(5, lock=0)
+Account(5, 0)
+Account(lock=0)
+"""
+
+
+def test_plugin_knows_spin_lock_fields_are_optional_keywords(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    (tmp_path / "snippet.py").write_text(SPIN_LOCK_SNIPPET)
+    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = pybpfmaps.mypy_plugin\n")
+    out, _, _ = api.run(["--config-file", str(tmp_path / "mypy.ini"), "--no-incremental", str(tmp_path / "snippet.py")])
+    assert 'snippet.py:12: error: Too many positional arguments for "Account"' in out
+    assert 'snippet.py:13: error: Missing positional argument "balance" in call to "Account"' in out
+    assert "snippet.py:10" not in out
+    assert "snippet.py:11" not in out

@@ -16,7 +16,7 @@ PUBLIC_API = {
     "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
     "LruPerCpuHashMap", "PerCpuArrayMap", "PerCpuCodec", "PerCpuHashMap", "PerCpuValues",
     "BpfProgram", "ProgType", "TestRun", "VerifierError", "XdpAction", "XdpAttachment",
-    "IfindexCodec", "ifindex",
+    "IfindexCodec", "ifindex", "spin_lock",
 }  # fmt: skip
 
 

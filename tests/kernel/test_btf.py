@@ -1,0 +1,205 @@
+"""BTF: maps describe their keys and values to the kernel, and typed codecs come back from it.
+
+Independent producers and readers: bpftool's "formatted" dump reads the BTF pybpfmaps writes,
+and clang writes the BTF of a compiled BPF object that pybpfmaps reads.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from pybpfmaps import (
+    ArrayMap,
+    BpfArgumentError,
+    BpfMap,
+    HashMap,
+    KeyExistsError,
+    LpmTrieMap,
+    LruHashMap,
+    NotSupportedError,
+    PerCpuHashMap,
+    UpdateFlags,
+    array,
+    be16,
+    boolean,
+    field,
+    i64,
+    ipv6,
+    spin_lock,
+    string,
+    u16,
+    u32,
+    u64,
+)
+from tests import bpftool
+from tests.layouts import Flow, Proto
+
+MakeMap = Callable[..., Any]
+DATA = Path(__file__).parents[1] / "data"
+
+
+@attrs.frozen
+class Stats:
+    packets: int = u64()
+    ifname: str = field(string(8))
+    up: bool = boolean()
+    ports: tuple[int, ...] = field(array(u16, 2))
+    peer: ipaddress.IPv6Address = ipv6()
+    origin: Flow = field(Flow)
+
+
+@attrs.frozen
+class Account:
+    balance: int = i64()
+    lock: int = spin_lock()
+
+
+FLOW = Flow("10.0.0.1", "10.0.0.2", 0x1234, 443, Proto.UDP)  # type: ignore[arg-type]
+STATS = Stats(3, "eth0", True, (80, 8080), ipaddress.IPv6Address("2001:db8::1"), FLOW)
+
+
+def formatted(map_id: int) -> list[dict[str, Any]]:
+    return [entry["formatted"] for entry in bpftool.run("map", "dump", "id", str(map_id))]
+
+
+def as_bpftool_shows(big_endian: int, size: int) -> int:
+    """bpftool prints a __be16/__be32 field as the integer its bytes make in host (little) order."""
+    return int.from_bytes(big_endian.to_bytes(size, "big"), "little")
+
+
+def flow_as_bpftool_shows(saddr: int, daddr: int, sport: int, dport: int, proto: object) -> dict[str, Any]:
+    return {
+        "saddr": as_bpftool_shows(saddr, 4),
+        "daddr": as_bpftool_shows(daddr, 4),
+        "sport": as_bpftool_shows(sport, 2),
+        "dport": as_bpftool_shows(dport, 2),
+        "proto": proto,
+    }
+
+
+def test_bpftool_reads_the_fields_of_our_maps(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=Flow, value=Stats, max_entries=8, name="described")
+    m[FLOW] = STATS
+    flow_json = flow_as_bpftool_shows(0x0A000001, 0x0A000002, 0x1234, 443, "UDP")
+    flow_json |= {"saddr": {"s_addr": flow_json["saddr"]}, "daddr": {"s_addr": flow_json["daddr"]}}  # in_addr
+    [entry] = formatted(m.id)
+    assert entry["key"] == flow_json
+    value = entry["value"]
+    expected = {"packets": 3, "ifname": "eth0", "up": True, "ports": [80, 8080]}
+    assert {k: value[k] for k in expected} == expected
+    assert bytes(value["peer"]["s6_addr"]) == ipaddress.IPv6Address("2001:db8::1").packed
+    assert value["origin"] == flow_json
+    shown = bpftool.show(m.id)
+    assert shown["btf_id"] == m.info.btf_id > 0
+
+
+def test_maps_opened_without_codecs_are_typed(make_map: MakeMap, bpffs: Path) -> None:
+    m = make_map(HashMap, key=Flow, value=Stats, max_entries=8)
+    m[FLOW] = STATS
+    m.pin(bpffs / "typed")
+    with BpfMap.from_pin(bpffs / "typed") as opened:
+        assert repr(opened).startswith(f"<HashMap (unnamed) id={m.id} key=Flow value=Stats ")
+        [(key, value)] = opened.items()
+        assert attrs.asdict(key) == attrs.asdict(FLOW)
+        assert key.proto is not Proto.UDP  # an IntEnum made from the BTF, equal to the original
+        assert key.proto == Proto.UDP
+        assert key.proto.name == "UDP"
+        assert attrs.asdict(value) == attrs.asdict(STATS)
+        opened[attrs.evolve(key, sport=1)] = attrs.evolve(value, packets=4)  # writes through the same types
+    assert m[attrs.evolve(FLOW, sport=1)].packets == 4
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        (ArrayMap, {"value": Stats}),
+        (PerCpuHashMap, {"key": u32, "value": Stats}),
+        (LruHashMap, {"key": Flow, "value": u64}),
+        (LpmTrieMap, {"value": be16}),
+    ],
+)
+def test_every_map_type_carries_btf(make_map: MakeMap, cls: type[BpfMap[Any, Any]], kwargs: dict[str, Any]) -> None:
+    m = make_map(cls, max_entries=4, **kwargs)
+    assert m.info.btf_id > 0
+    with BpfMap.from_id(m.id) as opened:
+        assert repr(opened.value_codec) == repr(m.value_codec)
+        assert repr(opened.key_codec) == repr(m.key_codec)
+
+
+def test_btf_can_be_turned_off(make_map: MakeMap) -> None:
+    m = make_map(HashMap, key=Flow, value=Stats, max_entries=4, btf=False)
+    assert m.info.btf_id == 0
+    with BpfMap.from_id(m.id) as opened:
+        assert (repr(opened.key_codec), repr(opened.value_codec)) == ("raw(16)", f"raw({m.value_codec.size})")
+    typed = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    with BpfMap.from_id(typed.id, btf=False) as untyped:
+        assert repr(untyped.key_codec) == "raw(4)"
+
+
+def test_spin_lock_values(make_map: MakeMap, batch_native: bool) -> None:
+    m = make_map(HashMap, key=u32, value=Account, max_entries=8, btf=False)  # a lock needs BTF all the same
+    assert m.info.btf_id > 0
+    m.put(1, Account(5), UpdateFlags.LOCK)
+    assert m.update_many({2: Account(7), 3: Account(-9)}, flags=UpdateFlags.LOCK) == 2
+    assert m.batch_support.update is batch_native
+    assert m.lookup(2, lock=True) == Account(7)
+    assert m.copy(lock=True) == {1: Account(5), 2: Account(7), 3: Account(-9)}
+    with pytest.raises(KeyExistsError):
+        m.put(1, Account(6), UpdateFlags.LOCK | UpdateFlags.NOEXIST)
+    entries = {entry["key"]: entry["value"] for entry in formatted(m.id)}
+    assert entries == {key: {"balance": balance, "lock": {"val": 0}} for key, balance in ((1, 5), (2, 7), (3, -9))}
+    plain = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    with pytest.raises(BpfArgumentError, match="no spin_lock field"):
+        plain.put(1, 1, UpdateFlags.LOCK)
+    with pytest.raises(BpfArgumentError, match="no spin_lock field"):
+        plain.copy(lock=True)
+    with pytest.raises(NotSupportedError, match="cannot hold values with a spin_lock"):
+        LruHashMap.create(key=u32, value=Account, max_entries=4)
+
+
+def _clang() -> str:
+    found = shutil.which("clang")
+    if found is None:
+        pytest.fail("these tests compile a BPF object with clang: apt-get install clang (make test does)")
+    return found
+
+
+def test_maps_of_a_clang_compiled_program(bpffs: Path, tmp_path: Path) -> None:
+    obj = tmp_path / "typed_maps.bpf.o"
+    multiarch = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True, check=True).stdout.strip()
+    source = DATA / "typed_maps.bpf.c"
+    compile_bpf = [_clang(), "-O2", "-g", "-target", "bpf", f"-I/usr/include/{multiarch}", "-c", str(source)]
+    subprocess.run([*compile_bpf, "-o", str(obj)], check=True)
+    (bpffs / "maps").mkdir()
+    bpftool.run("prog", "loadall", str(obj), str(bpffs / "progs"), "pinmaps", str(bpffs / "maps"))
+    try:
+        with BpfMap.from_pin(bpffs / "maps" / "flows") as flows, BpfMap.from_pin(bpffs / "maps" / "odds") as odds:
+            key_type, value_type = flows.key_codec.cls, flows.value_codec.cls  # type: ignore[attr-defined]
+            assert [f.name for f in attrs.fields(key_type)] == ["saddr", "daddr", "sport", "dport", "proto"]
+            assert repr(flows.value_codec.fields[3].codec) == "int_enum(verdict, u32)"  # type: ignore[attr-defined]
+            verdict = flows.value_codec.fields[3].codec.enum  # type: ignore[attr-defined]
+            key = key_type(0x0A000001, 0x0A000002, 80, 443, 17)
+            flows[key] = value_type(10, 1500, "eth1", verdict.VERDICT_DROP, (1, 2, 3), key)
+            [entry] = formatted(flows.id)
+            assert entry["key"] == flow_as_bpftool_shows(0x0A000001, 0x0A000002, 80, 443, 17)
+            expected = {"packets": 10, "bytes": 1500, "ifname": "eth1", "verdict": "VERDICT_DROP", "ports": [1, 2, 3]}
+            assert {k: entry["value"][k] for k in expected} == expected
+            [(read_key, read_value)] = flows.items()
+            assert read_key == key
+            assert read_value.verdict is verdict.VERDICT_DROP
+            assert repr(odds.value_codec) == "raw(8)"  # bitfields and a union: the bytes as they are
+            odds[0] = bytes(range(8))
+            assert odds[0] == bytes(range(8))
+    finally:
+        for directory in (bpffs / "maps", bpffs / "progs"):
+            for pinned in directory.iterdir():
+                pinned.unlink()
+            directory.rmdir()
