@@ -1,7 +1,7 @@
 """BTF, the kernel's type format: generated for the maps pybpfmaps creates, read for the maps it opens.
 
 ``map_btf(key, value)`` gives the raw BTF and the key and value type ids for a new map (``None``
-if a codec has no BTF form); ``codecs_of(info)`` gives codecs for an existing map's BTF.
+if a codec has no BTF form); ``decoder(btf_id)`` makes codecs from an existing map's BTF.
 """
 
 from __future__ import annotations

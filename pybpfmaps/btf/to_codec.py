@@ -97,25 +97,36 @@ class Decoder:
         members = list(kind.members)
         codecs = [self._codec(member.type) for member in members]
         offsets = [member.bit_offset // 8 for member in members]
-        pads = [0] * len(members)  # explicit padding after each member, where BTF places the next further
-        end = 0
-        for index, (codec, offset) in enumerate(zip(codecs, offsets, strict=True)):
-            aligned = end + -end % codec.align
-            if offset > aligned and index:
-                pads[index - 1] += offset - aligned
-            end = offset + codec.size
-        fields: dict[str, Any] = {}
-        for index, (member, codec) in enumerate(zip(members, codecs, strict=True)):
+        names: list[str] = []
+        for index, member in enumerate(members):
             name = _identifier(member.name, f"field{index}")
-            while name in fields:
+            while name in names:
                 name += "_"
-            fields[name] = codec(pad_after=pads[index])
-        cls = attrs.make_class(_identifier(kind.name, f"struct_{type_id}"), fields, frozen=True)
+            names.append(name)
         for packed in (False, True):
+            pads = _padding(codecs, offsets, kind.size, packed)
+            fields = {name: codec(pad_after=pad) for name, codec, pad in zip(names, codecs, pads, strict=True)}
+            cls = attrs.make_class(_identifier(kind.name, f"struct_{type_id}"), fields, frozen=True)
             made: StructCodec[Any] = codec_for(cls, packed=packed)
             if made.size == kind.size and [f.offset for f in made.fields] == offsets:
                 return made
-        return raw(kind.size)  # a layout attrs cannot express (trailing padding of its own, say)
+        return raw(kind.size)  # a layout attrs cannot express (members out of order, say)
+
+
+def _padding(codecs: list[Codec[Any]], offsets: list[int], size: int, packed: bool) -> list[int]:
+    """Explicit padding after each member: where the BTF places the next one (or ends) further than C would."""
+    pads = [0] * len(codecs)
+    end = 0
+    for index, (codec, offset) in enumerate(zip(codecs, offsets, strict=True)):
+        aligned = end if packed else end + -end % codec.align
+        if offset > aligned and index:
+            pads[index - 1] += offset - aligned
+        end = offset + codec.size
+    struct_align = 1 if packed else max(codec.align for codec in codecs)
+    natural_size = end + -end % struct_align
+    if size > natural_size:
+        pads[-1] += size - natural_size if packed else size - end
+    return pads
 
 
 def _identifier(name: str, fallback: str) -> str:
