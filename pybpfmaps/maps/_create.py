@@ -42,10 +42,7 @@ def create_map(
             btf_fd = Fd(commands.btf_load(blob), "BTF of a new map")
         except RawBpfError as exc:
             if locked:
-                error = VerifierError(exc.errno, f"the kernel refused the map's BTF:\n{exc.log.strip()}",
-                                      command=exc.command, map_label=label)  # fmt: skip
-                error.log = exc.log
-                raise error from None
+                raise _btf_refusal(exc, label) from None
         else:
             try:
                 return commands.map_create(map_type, key.size, value.size, max_entries, flags, name,
@@ -60,6 +57,16 @@ def create_map(
         return commands.map_create(map_type, key.size, value.size, max_entries, flags, name)
     except RawBpfError as exc:
         raise _refusal(exc, label, locked) from None
+
+
+def _btf_refusal(exc: RawBpfError, label: str) -> VerifierError:
+    """BPF_BTF_LOAD failed for a map that cannot do without BTF: the kernel's log, or what it likely lacks."""
+    reason = exc.log.strip() or "(no log: kernels before 4.18 have no BTF, before 5.1 no bpf_spin_lock)"
+    error = VerifierError(
+        exc.errno, f"the kernel refused the map's BTF:\n{reason}", command=exc.command, map_label=label
+    )
+    error.log = exc.log
+    return error
 
 
 def _refusal(exc: RawBpfError, label: str, locked: bool) -> BpfError:

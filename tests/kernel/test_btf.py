@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,15 @@ def test_spin_lock_values(make_map: MakeMap, batch_native: bool) -> None:
         LruHashMap.create(key=u32, value=Account, max_entries=4)
 
 
+def test_spin_lock_values_in_arrays(make_map: MakeMap, batch_native: bool) -> None:
+    m = make_map(ArrayMap, value=Account, max_entries=3)
+    assert m.update_many([(0, Account(1)), (2, Account(3))], flags=UpdateFlags.LOCK) == 2
+    m.put(1, Account(2), UpdateFlags.LOCK | UpdateFlags.EXIST)
+    assert m.copy(lock=True) == {0: Account(1), 1: Account(2), 2: Account(3)}
+    assert [entry["value"]["balance"] for entry in formatted(m.id)] == [1, 2, 3]
+    assert m.batch_support.update is batch_native
+
+
 def _clang() -> str:
     found = shutil.which("clang")
     if found is None:
@@ -203,3 +213,31 @@ def test_maps_of_a_clang_compiled_program(bpffs: Path, tmp_path: Path) -> None:
             for pinned in directory.iterdir():
                 pinned.unlink()
             directory.rmdir()
+
+
+def test_a_kernel_without_btf_still_makes_maps(tmp_path: Path) -> None:
+    """BPF_BTF_LOAD fails as on kernels before 4.18 (a seccomp filter): maps come without BTF, lock maps not at all."""
+    root = Path(__file__).parents[2]
+    script = tmp_path / "no_btf.py"
+    script.write_text(
+        "import errno, sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from tests import seccomp\n"
+        "seccomp.install(errno.EINVAL, (18,))  # BPF_BTF_LOAD\n"
+        "from pybpfmaps import HashMap, VerifierError, u32\n"
+        "from tests.kernel.test_btf import FLOW, STATS, Account, Flow, Stats\n"
+        "m = HashMap.create(key=Flow, value=Stats, max_entries=4)\n"
+        "m[FLOW] = STATS\n"
+        "print(m.info.btf_id, m[FLOW] == STATS)\n"
+        "try:\n"
+        "    HashMap.create(key=u32, value=Account, max_entries=4)\n"
+        "except VerifierError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    first, *error = result.stdout.splitlines()
+    assert first == "0 True"
+    assert error[0].startswith("[Errno 22] BPF_BTF_LOAD")
+    assert "the kernel refused the map's BTF" in error[0]
+    assert error[1] == "(no log: kernels before 4.18 have no BTF, before 5.1 no bpf_spin_lock)"
