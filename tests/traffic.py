@@ -1,11 +1,22 @@
-"""Real UDP traffic from this namespace to 10.99.0.2 in the ``veth`` fixture's namespace."""
+"""UDP for XDP tests: frames for BPF_PROG_TEST_RUN, and real traffic from this namespace to 10.99.0.2 in the
+``veth`` fixture's namespace."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import subprocess
 import sys
 import time
+
+
+def udp_frame(source: str, destination: str = "10.0.0.2", sport: int = 0, dport: int = 0) -> bytes:
+    """An Ethernet frame carrying an IPv4/UDP header (checksums do not matter to XDP)."""
+    ethernet = bytes(6) + bytes.fromhex("020000000001") + b"\x08\x00"
+    addresses = ipaddress.IPv4Address(source).packed + ipaddress.IPv4Address(destination).packed
+    ip_header = bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]) + addresses
+    return ethernet + ip_header + sport.to_bytes(2, "big") + dport.to_bytes(2, "big") + bytes(4)
+
 
 RECEIVE = """
 import socket, sys

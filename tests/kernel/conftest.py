@@ -37,7 +37,8 @@ def bpffs(bpffs_root: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
 
     * **Name**: bpffs
     * **Scope**: function
-    * **Yields**: a directory on a bpf filesystem, e.g. ``bpffs / "flows"`` is a pin path.
+    * **Yields**: a directory on a bpf filesystem, e.g. ``bpffs / "flows"`` is a pin path;
+      sub-directories are removed too.
     """
     # bpffs refuses names with dots in them
     directory = bpffs_root / re.sub(r"[^A-Za-z0-9_-]", "_", request.node.name)[:200]
@@ -45,9 +46,17 @@ def bpffs(bpffs_root: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
     try:
         yield directory
     finally:
-        for entry in directory.iterdir():
+        _remove_pins(directory)
+
+
+def _remove_pins(directory: Path) -> None:
+    """Unpins everything under *directory*, sub-directories included, and removes it."""
+    for entry in directory.iterdir():
+        if entry.is_dir():
+            _remove_pins(entry)
+        else:
             entry.unlink()
-        directory.rmdir()
+    directory.rmdir()
 
 
 @pytest.fixture

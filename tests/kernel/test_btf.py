@@ -28,6 +28,7 @@ from pybpfmaps import (
     NotSupportedError,
     PerCpuHashMap,
     UpdateFlags,
+    XdpAction,
     array,
     be16,
     boolean,
@@ -42,9 +43,9 @@ from pybpfmaps import (
 )
 from tests import bpftool
 from tests.layouts import Flow, Proto
+from tests.traffic import udp_frame
 
 MakeMap = Callable[..., Any]
-DATA = Path(__file__).parents[1] / "data"
 
 
 @attrs.frozen
@@ -175,44 +176,66 @@ def test_spin_lock_values_in_arrays(make_map: MakeMap, batch_native: bool) -> No
     assert m.batch_support.update is batch_native
 
 
-def _clang() -> str:
-    found = shutil.which("clang")
-    if found is None:
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.fixture
+def flows_object(bpffs: Path, tmp_path: Path) -> Path:
+    """examples/flows.bpf.c built by clang and loaded by bpftool: its maps are pinned under the returned path."""
+    clang = shutil.which("clang")
+    if clang is None:
         pytest.fail("these tests compile a BPF object with clang: apt-get install clang (make test does)")
-    return found
-
-
-def test_maps_of_a_clang_compiled_program(bpffs: Path, tmp_path: Path) -> None:
-    obj = tmp_path / "typed_maps.bpf.o"
     multiarch = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True, check=True).stdout.strip()
-    source = DATA / "typed_maps.bpf.c"
-    compile_bpf = [_clang(), "-O2", "-g", "-target", "bpf", f"-I/usr/include/{multiarch}", "-c", str(source)]
-    subprocess.run([*compile_bpf, "-o", str(obj)], check=True)
-    (bpffs / "maps").mkdir()
-    bpftool.run("prog", "loadall", str(obj), str(bpffs / "progs"), "pinmaps", str(bpffs / "maps"))
-    try:
-        with BpfMap.from_pin(bpffs / "maps" / "flows") as flows, BpfMap.from_pin(bpffs / "maps" / "odds") as odds:
-            key_type, value_type = flows.key_codec.cls, flows.value_codec.cls  # type: ignore[attr-defined]
-            assert [f.name for f in attrs.fields(key_type)] == ["saddr", "daddr", "sport", "dport", "proto"]
-            assert repr(flows.value_codec.fields[3].codec) == "int_enum(verdict, u32)"  # type: ignore[attr-defined]
-            verdict = flows.value_codec.fields[3].codec.enum  # type: ignore[attr-defined]
-            key = key_type(0x0A000001, 0x0A000002, 80, 443, 17)
-            flows[key] = value_type(10, 1500, "eth1", verdict.VERDICT_DROP, (1, 2, 3), key)
-            [entry] = formatted(flows.id)
-            assert entry["key"] == flow_as_bpftool_shows(0x0A000001, 0x0A000002, 80, 443, 17)
-            expected = {"packets": 10, "bytes": 1500, "ifname": "eth1", "verdict": "VERDICT_DROP", "ports": [1, 2, 3]}
-            assert {k: entry["value"][k] for k in expected} == expected
-            [(read_key, read_value)] = flows.items()
-            assert read_key == key
-            assert read_value.verdict is verdict.VERDICT_DROP
-            assert repr(odds.value_codec) == "raw(8)"  # bitfields and a union: the bytes as they are
-            odds[0] = bytes(range(8))
-            assert odds[0] == bytes(range(8))
-    finally:
-        for directory in (bpffs / "maps", bpffs / "progs"):
-            for pinned in directory.iterdir():
-                pinned.unlink()
-            directory.rmdir()
+    obj = tmp_path / "flows.bpf.o"
+    build = [clang, "-O2", "-g", "-target", "bpf", f"-I/usr/include/{multiarch}", "-c", str(EXAMPLES / "flows.bpf.c")]
+    subprocess.run([*build, "-o", str(obj)], check=True)
+    bpftool.run("prog", "loadall", str(obj), str(bpffs / "prog"), "pinmaps", str(bpffs / "maps"))
+    return bpffs
+
+
+def run_flows(loaded: Path, frame: bytes, tmp_path: Path) -> int:
+    """The program's verdict on *frame*, run by bpftool (BPF_PROG_TEST_RUN)."""
+    (tmp_path / "frame").write_bytes(frame)
+    result = bpftool.run(
+        "prog", "run", "pinned", str(loaded / "prog" / "count_flows"), "data_in", str(tmp_path / "frame")
+    )
+    return int(result["retval"])
+
+
+def test_maps_of_a_clang_compiled_program(flows_object: Path, tmp_path: Path) -> None:
+    frame = udp_frame("10.0.0.1", "10.0.0.2", sport=1234, dport=53)
+    assert run_flows(flows_object, frame, tmp_path) == XdpAction.PASS
+    with BpfMap.from_pin(flows_object / "maps" / "flows") as flows:
+        key_type = flows.key_codec.cls  # type: ignore[attr-defined]
+        assert [f.name for f in attrs.fields(key_type)] == ["saddr", "daddr", "sport", "dport", "proto"]
+        assert repr(flows.value_codec.fields[3].codec) == "int_enum(verdict, u32)"  # type: ignore[attr-defined]
+        verdict = flows.value_codec.fields[3].codec.enum  # type: ignore[attr-defined]
+        [(key, stats)] = flows.items()  # what the C program wrote, decoded from its BTF
+        assert key == key_type(0x0A000001, 0x0A000002, 1234, 53, 17)
+        assert (stats.packets, stats.bytes, stats.verdict) == (1, len(frame), verdict.VERDICT_PASS)
+        assert stats.verdict is verdict.VERDICT_PASS
+        assert (stats.ifname, stats.lengths, stats.reply) == ("", (0, 0, 0), key_type(0, 0, 0, 0, 0))
+
+        reply = key_type(0x0A000002, 0x0A000001, 53, 1234, 17)
+        flows[key] = attrs.evolve(
+            stats, verdict=verdict.VERDICT_DROP, ifname="eth1", lengths=(60, 1500, 9000), reply=reply
+        )
+        assert run_flows(flows_object, frame, tmp_path) == XdpAction.DROP  # the C program read what Python wrote
+        [entry] = formatted(flows.id)
+        assert entry["key"] == flow_as_bpftool_shows(0x0A000001, 0x0A000002, 1234, 53, 17)
+        expected = {
+            "packets": 2,
+            "bytes": 2 * len(frame),
+            "ifname": "eth1",
+            "verdict": "VERDICT_DROP",
+            "lengths": [60, 1500, 9000],
+        }
+        assert {k: entry["value"][k] for k in expected} == expected
+        assert entry["value"]["reply"] == flow_as_bpftool_shows(0x0A000002, 0x0A000001, 53, 1234, 17)
+    with BpfMap.from_pin(flows_object / "maps" / "rules") as rules:
+        assert repr(rules.value_codec) == "raw(8)"  # bitfields and a union: the bytes as they are
+        rules[0] = bytes(range(8))
+        assert bpftool.dump(rules.id)[bytes(4)] == bytes(range(8))
 
 
 def test_a_kernel_without_btf_still_makes_maps(tmp_path: Path) -> None:

@@ -31,17 +31,10 @@ from pybpfmaps import (
     u64,
 )
 from tests import bpftool
-from tests.traffic import send_and_count
+from tests.traffic import send_and_count, udp_frame
 
 MakeMap = Callable[..., Any]
 IP = ipaddress.IPv4Address
-
-
-def packet(source: str, destination: str = "10.0.0.2") -> bytes:
-    """An Ethernet frame carrying an IPv4/UDP header (checksums do not matter to XDP)."""
-    ethernet = bytes(6) + bytes.fromhex("020000000001") + b"\x08\x00"
-    header = bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]) + IP(source).packed + IP(destination).packed
-    return ethernet + header + bytes(8)
 
 
 @pytest.fixture
@@ -55,10 +48,10 @@ def xdp(make_map: MakeMap) -> Iterator[tuple[BpfProgram, Any, Any]]:
 
 def test_program_sees_what_update_many_wrote(xdp: tuple[BpfProgram, Any, Any]) -> None:
     program, _, blocklist = xdp
-    assert program.test_run(packet("192.0.2.1")).retval == XdpAction.PASS
+    assert program.test_run(udp_frame("192.0.2.1")).retval == XdpAction.PASS
     assert blocklist.update_many({"192.0.2.0/24": 1, "10.0.0.0/8": 1, "172.16.5.4": 1}) == 3
     verdicts = {
-        source: program.test_run(packet(source)).retval
+        source: program.test_run(udp_frame(source)).retval
         for source in ("192.0.2.1", "192.0.3.1", "10.200.0.9", "172.16.5.4", "172.16.5.5")
     }
     assert verdicts == {
@@ -66,16 +59,16 @@ def test_program_sees_what_update_many_wrote(xdp: tuple[BpfProgram, Any, Any]) -
         "172.16.5.4": XdpAction.DROP, "172.16.5.5": XdpAction.PASS,
     }  # fmt: skip
     assert blocklist.delete_many(["10.0.0.0/8", "172.16.5.4"]) == 2
-    assert program.test_run(packet("10.200.0.9")).retval == XdpAction.PASS
-    assert program.test_run(packet("192.0.2.77")).retval == XdpAction.DROP
+    assert program.test_run(udp_frame("10.200.0.9")).retval == XdpAction.PASS
+    assert program.test_run(udp_frame("192.0.2.77")).retval == XdpAction.DROP
     with pytest.raises(BatchDeleteError):
         blocklist.delete_many(["10.0.0.0/8"])
 
 
 def test_counters_hold_what_the_program_counted(xdp: tuple[BpfProgram, Any, Any]) -> None:
     program, counters, _ = xdp
-    program.test_run(packet("198.51.100.1"), repeat=25)
-    program.test_run(packet("198.51.100.2"), repeat=3)
+    program.test_run(udp_frame("198.51.100.1"), repeat=25)
+    program.test_run(udp_frame("198.51.100.2"), repeat=3)
     program.test_run(bytes(14))  # too short: not counted, passed
     arp = bytes(12) + b"\x08\x06" + bytes(28)
     assert program.test_run(arp).retval == XdpAction.PASS  # not IPv4: not counted
@@ -86,7 +79,7 @@ def test_counters_hold_what_the_program_counted(xdp: tuple[BpfProgram, Any, Any]
     dumped = bpftool.dump_percpu(counters.id)
     assert sum(int.from_bytes(v, sys.byteorder) for v in dumped[IP("198.51.100.1").packed]) == 25
     counters.update_many({IP("198.51.100.1"): 1000})  # user space writes, the program adds to it
-    program.test_run(packet("198.51.100.1"))
+    program.test_run(udp_frame("198.51.100.1"))
     assert counters[IP("198.51.100.1")].sum() == 1000 * counters.cpus + 1
 
 
