@@ -1,6 +1,7 @@
 """Codecs for BTF types: the keys and values of a map that describes itself, as attrs classes.
 
-Structs become frozen attrs classes (made on the fly, one per BTF type), enums ``IntEnum``
+Structs become frozen attrs classes (made on the fly, one per BTF type, every field defaulting to
+zero as in C's ``struct s x = {};``), enums ``IntEnum``
 classes, ``char`` arrays strings, other arrays tuples; ``__be16``/``__be32``/``__be64`` typedefs
 decode in network order and ``struct in_addr``/``in6_addr`` as addresses. What has no codec
 (unions, bitfields, pointers, floats) stays raw bytes, so nothing is ever refused.
@@ -105,7 +106,10 @@ class Decoder:
             names.append(name)
         for packed in (False, True):
             pads = _padding(codecs, offsets, kind.size, packed)
-            fields = {name: codec(pad_after=pad) for name, codec, pad in zip(names, codecs, pads, strict=True)}
+            fields = {
+                name: codec(pad_after=pad, default=codec.unpack(bytes(codec.size)))  # zero, as `struct s x = {};`
+                for name, codec, pad in zip(names, codecs, pads, strict=True)
+            }
             cls = attrs.make_class(_identifier(kind.name, f"struct_{type_id}"), fields, frozen=True)
             made: StructCodec[Any] = codec_for(cls, packed=packed)
             if made.size == kind.size and [f.offset for f in made.fields] == offsets:

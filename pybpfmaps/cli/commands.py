@@ -72,7 +72,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
             return 0
         rows = [(text.show(key, key_codec), text.show(value, value_codec)) for key, value in m.items()]
     _print_table([("key", "value"), *rows])
-    print(f"({len(rows)} entries)")
+    print(f"({len(rows)} {'entry' if len(rows) == 1 else 'entries'})")
     return 0
 
 

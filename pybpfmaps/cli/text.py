@@ -4,11 +4,12 @@ A key or value given as text is parsed against the map's codec: ints (``42``, ``
 addresses and networks, ``hex:0a000001`` for raw bytes, interface names, and JSON for structs.
 For raw codecs (maps without type information) an int is stored in host byte order in the
 codec's size and an address in network order. Output goes the other way, to values that JSON
-can hold and that parse back to the same bytes.
+can hold (enum members by name) and that parse back to the same bytes.
 """
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import json
 import sys
@@ -59,12 +60,15 @@ def from_json(value: Any, codec: Codec[Any], role: str) -> Any:
         unknown = sorted(set(value) - set(fields))
         if unknown:
             raise BpfArgumentError(f"bad {role}: {codec.cls.__name__} has no field {unknown[0]!r}")
-        return codec.cls(
-            **{
-                fields[name].alias: from_json(item, fields[name].metadata[FIELD_CODEC], role)
-                for name, item in value.items()
-            }
-        )
+        given = {
+            fields[name].alias: from_json(item, fields[name].metadata[FIELD_CODEC], role)
+            for name, item in value.items()
+        }
+        missing = [name for name, f in fields.items() if f.default is attrs.NOTHING and f.init and name not in value]
+        if missing:
+            fields_needed = f"field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+            raise BpfArgumentError(f"bad {role}: {codec.cls.__name__} needs {fields_needed}")
+        return codec.cls(**given)
     if isinstance(value, str) and _is_int(value):
         return int(value, 0)  # an interface or array index given as text
     return value  # addresses, networks, interface names, MACs, strings: the codec parses them
@@ -138,8 +142,10 @@ def to_json(value: Any, codec: Codec[Any]) -> Any:
         return "hex:" + value.hex()
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, enum.IntEnum):
+        return value.name  # as bpftool shows it; from_json takes names (values outside the enum are plain ints)
     if isinstance(value, int):
-        return int(value)  # an IntEnum member too
+        return int(value)
     if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network)):
         return str(value)
     if isinstance(value, tuple):

@@ -49,6 +49,7 @@ def matches(expected: list[str], output: str) -> bool:
 def test_console_session(page: Path, index: int, block: str, bpffs: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "PYTHONPATH": str(Path(__file__).parents[2])}  # fmt: skip
+    (tmp_path / "examples").symlink_to(DOCS.parent / "examples")  # sessions build examples/*.bpf.c
     for command, expected in steps(block):
         shell_command = command.replace("/sys/fs/bpf", str(bpffs)).replace("python3 ", f"{sys.executable} ", 1)
         result = subprocess.run(

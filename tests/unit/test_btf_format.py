@@ -61,6 +61,7 @@ def test_random_layouts_survive_a_trip_through_btf(data: st.DataObject) -> None:
     assert [f.offset for f in decoded.fields] == [f.offset for f in codec.fields]
     packed = codec.pack(instance)
     assert decoded.pack(decoded.unpack(packed)) == packed
+    assert decoded.pack(decoded.cls()) == bytes(codec.size)  # every field defaults to zero, as in C
 
 
 def test_codecs_without_btf_make_maps_without_it() -> None:

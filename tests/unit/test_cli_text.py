@@ -61,10 +61,12 @@ def test_output_parses_back_to_the_same_bytes() -> None:
 
 def test_structs_are_json_objects() -> None:
     codec = codec_for(Point)
-    assert text.to_json(Point(1, 2, Color.RED, (0, 9)), codec) == {"x": 1, "y": 2, "color": 1, "tags": [0, 9]}
+    assert text.to_json(Point(1, 2, Color.RED, (0, 9)), codec) == {"x": 1, "y": 2, "color": "RED", "tags": [0, 9]}
     assert text.parse('{"x": 1, "y": 2, "color": "BLUE", "tags": [0, 9]}', codec, "value") == Point(
         1, 2, Color.BLUE, (0, 9)
     )
+    with pytest.raises(BpfArgumentError, match="Point needs fields 'y', 'tags'"):
+        text.parse('{"x": 1, "color": "RED"}', codec, "value")
     with pytest.raises(BpfArgumentError, match="Point has no field 'z'"):
         text.parse('{"z": 1}', codec, "value")
     with pytest.raises(BpfArgumentError, match="not a member of Color"):
