@@ -9,7 +9,7 @@ The tree::
     │   ├── MapFullError                     E2BIG on insert: the hash map holds max_entries keys
     │   ├── MapNotFoundError(FileNotFoundError)  no map at that pin path or with that id
     │   ├── BpfPermissionError(PermissionError)  EPERM/EACCES: privileges, read-only fd, frozen map
-    │   └── VerifierError                    BPF_PROG_LOAD refused a program; .log is the verifier's
+    │   └── VerifierError                    BPF_PROG_LOAD refused a program, BPF_BTF_LOAD a map's BTF; .log
     ├── NotSupportedError(OSError)           the kernel or the map type lacks the operation (524, EOPNOTSUPP)
     ├── BpfArgumentError(ValueError)         a bad argument, caught before any syscall
     │   ├── CodecError                       a key or value does not fit its codec
@@ -88,7 +88,7 @@ class BpfPermissionError(BpfSyscallError, PermissionError):
 
 
 class VerifierError(BpfSyscallError):
-    """The kernel refused to load a program; ``log`` holds what the verifier said."""
+    """The kernel refused to load a program, or the BTF a new map needs; ``log`` holds what it said."""
 
     log: str = ""
 
