@@ -76,13 +76,16 @@ def update_many(
     bits = _validate.update_flags(flags)
     if bits & UpdateFlags.LOCK:
         m._check_lock("UpdateFlags.LOCK")
-    fd = m._live_fd()
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
     applied = 0
     try:
         columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
         for chunk in _chunks(m, columns, sized):
-            done, failure = _write(m, fd, chunk, bits, batch)
+            fd = m._acquire()  # held for one chunk: a close() from another thread waits for it
+            try:
+                done, failure = _write(m, fd, chunk, bits, batch)
+            finally:
+                m._fd.release()
             applied += done
             if failure is not None:
                 key = chunk.keys[done]
@@ -116,14 +119,17 @@ def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) 
 
 def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> int:
     """Delete many keys; see ``HashMap.delete_many``."""
-    fd = m._live_fd()
     batch = m._batch_works("delete")
     deleted = 0
     try:
         for chunk in _key_chunks(m, keys):
             start, count = 0, len(chunk.keys)
             while start < count:
-                done, failure = _delete(m, fd, chunk, start, batch)
+                fd = m._acquire()
+                try:
+                    done, failure = _delete(m, fd, chunk, start, batch)
+                finally:
+                    m._fd.release()
                 deleted += done
                 if failure is None:
                     break
@@ -160,7 +166,6 @@ def _delete(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, start: int, batch: bool
 
 def lookup_many(m: BpfMap[Any, Any], keys: Iterable[Any], default: Any) -> list[Any]:
     """Look many keys up; see ``BpfMap.lookup_many``."""
-    fd = m._live_fd()
     key_size, value_size = m._info.key_size, m._value_size
     unpack = m._value.unpack
     found: list[Any] = []
@@ -169,7 +174,7 @@ def lookup_many(m: BpfMap[Any, Any], keys: Iterable[Any], default: Any) -> list[
             packed = chunk.packed_keys
             for i, key in enumerate(chunk.keys):
                 try:
-                    data = commands.map_lookup_elem(fd, packed[i * key_size : (i + 1) * key_size], value_size)
+                    data = m._call(commands.map_lookup_elem, packed[i * key_size : (i + 1) * key_size], value_size)
                 except RawBpfError as exc:
                     if exc.errno != errno.ENOENT:
                         raise m._error(exc, key) from None
@@ -279,10 +284,9 @@ def pop_batch(m: BpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
     The kernel moves whole hash buckets, so fewer may come back (and none when the first bucket
     holds more than *max_count*: ENOSPC, nothing deleted); the caller pops the rest one by one.
     """
-    fd = m._live_fd()
     buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
     try:
-        count, _ = commands.map_lookup_batch(fd, buffers, False, True)
+        count, _ = m._call(commands.map_lookup_batch, buffers, False, True)
     except RawBpfError as exc:
         if exc.errno == errno.ENOSPC:
             return {}
@@ -293,4 +297,4 @@ def pop_batch(m: BpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
 
 def batch_works(m: BpfMap[Any, Any], name: str) -> bool:
     """Whether batch command *name* (``"update"``, ``"lookup"``...) is known to work on this map."""
-    return features.probe(m._live_fd(), int(m._info.type), features.BATCH_COMMANDS[name]) is features.Probe.SUPPORTED
+    return m._call(features.probe, int(m._info.type), features.BATCH_COMMANDS[name]) is features.Probe.SUPPORTED

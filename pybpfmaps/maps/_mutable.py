@@ -37,7 +37,7 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
     def __delitem__(self, key: K) -> None:
         raw_key = self._pack_key(key)
         try:
-            commands.map_delete_elem(self._live_fd(), raw_key)
+            self._call(commands.map_delete_elem, raw_key)
         except RawBpfError as exc:
             raise self._error(exc, key, writing=True) from None
 
@@ -124,10 +124,9 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
             for _ in _reader.read_batches(self, delete=True):
                 pass
             return
-        fd = self._live_fd()
         for raw_key in list(self._raw_keys()):
             try:
-                commands.map_delete_elem(fd, raw_key)
+                self._call(commands.map_delete_elem, raw_key)
             except RawBpfError as exc:
                 if exc.errno != errno.ENOENT:
                     raise self._error(exc, self._key.unpack(raw_key), writing=True) from None
@@ -144,10 +143,9 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
         return popped
 
     def _pop_raw(self, raw_key: bytes, key: object) -> bytes:
-        fd = self._live_fd()
         if self._atomic_pop:
             try:
-                return commands.map_lookup_and_delete_elem(fd, raw_key, self._value_size)
+                return self._call(commands.map_lookup_and_delete_elem, raw_key, self._value_size)
             except RawBpfError as exc:
                 if exc.errno != uapi.ENOTSUPP:
                     raise self._error(exc, key, writing=True) from None
@@ -157,7 +155,7 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
             message = f"key not found: {key!r}"
             raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
         try:
-            commands.map_delete_elem(fd, raw_key)
+            self._call(commands.map_delete_elem, raw_key)
         except RawBpfError as exc:
             raise self._error(exc, key, writing=True) from None
         return data

@@ -48,11 +48,11 @@ def read_batches(m: BpfMap[Any, Any], delete: bool = False, lock: bool = False) 
 
 
 class _Reader:
-    __slots__ = ("delete", "elem_flags", "fd", "key_size", "limit", "map", "value_size")
+    __slots__ = ("delete", "elem_flags", "key_size", "limit", "map", "value_size")
 
     def __init__(self, m: BpfMap[Any, Any], delete: bool, elem_flags: int) -> None:
         self.map = m
-        self.fd = m._live_fd()
+        m._live_fd()
         self.key_size, self.value_size = m._info.key_size, m._value_size
         self.limit = m._info.max_entries
         self.delete = delete
@@ -65,7 +65,7 @@ class _Reader:
         """One batch call, growing *buffers* on ENOSPC; returns the buffers used, the count and the end."""
         while True:
             try:
-                count, at_end = commands.map_lookup_batch(self.fd, buffers, resume, self.delete, self.elem_flags)
+                count, at_end = self.map._call(commands.map_lookup_batch, buffers, resume, self.delete, self.elem_flags)
             except RawBpfError as exc:
                 if exc.errno != errno.ENOSPC or buffers.capacity >= self.limit:
                     raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 D = TypeVar("D")
+T = TypeVar("T")
 
 PRETTY_ENTRIES = 10
 """How many elements IPython shows under a map."""
@@ -323,9 +324,8 @@ class BpfMap(Mapping[K, V]):
     @property
     def info(self) -> MapInfo:
         """A fresh ``MapInfo`` from the kernel (``frozen`` included)."""
-        fd = self._live_fd()
         try:
-            return read_info(fd)
+            return self._call(read_info)
         except RawBpfError as exc:
             raise self._error(exc) from None
 
@@ -333,7 +333,7 @@ class BpfMap(Mapping[K, V]):
         """Pin the map at *path* on a bpf filesystem (``mount -t bpf bpf DIR``), so it outlives this process."""
         text = _validate.pin_path(path)
         try:
-            commands.obj_pin(self._live_fd(), os.fsencode(text))
+            self._call(commands.obj_pin, os.fsencode(text))
         except RawBpfError as exc:
             hints = {
                 errno.EEXIST: f"{text!r} already exists",
@@ -348,13 +348,13 @@ class BpfMap(Mapping[K, V]):
         path = self._pin_path
         if path is None:
             raise BpfArgumentError(f"{self._label} was not pinned or opened from a pin by this object")
-        fd = self._live_fd()
+        self._live_fd()
         try:
             pinned = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
         except RawBpfError as exc:
             raise from_raw(exc, map_label=self._label, hint=f"nothing pinned at {path!r} any more") from None
         try:
-            same = read_info(pinned.fileno()).id == read_info(fd).id
+            same = read_info(pinned.fileno()).id == self._info.id
         finally:
             pinned.close()
         if not same:
@@ -367,11 +367,11 @@ class BpfMap(Mapping[K, V]):
 
         Freezing a frozen map does nothing. Needs a writable fd.
         """
-        fd = self._live_fd()
+        self._live_fd()
         if self._fd_state()[1]:
             return
         try:
-            commands.map_freeze(fd)
+            self._call(commands.map_freeze)
         except RawBpfError as exc:
             raise self._error(exc, writing=True) from None
 
@@ -380,7 +380,7 @@ class BpfMap(Mapping[K, V]):
     def __getitem__(self, key: K) -> V:
         raw_key = self._pack_key(key)
         try:
-            data = commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size)
+            data = self._call(commands.map_lookup_elem, raw_key, self._value_size)
         except RawBpfError as exc:
             raise self._error(exc, key) from None
         return self._value.unpack(data)
@@ -437,7 +437,7 @@ class BpfMap(Mapping[K, V]):
         self._check_lock("lock=True")
         raw_key = self._pack_key(key)
         try:
-            data = commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size, uapi.BPF_F_LOCK)
+            data = self._call(commands.map_lookup_elem, raw_key, self._value_size, uapi.BPF_F_LOCK)
         except RawBpfError as exc:
             raise self._error(exc, key) from None
         return self._value.unpack(data)
@@ -459,7 +459,7 @@ class BpfMap(Mapping[K, V]):
     @property
     def batch_support(self) -> BatchSupport:
         """Which bulk operations run as one batch syscall on this map, and why the others do not."""
-        return BatchSupport.of(self._live_fd(), int(self._info.type))
+        return self._call(BatchSupport.of, int(self._info.type))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -483,7 +483,7 @@ class BpfMap(Mapping[K, V]):
         raw_key = self._pack_key(key)
         raw_value = self._pack_value(value)
         try:
-            commands.map_update_elem(self._live_fd(), raw_key, raw_value, bits)
+            self._call(commands.map_update_elem, raw_key, raw_value, bits)
         except RawBpfError as exc:
             raise self._error(exc, key, writing=True) from None
 
@@ -521,10 +521,31 @@ class BpfMap(Mapping[K, V]):
     # -- shared helpers -----------------------------------------------------------------------
 
     def _live_fd(self) -> int:
+        """The fd number, for a check that the map is open; syscalls go through ``_call``/``_acquire``."""
         fd = self._fd.fileno()
         if fd < 0:
-            raise ClosedMapError(f"operation on closed {type(self).__name__} ({self._label})")
+            raise self._closed_error()
         return fd
+
+    def _closed_error(self) -> ClosedMapError:
+        return ClosedMapError(f"operation on closed {type(self).__name__} ({self._label})")
+
+    def _acquire(self) -> int:
+        """The fd number, kept open (even by a ``close()`` in another thread) until ``self._fd.release()``."""
+        fd = self._fd.acquire()
+        if fd < 0:
+            raise self._closed_error()
+        return fd
+
+    def _call(self, command: Callable[..., T], *args: Any) -> T:
+        """``command(fd, *args)`` with the map's fd held open for the duration of the syscall."""
+        fd = self._fd.acquire()
+        if fd < 0:
+            raise self._closed_error()
+        try:
+            return command(fd, *args)
+        finally:
+            self._fd.release()
 
     def _pack_key(self, key: Any) -> bytes:
         try:
@@ -548,7 +569,7 @@ class BpfMap(Mapping[K, V]):
     def _lookup_raw(self, raw_key: bytes, flags: int = 0) -> bytes | None:
         """The value's bytes, or ``None`` if the key is absent."""
         try:
-            return commands.map_lookup_elem(self._live_fd(), raw_key, self._value_size, flags)
+            return self._call(commands.map_lookup_elem, raw_key, self._value_size, flags)
         except RawBpfError as exc:
             if exc.errno == errno.ENOENT:
                 return None
@@ -556,7 +577,7 @@ class BpfMap(Mapping[K, V]):
 
     def _next_raw_key(self, raw_key: bytes | None) -> bytes | None:
         try:
-            return commands.map_get_next_key(self._live_fd(), raw_key, self._info.key_size)
+            return self._call(commands.map_get_next_key, raw_key, self._info.key_size)
         except RawBpfError as exc:
             raise self._error(exc) from None
 
@@ -595,10 +616,13 @@ class BpfMap(Mapping[K, V]):
 
     def _fd_state(self) -> tuple[int | None, bool]:
         """This fd's access mode (``os.O_RDONLY``/``O_WRONLY``/``O_RDWR``) and whether the map is frozen."""
-        fd = self._fd.fileno()
+        fd = self._fd.acquire()
         if fd < 0:
             return None, False
-        fields = read_fdinfo(fd)
+        try:
+            fields = read_fdinfo(fd)
+        finally:
+            self._fd.release()
         return int(fields.get("flags", "2"), 8) & _O_ACCMODE, fields.get("frozen") == "1"
 
     def _permission_hint(self, writing: bool) -> str:
