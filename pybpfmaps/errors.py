@@ -18,8 +18,11 @@ The tree::
     ├── ClosedMapError(ValueError)           an operation on a closed map
     ├── IterationAbortedError(RuntimeError)  a key walk gave up on a map changing too fast
     └── BatchError                           a bulk operation stopped; .applied, .failed_key, __cause__
-        ├── BatchUpdateError                 update_many stopped at an element
+        ├── BatchUpdateError                 update_many stopped at an element, or its input raised
         └── BatchDeleteError                 delete_many stopped at an element
+            └── DrainError                   drain/pop_many stopped; .removed holds what they removed
+
+    BatchInterrupted(KeyboardInterrupt)      Ctrl-C stopped a bulk operation; .applied is exact
 
 Messages name the command and the map, e.g.
 ``[Errno 2] BPF_MAP_LOOKUP_ELEM on hash map 'flows' (id 42): key not found: 5``.
@@ -133,22 +136,30 @@ class BatchError(BpfError):
 
     Attributes:
         applied: How many elements of this call took effect before it stopped (across chunks).
-        failed_key: The key of the element that failed.
+        failed_key: The key of the element that failed (``None`` when the input itself raised).
         __cause__: That element's error, e.g. ``MapFullError`` or ``KeyNotFoundError``.
     """
 
-    def __init__(self, operation: str, map_label: str, applied: int, failed_key: object, cause: BaseException) -> None:
-        super().__init__(
-            f"{operation} on {map_label} stopped at key {failed_key!r} after {applied} element(s) took effect: {cause}"
-        )
+    def __init__(
+        self,
+        operation: str,
+        map_label: str,
+        applied: int,
+        failed_key: object,
+        cause: BaseException,
+        *,
+        input_failed: bool = False,
+    ) -> None:
+        where = "" if input_failed else f" at key {failed_key!r}"
+        why = f"the input raised {type(cause).__name__}: {cause}" if input_failed else str(cause)
+        super().__init__(f"{operation} on {map_label} stopped{where} after {applied} element(s) took effect: {why}")
         self.operation = operation
         self.map_label = map_label
         self.applied = applied
         self.failed_key = failed_key
 
     def __reduce__(self) -> tuple[object, ...]:
-        state = {"operation": self.operation, "map_label": self.map_label, "applied": self.applied}
-        return (_rebuild_batch, (type(self), self.args[0], {**state, "failed_key": self.failed_key}))
+        return (_rebuild_batch, (type(self), self.args[0], dict(self.__dict__)))
 
 
 class BatchUpdateError(BatchError):
@@ -157,6 +168,52 @@ class BatchUpdateError(BatchError):
 
 class BatchDeleteError(BatchError):
     """``delete_many`` stopped: ``.applied`` keys were deleted, ``.failed_key`` was not."""
+
+
+class DrainError(BatchDeleteError):
+    """``drain()``/``pop_many()`` stopped after removing elements, or could not decode some; none is lost.
+
+    Attributes:
+        removed: The elements removed before it stopped, decoded (a ``dict``).
+        undecoded: Removed elements whose bytes the codecs refused, as ``(key bytes, value bytes)``.
+    """
+
+    removed: dict[object, object]
+    undecoded: list[tuple[bytes, bytes]]
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a bulk operation; it says exactly how far it got.
+
+    A ``KeyboardInterrupt``, so ``except Exception`` does not catch it. While a batch syscall and
+    the count of what it did are in progress, pybpfmaps holds SIGINT back (in the main thread,
+    when Python's default handler is installed), so the count is exact.
+
+    Attributes:
+        operation: ``"update_many"``, ``"delete_many"``, ``"drain"``...
+        map_label: Which map.
+        applied: How many elements were written or deleted before the interruption.
+        removed: For ``drain()`` and ``pop_many()``: the elements removed so far (else ``None``).
+        undecoded: Removed elements whose bytes the codecs refused, as ``(key bytes, value bytes)``.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        map_label: str,
+        applied: int,
+        removed: dict[object, object] | None = None,
+        undecoded: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        super().__init__(f"{operation} on {map_label} interrupted after {applied} element(s) took effect")
+        self.operation = operation
+        self.map_label = map_label
+        self.applied = applied
+        self.removed = removed
+        self.undecoded = undecoded or []
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_batch, (type(self), self.args[0], dict(self.__dict__)))
 
 
 def _format(err: int | None, message: str | None, command: str | None, map_label: str | None) -> str:
@@ -175,7 +232,9 @@ def _rebuild(
     return cls(err, message, command=command, map_label=map_label)
 
 
-def _rebuild_batch(cls: type[BatchError], message: str, state: dict[str, object]) -> BatchError:
+def _rebuild_batch(
+    cls: type[BatchError | BatchInterrupted], message: str, state: dict[str, object]
+) -> BatchError | BatchInterrupted:
     error = cls.__new__(cls)
     error.args = (message,)
     error.__dict__.update(state)

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from pybpfmaps import features
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.errors import BatchDeleteError, BatchUpdateError, BpfArgumentError, BpfError
+from pybpfmaps.errors import BatchDeleteError, BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
 from pybpfmaps.flags import UpdateFlags
 from pybpfmaps.maps import _validate
+from pybpfmaps.maps._interrupts import deferred_interrupts
 
 if TYPE_CHECKING:
     from pybpfmaps.maps.base import BpfMap
@@ -77,22 +78,31 @@ def update_many(
     if bits & UpdateFlags.LOCK:
         m._check_lock("UpdateFlags.LOCK")
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
+    columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
     applied = 0
     try:
-        columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
-        for chunk in _chunks(m, columns, sized):
-            fd = m._acquire()  # held for one chunk: a close() from another thread waits for it
-            try:
-                done, failure = _write(m, fd, chunk, bits, batch)
-            finally:
-                m._fd.release()
-            applied += done
-            if failure is not None:
-                key = chunk.keys[done]
-                cause = m._error(failure, key, writing=True)
-                raise BatchUpdateError("update_many", m._label, applied, key, cause) from cause
+        with deferred_interrupts() as guard:
+            for chunk in _chunks(m, columns, sized):
+                fd = m._acquire()  # held for one chunk: a close() from another thread waits for it
+                guard.enter()
+                try:
+                    done, failure = _write(m, fd, chunk, bits, batch)
+                finally:
+                    m._fd.release()
+                applied += done
+                guard.leave()
+                if failure is not None:
+                    key = chunk.keys[done]
+                    cause = m._error(failure, key, writing=True)
+                    raise BatchUpdateError("update_many", m._label, applied, key, cause) from cause
     except _EncodeFailure as bad:
         raise BatchUpdateError("update_many", m._label, applied, bad.key, bad.cause) from bad.cause
+    except (BatchUpdateError, BpfArgumentError):
+        raise
+    except KeyboardInterrupt as exc:
+        raise BatchInterrupted("update_many", m._label, applied) from exc
+    except Exception as exc:  # from the caller's iterator or generator: say what was written before it
+        raise BatchUpdateError("update_many", m._label, applied, None, exc, input_failed=True) from exc
     return applied
 
 
@@ -122,26 +132,35 @@ def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> i
     batch = m._batch_works("delete")
     deleted = 0
     try:
-        for chunk in _key_chunks(m, keys):
-            start, count = 0, len(chunk.keys)
-            while start < count:
-                fd = m._acquire()
-                try:
-                    done, failure = _delete(m, fd, chunk, start, batch)
-                finally:
-                    m._fd.release()
-                deleted += done
-                if failure is None:
-                    break
-                failed = start + done
-                if failure.errno == errno.ENOENT and missing_ok:
-                    start = failed + 1
-                    continue
-                key = chunk.keys[failed]
-                cause = m._error(failure, key, writing=True)
-                raise BatchDeleteError("delete_many", m._label, deleted, key, cause) from cause
+        with deferred_interrupts() as guard:
+            for chunk in _key_chunks(m, keys):
+                start, count = 0, len(chunk.keys)
+                while start < count:
+                    fd = m._acquire()
+                    guard.enter()
+                    try:
+                        done, failure = _delete(m, fd, chunk, start, batch)
+                    finally:
+                        m._fd.release()
+                    deleted += done
+                    guard.leave()
+                    if failure is None:
+                        break
+                    failed = start + done
+                    if failure.errno == errno.ENOENT and missing_ok:
+                        start = failed + 1
+                        continue
+                    key = chunk.keys[failed]
+                    cause = m._error(failure, key, writing=True)
+                    raise BatchDeleteError("delete_many", m._label, deleted, key, cause) from cause
     except _EncodeFailure as bad:
         raise BatchDeleteError("delete_many", m._label, deleted, bad.key, bad.cause) from bad.cause
+    except (BatchDeleteError, BpfArgumentError):
+        raise
+    except KeyboardInterrupt as exc:
+        raise BatchInterrupted("delete_many", m._label, deleted) from exc
+    except Exception as exc:  # from the caller's iterator or generator
+        raise BatchDeleteError("delete_many", m._label, deleted, None, exc, input_failed=True) from exc
     return deleted
 
 
@@ -276,23 +295,6 @@ def _pack(
 
 
 # -- reads ----------------------------------------------------------------------------------------
-
-
-def pop_batch(m: BpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
-    """Remove and return up to *max_count* elements with one LOOKUP_AND_DELETE_BATCH from the start.
-
-    The kernel moves whole hash buckets, so fewer may come back (and none when the first bucket
-    holds more than *max_count*: ENOSPC, nothing deleted); the caller pops the rest one by one.
-    """
-    buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
-    try:
-        count, _ = m._call(commands.map_lookup_batch, buffers, False, True)
-    except RawBpfError as exc:
-        if exc.errno == errno.ENOSPC:
-            return {}
-        raise m._error(exc, writing=True) from None
-    keys = m._key.unpack_many(buffers.keys.raw, count)
-    return dict(zip(keys, m._value.unpack_many(buffers.values.raw, count), strict=True))
 
 
 def batch_works(m: BpfMap[Any, Any], name: str) -> bool:

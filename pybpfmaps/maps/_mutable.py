@@ -6,7 +6,6 @@ del, pop, popitem, setdefault, clear, and the bulk delete_many, drain and pop_ma
 from __future__ import annotations
 
 import errno
-import itertools
 from collections.abc import Iterable, MutableMapping
 from typing import Any, TypeVar, overload
 
@@ -15,7 +14,7 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.errors import BpfArgumentError, KeyExistsError, KeyNotFoundError
 from pybpfmaps.flags import UpdateFlags
-from pybpfmaps.maps import _batch, _reader
+from pybpfmaps.maps import _batch, _reader, _removal
 from pybpfmaps.maps.base import BpfMap
 
 D = TypeVar("D")
@@ -97,26 +96,26 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
 
         One pass over the map: it ends even while others keep inserting (their new keys may
         remain). Every element removed is returned: the buffers always have room for what the
-        kernel deletes.
+        kernel deletes, and whatever stops it carries what it removed.
+
+        Raises:
+            DrainError: a later chunk failed, or some removed bytes did not decode; ``.removed``
+                and ``.undecoded`` hold everything it removed.
+            BatchInterrupted: Ctrl-C; ``.removed`` holds everything it removed.
         """
-        if not self._batch_works("lookup_and_delete"):
-            return self._pop_each(None)
-        unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-        drained: dict[K, V] = {}
-        for packed_keys, packed_values, count in _reader.read_batches(self, delete=True):
-            drained.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
-        return drained
+        return _removal.drain(self)
 
     def pop_many(self, max_count: int) -> dict[K, V]:
-        """Remove and return up to *max_count* elements (fewer only if the map holds fewer)."""
+        """Remove and return up to *max_count* elements (fewer only if the map holds fewer).
+
+        Raises:
+            DrainError: it stopped, or some removed bytes did not decode; ``.removed`` and
+                ``.undecoded`` hold everything it removed.
+            BatchInterrupted: Ctrl-C; ``.removed`` holds everything it removed.
+        """
         if not isinstance(max_count, int) or isinstance(max_count, bool) or max_count < 0:
             raise BpfArgumentError(f"max_count must be an int >= 0, got {max_count!r}")
-        popped: dict[K, V] = {}
-        if max_count and self._batch_works("lookup_and_delete"):
-            popped = _batch.pop_batch(self, max_count)
-        if len(popped) < max_count:
-            popped.update(self._pop_each(max_count - len(popped)))
-        return popped
+        return _removal.pop_many(self, max_count)
 
     def clear(self) -> None:
         """Delete every key present when the call started; keys others add meanwhile may remain."""
@@ -130,17 +129,6 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
             except RawBpfError as exc:
                 if exc.errno != errno.ENOENT:
                     raise self._error(exc, self._key.unpack(raw_key), writing=True) from None
-
-    def _pop_each(self, limit: int | None) -> dict[K, V]:
-        """Pop elements one at a time, up to *limit* (all present at the start if None)."""
-        popped: dict[K, V] = {}
-        for raw_key in list(itertools.islice(self._raw_keys(), limit)):
-            key = self._key.unpack(raw_key)
-            try:
-                popped[key] = self._value.unpack(self._pop_raw(raw_key, key))
-            except KeyNotFoundError:
-                continue  # another writer removed it first
-        return popped
 
     def _pop_raw(self, raw_key: bytes, key: object) -> bytes:
         if self._atomic_pop:

@@ -12,11 +12,11 @@ PUBLIC_API = {
     "be16", "be32", "be64", "i8", "i16", "i32", "i64", "list_maps", "raw", "u8", "u16", "u32", "u64",
     "FIELD_CODEC", "FieldLayout", "StructCodec", "StructMember", "array", "boolean", "codec_for", "field",
     "int_enum", "ipv4", "ipv6", "mac", "string", "FIELD_PAD_AFTER",
-    "BatchDeleteError", "BatchError", "BatchSupport", "BatchUpdateError",
+    "BatchDeleteError", "BatchError", "BatchInterrupted", "BatchSupport", "BatchUpdateError",
     "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
     "LruPerCpuHashMap", "PerCpuArrayMap", "PerCpuCodec", "PerCpuHashMap", "PerCpuValues",
     "BpfProgram", "ProgType", "TestRun", "VerifierError", "XdpAction", "XdpAttachment",
-    "IfindexCodec", "ifindex", "spin_lock",
+    "IfindexCodec", "ifindex", "spin_lock", "DrainError",
 }  # fmt: skip
 
 

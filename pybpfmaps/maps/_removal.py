@@ -1,0 +1,163 @@
+"""drain, pop_many and clear: removals that lose nothing, whatever stops them.
+
+An element removed from the kernel exists only in this process, so every removed element is
+either returned or carried by the exception that stops the operation: ``DrainError.removed``
+(and ``.undecoded`` for bytes the codecs refuse, say a validator of the user's class) or
+``BatchInterrupted.removed`` for Ctrl-C, which is held back while a removal and its bookkeeping
+are in flight.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.errors import BatchInterrupted, BpfError, DrainError, KeyNotFoundError
+from pybpfmaps.maps import _reader
+from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
+
+if TYPE_CHECKING:
+    from pybpfmaps.maps._mutable import MutableBpfMap
+
+
+class _Removed:
+    """What an operation has removed so far: decoded elements, and the bytes of the others."""
+
+    __slots__ = ("count", "decoded", "failure", "undecoded")
+
+    def __init__(self) -> None:
+        self.decoded: dict[Any, Any] = {}
+        self.undecoded: list[tuple[bytes, bytes]] = []
+        self.failure: Exception | None = None
+        self.count = 0
+
+    def add_chunk(self, m: MutableBpfMap[Any, Any], keys: memoryview, values: memoryview, count: int) -> None:
+        """Decode a chunk the kernel removed; elements the codecs refuse are kept as bytes."""
+        self.count += count
+        try:
+            decoded = zip(m._key.unpack_many(keys, count), m._value.unpack_many(values, count), strict=True)
+            self.decoded.update(decoded)
+        except Exception:
+            key_size, value_size = m._info.key_size, m._value_size
+            for i in range(count):
+                raw_key = bytes(keys[i * key_size : (i + 1) * key_size])
+                self.add_one(m, raw_key, bytes(values[i * value_size : (i + 1) * value_size]), counted=True)
+
+    def add_one(self, m: MutableBpfMap[Any, Any], raw_key: bytes, raw_value: bytes, counted: bool = False) -> None:
+        self.count += 0 if counted else 1
+        try:
+            self.decoded[m._key.unpack(raw_key)] = m._value.unpack(raw_value)
+        except Exception as exc:
+            self.undecoded.append((raw_key, raw_value))
+            self.failure = self.failure or exc
+
+    def result(self, operation: str, m: MutableBpfMap[Any, Any]) -> dict[Any, Any]:
+        """The decoded elements, or a DrainError carrying them all if some could not be decoded."""
+        if self.failure is not None:
+            raise self.error(operation, m, self.failure)
+        return self.decoded
+
+    def error(self, operation: str, m: MutableBpfMap[Any, Any], cause: BaseException) -> DrainError:
+        failed_key = self.undecoded[0][0] if self.undecoded and cause is self.failure else None
+        error = DrainError(operation, m._label, self.count, failed_key, cause)
+        error.removed, error.undecoded = self.decoded, self.undecoded
+        error.__cause__ = cause
+        return error
+
+    def interrupted(self, operation: str, m: MutableBpfMap[Any, Any], exc: KeyboardInterrupt) -> BatchInterrupted:
+        error = BatchInterrupted(operation, m._label, self.count, self.decoded, self.undecoded)
+        error.__cause__ = exc
+        return error
+
+
+def drain(m: MutableBpfMap[Any, Any], operation: str = "drain") -> dict[Any, Any]:
+    """Remove every element in one pass and return them; see ``MutableBpfMap.drain``."""
+    if not m._batch_works("lookup_and_delete"):
+        return pop_each(m, None, operation)
+    removed = _Removed()
+    try:
+        with deferred_interrupts() as guard:
+            chunks = _reader.read_batches(m, delete=True)
+            while True:
+                guard.enter()
+                chunk = next(chunks, None)
+                if chunk is not None:
+                    removed.add_chunk(m, *chunk)
+                guard.leave()
+                if chunk is None:
+                    break
+    except KeyboardInterrupt as exc:
+        raise removed.interrupted(operation, m, exc) from exc
+    except BpfError as exc:
+        if not removed.count:
+            raise
+        raise removed.error(operation, m, exc) from exc
+    return removed.result(operation, m)
+
+
+def pop_many(m: MutableBpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
+    """Remove and return up to *max_count* elements; see ``MutableBpfMap.pop_many``."""
+    removed = _Removed()
+    try:
+        with deferred_interrupts() as guard:
+            if max_count and m._batch_works("lookup_and_delete"):
+                buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
+                guard.enter()
+                count = _pop_batch(m, buffers)
+                keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
+                removed.add_chunk(m, keys, values, count)
+                guard.leave()
+            if removed.count < max_count:
+                _pop_each_into(m, removed, max_count - removed.count, guard)
+    except KeyboardInterrupt as exc:
+        raise removed.interrupted("pop_many", m, exc) from exc
+    except BpfError as exc:
+        if not removed.count:
+            raise
+        raise removed.error("pop_many", m, exc) from exc
+    return removed.result("pop_many", m)
+
+
+def pop_each(m: MutableBpfMap[Any, Any], limit: int | None, operation: str) -> dict[Any, Any]:
+    """Pop elements one at a time, up to *limit* (all present at the start if None)."""
+    removed = _Removed()
+    try:
+        with deferred_interrupts() as guard:
+            _pop_each_into(m, removed, limit, guard)
+    except KeyboardInterrupt as exc:
+        raise removed.interrupted(operation, m, exc) from exc
+    except BpfError as exc:
+        if not removed.count:
+            raise
+        raise removed.error(operation, m, exc) from exc
+    return removed.result(operation, m)
+
+
+def _pop_each_into(m: MutableBpfMap[Any, Any], removed: _Removed, limit: int | None, guard: Guard) -> None:
+    for raw_key in list(itertools.islice(m._raw_keys(), limit)):
+        guard.enter()
+        try:
+            raw_value = m._pop_raw(raw_key, raw_key)
+        except KeyNotFoundError:
+            guard.leave()
+            continue  # another writer removed it first
+        removed.add_one(m, raw_key, raw_value)
+        guard.leave()
+
+
+def _pop_batch(m: MutableBpfMap[Any, Any], buffers: commands.BatchBuffers) -> int:
+    """One LOOKUP_AND_DELETE_BATCH from the start into *buffers*; how many elements it removed.
+
+    The kernel moves whole hash buckets, so fewer than asked may come back (and none when the
+    first bucket holds more than fit: ENOSPC, nothing deleted); the caller pops the rest one by one.
+    """
+    try:
+        count, _ = m._call(commands.map_lookup_batch, buffers, False, True)
+    except RawBpfError as exc:
+        if exc.errno == errno.ENOSPC:
+            return 0
+        raise m._error(exc, writing=True) from None
+    return count
