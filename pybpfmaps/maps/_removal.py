@@ -61,8 +61,14 @@ class _Removed:
         return self.decoded
 
     def error(self, operation: str, m: MutableBpfMap[Any, Any], cause: BaseException) -> DrainError:
-        failed_key = self.undecoded[0][0] if self.undecoded and cause is self.failure else None
+        undecodable = cause is self.failure
+        failed_key = self.undecoded[0][0] if undecodable else None
         error = DrainError(operation, m._label, self.count, failed_key, cause)
+        if undecodable:
+            error.args = (
+                f"{operation} on {m._label} removed {self.count} element(s); {len(self.undecoded)} could not be "
+                f"decoded (.undecoded holds their bytes, .removed the others): {cause}",
+            )
         error.removed, error.undecoded = self.decoded, self.undecoded
         error.__cause__ = cause
         return error
