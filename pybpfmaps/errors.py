@@ -36,6 +36,31 @@ from pybpfmaps._sys import uapi
 from pybpfmaps._sys.syscall import RawBpfError
 
 PRIVILEGE_HINT = "bpf(2) needs root or CAP_BPF (CAP_SYS_ADMIN on kernels before 5.8)"
+_BY_ID = frozenset({"BPF_MAP_GET_FD_BY_ID", "BPF_MAP_GET_NEXT_ID", "BPF_BTF_GET_FD_BY_ID", "BPF_PROG_GET_FD_BY_ID"})
+_CREATING = frozenset({"BPF_MAP_CREATE", "BPF_BTF_LOAD"})
+
+
+def privilege_hint(command: str | None) -> str:
+    """What a refused *command* needs: CAP_SYS_ADMIN to reach objects by id, CAP_BPF (or root) to create them."""
+    if command in _BY_ID:
+        return "reaching BPF objects by id needs CAP_SYS_ADMIN (root); open a pinned map by its path instead"
+    if command in _CREATING:
+        return f"{PRIVILEGE_HINT}{_unprivileged_setting()}"
+    if command == "BPF_PROG_LOAD":
+        return (
+            "loading programs needs root, or CAP_BPF plus CAP_NET_ADMIN for network programs (XDP, tc) "
+            f"or CAP_PERFMON for tracing ones{_unprivileged_setting()}"
+        )
+    return PRIVILEGE_HINT
+
+
+def _unprivileged_setting() -> str:
+    try:
+        with open("/proc/sys/kernel/unprivileged_bpf_disabled", "rb") as setting:  # bytes: no codec lookup
+            value = setting.read().strip().decode()
+    except OSError:
+        return ""
+    return f"; kernel.unprivileged_bpf_disabled is {value} here" if value != "0" else ""
 
 
 class BpfError(Exception):
@@ -282,7 +307,7 @@ def from_raw(
         message = f"map full, no room for a new key{about_key}"
         return MapFullError(err, message, command=command, map_label=map_label)
     if err in (errno_codes.EPERM, errno_codes.EACCES):
-        return BpfPermissionError(err, hint or PRIVILEGE_HINT, command=command, map_label=map_label)
+        return BpfPermissionError(err, hint or privilege_hint(command), command=command, map_label=map_label)
     if err in (uapi.ENOTSUPP, errno_codes.EOPNOTSUPP):
         message = hint or "not supported by this kernel for this map type"
         return NotSupportedError(err, message, command=command, map_label=map_label)

@@ -8,8 +8,8 @@ import functools
 @functools.cache
 def possible_cpus() -> int:
     """The number of CPUs in the possible mask, e.g. ``0-3,8-11`` is 8 (not ``os.cpu_count()``)."""
-    with open("/sys/devices/system/cpu/possible", encoding="ascii") as mask:
-        return count_cpus(mask.read())
+    with open("/sys/devices/system/cpu/possible", "rb") as mask:  # bytes: no codec lookup, which may import
+        return count_cpus(mask.read().decode())
 
 
 def count_cpus(mask: str) -> int:

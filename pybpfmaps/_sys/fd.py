@@ -103,9 +103,10 @@ os.register_at_fork(after_in_child=_forget_users_after_fork)
 def read_fdinfo(number: int) -> dict[str, str]:
     """The ``/proc/self/fdinfo/<fd>`` fields of a descriptor, e.g. ``{"frozen": "1", "map_id": "7"}``."""
     fields: dict[str, str] = {}
-    with open(f"/proc/self/fdinfo/{number}", encoding="ascii", errors="replace") as text:
-        for line in text:
-            name, sep, value = line.partition(":")
-            if sep:
-                fields[name.strip()] = value.strip()
+    with open(f"/proc/self/fdinfo/{number}", "rb") as raw:  # bytes: no codec lookup, which may import
+        text = raw.read().decode(errors="replace")
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            fields[name.strip()] = value.strip()
     return fields

@@ -79,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BpfError, OSError) as exc:
         if args.debug:
             raise
-        print(f"pybpfmaps: error: {exc}", file=sys.stderr)
+        message = str(exc).replace("open it with readonly=True", "reading commands (show, dump, get) work")
+        print(f"pybpfmaps: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

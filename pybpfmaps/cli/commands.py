@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from pybpfmaps.cli import text
 from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import open_map, pins_by_id
-from pybpfmaps.errors import BatchUpdateError, BpfArgumentError, BpfError
+from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
 from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import BpfMap, MapInfo, list_maps
 from pybpfmaps.maps._mutable import MutableBpfMap
@@ -113,6 +114,12 @@ def cmd_load(args: argparse.Namespace) -> int:
             for start in range(0, len(entries), CHUNK):
                 applied += m.update_many(keys[start : start + CHUNK], values[start : start + CHUNK])
                 progress.update(applied)
+        except BatchInterrupted as exc:
+            progress.finish()
+            done = applied + exc.applied
+            last = f" (up to line {entries[done - 1][0]})" if done else ""
+            print(f"interrupted: {done} of {len(entries)} entries were applied{last}", file=sys.stderr)
+            return 130
         except BatchUpdateError as exc:
             progress.finish()
             line = entries[applied + exc.applied][0]

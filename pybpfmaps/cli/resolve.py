@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pybpfmaps.errors import BpfArgumentError, BpfError
-from pybpfmaps.maps import BpfMap, list_maps
+from pybpfmaps.maps import BpfMap, _pins, list_maps
 
 
 def open_map(spec: str, *, readonly: bool = False) -> BpfMap[Any, Any]:
@@ -29,13 +29,7 @@ def open_map(spec: str, *, readonly: bool = False) -> BpfMap[Any, Any]:
 
 def bpffs_mounts() -> list[Path]:
     """Where bpf filesystems are mounted."""
-    mounts = []
-    with open("/proc/self/mounts", encoding="utf-8", errors="replace") as table:
-        for line in table:
-            fields = line.split()
-            if len(fields) > 2 and fields[2] == "bpf":
-                mounts.append(Path(fields[1].replace("\\040", " ")))
-    return mounts
+    return [Path(point) for point in _pins.bpffs_mounts()]
 
 
 def pins_by_id() -> dict[int, list[str]]:

@@ -28,7 +28,7 @@ from pybpfmaps.errors import (
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import StructCodec, as_codec
-from pybpfmaps.maps import _batch, _iter, _reader, _validate
+from pybpfmaps.maps import _batch, _iter, _pins, _reader, _validate
 from pybpfmaps.maps._create import create_map
 from pybpfmaps.maps.info import MapInfo, read_info
 
@@ -175,8 +175,11 @@ class BpfMap(Mapping[K, V]):
         try:
             number = commands.obj_get(os.fsencode(text), file_flags)
         except RawBpfError as exc:
-            hints = {errno.ENOENT: f"nothing pinned at {text!r}", errno.EACCES: _not_on_bpffs(text)}
-            hint = hints.get(exc.errno or 0, _not_on_bpffs(text) if exc.errno == errno.EPERM else None)
+            hint: str | None = None
+            if exc.errno in (errno.EPERM, errno.EACCES):
+                hint = _pins.open_refused(text, exc.errno, readonly, exc.command)
+            else:
+                hint = f"nothing pinned at {text!r}" if exc.errno == errno.ENOENT else None
             raise from_raw(exc, map_label=f"pin {text!r}", hint=hint) from None
         fd = Fd(number, f"map pinned at {text!r}")
         if "map_type" not in read_fdinfo(number):
@@ -338,8 +341,9 @@ class BpfMap(Mapping[K, V]):
             hints = {
                 errno.EEXIST: f"{text!r} already exists",
                 errno.ENOENT: f"the directory of {text!r} does not exist",
-                errno.EPERM: _not_on_bpffs(text),
             }
+            if exc.errno in (errno.EPERM, errno.EACCES):
+                hints[exc.errno] = _pins.pin_refused(text, exc.errno, exc.command)
             raise self._error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
         self._pin_path = text
 
@@ -697,10 +701,6 @@ def _btf_codecs(info: MapInfo) -> tuple[Codec[Any] | None, Codec[Any] | None]:
     key = decoder.codec(info.btf_key_type_id, info.key_size) if info.btf_key_type_id else None
     value = decoder.codec(info.btf_value_type_id, info.value_size) if info.btf_value_type_id else None
     return key, value
-
-
-def _not_on_bpffs(path: str) -> str:
-    return f"{path!r} is not on a bpf filesystem (mount -t bpf bpf DIR), or {PRIVILEGE_HINT}"
 
 
 class _ItemsView(ItemsView[K, V]):
