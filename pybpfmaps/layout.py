@@ -11,7 +11,6 @@ generated functions. Explicit padding is a field option: ``kind: int = u8(pad_af
 from __future__ import annotations
 
 import struct
-import weakref
 from collections.abc import Iterable
 from itertools import starmap
 from operator import attrgetter
@@ -289,7 +288,8 @@ def from_tuple(values):
     return namespace["pack"], namespace["pack_rows"], namespace["from_tuple"]
 
 
-_CACHE: weakref.WeakKeyDictionary[type, dict[bool, StructCodec[Any]]] = weakref.WeakKeyDictionary()
+_CODECS = "__pybpfmaps_codecs__"
+"""The class attribute holding a layout class's codecs (a weak-keyed cache would keep them: codecs refer to it)."""
 
 
 @overload
@@ -314,7 +314,10 @@ def codec_for(spec: Any, *, packed: bool = False) -> Codec[Any]:
             raise CodecTypeError(f"packed=True applies to attrs classes, not to the codec {spec!r}")
         return spec
     if isinstance(spec, type) and attrs.has(spec):
-        per_class = _CACHE.setdefault(spec, {})
+        per_class: dict[bool, StructCodec[Any]] | None = spec.__dict__.get(_CODECS)  # not a base class's
+        if per_class is None:
+            per_class = {}
+            setattr(spec, _CODECS, per_class)  # lives and dies with the class (classes made from BTF do die)
         if packed not in per_class:
             per_class[packed] = StructCodec(spec, packed=packed)
         return per_class[packed]

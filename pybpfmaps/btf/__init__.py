@@ -6,6 +6,7 @@ if a codec has no BTF form); ``decoder(btf_id)`` makes codecs from an existing m
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from pybpfmaps._sys import commands
@@ -15,7 +16,9 @@ from pybpfmaps.btf.from_codec import NoBtf, describe, has_spin_lock
 from pybpfmaps.btf.to_codec import Decoder
 from pybpfmaps.codec import Codec
 
-_decoders: dict[int, Decoder] = {}
+_decoders: OrderedDict[bytes, Decoder] = OrderedDict()
+DECODER_CACHE = 64
+"""How many distinct BTF contents' decoders are kept (most recently used), so memory stays bounded."""
 
 
 def map_btf(key: Codec[Any], value: Codec[Any]) -> tuple[bytes, int, int] | None:
@@ -29,15 +32,23 @@ def map_btf(key: Codec[Any], value: Codec[Any]) -> tuple[bytes, int, int] | None
 
 
 def decoder(btf_id: int) -> Decoder:
-    """The codec maker for BTF object *btf_id* (cached: the same struct gives the same class)."""
-    if btf_id not in _decoders:
-        fd = Fd(commands.btf_get_fd_by_id(btf_id), f"BTF id {btf_id}")
-        try:
-            data = commands.btf_get_data(fd.fileno())
-        finally:
-            fd.close()
-        _decoders[btf_id] = Decoder(_format.parse(data))
-    return _decoders[btf_id]
+    """The codec maker for BTF object *btf_id*.
+
+    Cached by content, not id: maps described by the same types (every map pybpfmaps makes from
+    the same codecs, say) share one decoder, hence the same classes, however many there are.
+    """
+    fd = Fd(commands.btf_get_fd_by_id(btf_id), f"BTF id {btf_id}")
+    try:
+        data = commands.btf_get_data(fd.fileno())
+    finally:
+        fd.close()
+    if data in _decoders:
+        _decoders.move_to_end(data)
+        return _decoders[data]
+    made = _decoders[data] = Decoder(_format.parse(data))
+    while len(_decoders) > DECODER_CACHE:
+        _decoders.popitem(last=False)
+    return made
 
 
 __all__ = ["Decoder", "NoBtf", "decoder", "has_spin_lock", "map_btf"]
