@@ -153,8 +153,12 @@ class StructCodec(Codec[T]):
                 return cls(*value)
             if isinstance(value, dict):
                 return cls(**value)
+        except CodecError as exc:  # a field helper's converter refused its value
+            raise type(exc)(f"{self.name}: {exc}") from None
         except TypeError as exc:
             raise CodecTypeError(f"{self.name} cannot be built from {value!r}: {exc}") from None
+        except ValueError as exc:  # a converter or validator of the class
+            raise CodecError(f"{self.name} cannot be built from {value!r}: {exc}") from None
         count = sum(1 for field in attrs.fields(cls) if field.init)
         raise CodecTypeError(
             f"{self.name} cannot encode {value!r} ({type(value).__name__}): "

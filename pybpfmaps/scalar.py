@@ -57,7 +57,11 @@ class BoolCodec(Codec[bool]):
 
 
 class StringCodec(Codec[str]):
-    """A NUL-padded ``char[size]``: UTF-8 text of at most ``size`` bytes; decoding stops at the first NUL."""
+    """A NUL-padded ``char[size]``: UTF-8 text of at most ``size`` bytes; decoding stops at the first NUL.
+
+    Bytes that are not UTF-8 decode as lone surrogates (``errors="surrogateescape"``, as
+    ``os.fsdecode`` does), so a value read from a map can always be written back unchanged.
+    """
 
     __slots__ = ()
 
@@ -69,13 +73,13 @@ class StringCodec(Codec[str]):
         return self._encode(value).ljust(self.size, b"\x00")
 
     def unpack(self, data: bytes) -> str:
-        return bytes(data).split(b"\x00", 1)[0].decode("utf-8", "replace")
+        return bytes(data).split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
 
     def pack_many(self, values: Iterable[str]) -> bytes:
         items = values if isinstance(values, (list, tuple)) else list(values)
         try:
-            encoded = list(map(str.encode, items))
-        except TypeError:  # not all str: let pack() name the culprit
+            encoded = [item.encode("utf-8", "surrogateescape") for item in items]
+        except (TypeError, AttributeError, UnicodeEncodeError):  # not all encodable str: let pack() name the culprit
             encoded = None
         if encoded is None or max(map(len, encoded), default=0) > self.size or b"\x00" in b"".join(encoded):
             return b"".join(map(self.pack, items))
@@ -87,7 +91,10 @@ class StringCodec(Codec[str]):
     def _encode(self, value: object) -> bytes:
         if not isinstance(value, str):
             raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a str")
-        data = value.encode("utf-8")
+        try:
+            data = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError as exc:
+            raise CodecError(f"{self.name} cannot encode {value!r}: {exc.reason}") from None
         if len(data) > self.size or b"\x00" in data:
             problem = "contains a NUL" if b"\x00" in data else f"is {len(data)} bytes in UTF-8, more than {self.size}"
             raise CodecError(f"{self.name} cannot encode {value!r}: it {problem}")
@@ -107,8 +114,13 @@ class AddressCodec(Codec[A], Generic[A]):
     def pack(self, value: A | str | bytes) -> bytes:
         if isinstance(value, self._type):
             return value.packed  # the constructor would go through str()
+        return self._address(value).packed
+
+    def _address(self, value: object) -> A:
+        if isinstance(value, bool):  # an int to ipaddress, but never meant as one
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} (bool): expected an address")
         try:
-            return self._type(value).packed
+            return self._type(int(value) if isinstance(value, int) else value)
         except (ValueError, TypeError) as exc:
             raise _address_error(self.name, value, exc) from None
 
@@ -130,8 +142,8 @@ class AddressCodec(Codec[A], Generic[A]):
         return [self._type(bytes(view[i : i + 16])) for i in range(0, count * 16, 16)]
 
     def field_converter(self) -> Callable[[Any], Any]:
-        address_type = self._type
-        return lambda value: value if type(value) is address_type else address_type(value)
+        address_type, convert = self._type, self._address
+        return lambda value: value if type(value) is address_type else convert(value)
 
     def struct_member(self, order: str = "=") -> StructMember:
         if order == ">" and self.size == 4 and _address_int is not None:
@@ -170,12 +182,28 @@ class NetworkCodec(Codec[N], Generic[N]):
         return lambda value: value if isinstance(value, self._type) else self._network(value)
 
     def _network(self, value: object) -> N:
-        if not isinstance(value, (str, bytes, int, tuple, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        if not _network_like(value) and not (
+            isinstance(value, tuple) and len(value) == 2 and _network_like(value[0]) and _prefix_like(value[1])
+        ):
             raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a network")
+        if isinstance(value, tuple):
+            value = tuple(int(part) if isinstance(part, int) else part for part in value)
+        elif isinstance(value, int):
+            value = int(value)  # an IntEnum, say: ipaddress wants a plain int
         try:
             return self._type(value)
-        except ValueError as exc:
+        except (ValueError, TypeError, AttributeError) as exc:  # ipaddress takes (address, prefix) tuples on trust
             raise CodecError(f"{self.name} cannot encode {value!r}: {exc}") from None
+
+
+def _network_like(value: object) -> bool:
+    """An address or network as ipaddress takes it, a bool excepted (an int to Python, never meant as one)."""
+    kinds = (str, bytes, int, ipaddress.IPv4Address, ipaddress.IPv6Address)
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def _prefix_like(value: object) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 class SpinLockCodec(Codec[int]):

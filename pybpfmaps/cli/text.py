@@ -21,7 +21,7 @@ from pybpfmaps.codec import FIELD_CODEC, Codec, IntCodec, RawCodec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.layout import StructCodec
 from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
-from pybpfmaps.scalar import ArrayCodec, IntEnumCodec
+from pybpfmaps.scalar import ArrayCodec, IntEnumCodec, StringCodec
 
 
 def parse(text: str, codec: Codec[Any], role: str) -> Any:
@@ -32,6 +32,8 @@ def parse(text: str, codec: Codec[Any], role: str) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise BpfArgumentError(f"bad {role} {text!r}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise BpfArgumentError(f"bad {role} {text[:20]!r}...: JSON nested too deeply") from None
 
 
 def _looks_like_json(text: str, codec: Codec[Any]) -> bool:
@@ -69,7 +71,7 @@ def from_json(value: Any, codec: Codec[Any], role: str) -> Any:
             fields_needed = f"field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
             raise BpfArgumentError(f"bad {role}: {codec.cls.__name__} needs {fields_needed}")
         return codec.cls(**given)
-    if isinstance(value, str) and _is_int(value):
+    if isinstance(value, str) and _is_int(value) and not isinstance(codec, StringCodec):
         return int(value, 0)  # an interface or array index given as text
     return value  # addresses, networks, interface names, MACs, strings: the codec parses them
 
@@ -162,4 +164,6 @@ def to_json(value: Any, codec: Codec[Any]) -> Any:
 def show(value: Any, codec: Codec[Any]) -> str:
     """A key or value for a human: compact JSON without quotes around plain strings."""
     data = to_json(value, codec)
-    return data if isinstance(data, str) else json.dumps(data, separators=(", ", ": "))
+    if isinstance(data, str) and data.isprintable():
+        return data
+    return json.dumps(data, separators=(", ", ": "))  # escapes what a terminal cannot show

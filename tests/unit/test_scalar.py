@@ -64,7 +64,10 @@ def test_string_is_nul_padded_utf8() -> None:
         comm.pack("a\0b")
     with pytest.raises(CodecTypeError, match="expected a str"):
         comm.pack(b"bash")  # type: ignore[arg-type]
-    assert string(4).unpack(b"\xff\xfe\x00\x00") == "\ufffd\ufffd"
+    assert string(4).unpack(b"\xff\xfe\x00\x00") == "\udcff\udcfe"  # not UTF-8: kept, as os.fsdecode does
+    assert string(4).pack(string(4).unpack(b"\xff\xfe\x00\x00")) == b"\xff\xfe\x00\x00"  # written back unchanged
+    with pytest.raises(CodecError, match="surrogates not allowed"):
+        string(4).pack("\ud800")
 
 
 @given(st.text(max_size=8).filter(lambda s: "\0" not in s and len(s.encode()) <= 32))
