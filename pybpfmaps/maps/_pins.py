@@ -51,6 +51,8 @@ def open_refused(path: str, err: int | None, readonly: bool, command: str) -> st
     where = os.path.dirname(path) or "."
     if os.path.exists(path) and bpffs_mount_of(path) is None:
         return f"{path!r} is not on a bpf filesystem (mount -t bpf bpf DIR)"
+    if os.path.isdir(path):
+        return f"{path!r} is a directory, not a pin"
     if os.path.exists(path):
         may_read, may_write = os.access(path, os.R_OK), os.access(path, os.W_OK)
         owner = _owner(path)
@@ -76,3 +78,13 @@ def pin_refused(path: str, err: int | None, command: str) -> str:
 def _owner(path: str) -> str:
     info = os.stat(path)
     return f"mode {stat.filemode(info.st_mode)}, uid {info.st_uid}"
+
+
+def already_there(path: str, pinned_id: int | None, this_id: int) -> str:
+    """What is at *path*, which BPF_OBJ_PIN found taken: this map, another map (by id), or something else."""
+    if pinned_id == this_id:
+        return f"{path!r} already pins this map"
+    if pinned_id is not None:
+        return f"{path!r} already pins another map (id {pinned_id}); unpin it first"
+    kind = "a directory" if os.path.isdir(path) else "a symlink" if os.path.islink(path) else "a file"
+    return f"{path!r} already exists ({kind})"

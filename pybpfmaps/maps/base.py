@@ -338,10 +338,9 @@ class BpfMap(Mapping[K, V]):
         try:
             self._call(commands.obj_pin, os.fsencode(text))
         except RawBpfError as exc:
-            hints = {
-                errno.EEXIST: f"{text!r} already exists",
-                errno.ENOENT: f"the directory of {text!r} does not exist",
-            }
+            hints = {errno.ENOENT: f"the directory of {text!r} does not exist"}
+            if exc.errno == errno.EEXIST:
+                hints[errno.EEXIST] = _pins.already_there(text, _pinned_map_id(text), self._info.id)
             if exc.errno in (errno.EPERM, errno.EACCES):
                 hints[exc.errno] = _pins.pin_refused(text, exc.errno, exc.command)
             raise self._error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
@@ -688,6 +687,18 @@ class BpfMap(Mapping[K, V]):
         if self._pin_path:
             parts.append(f"pinned at {self._pin_path!r}")
         return " ".join(parts) + ">"
+
+
+def _pinned_map_id(path: str) -> int | None:
+    """The id of the map pinned at *path*, or ``None`` (nothing, not a map, or not readable)."""
+    try:
+        fd = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
+    except RawBpfError:
+        return None
+    try:
+        return read_info(fd.fileno()).id if "map_id" in read_fdinfo(fd.fileno()) else None
+    finally:
+        fd.close()
 
 
 def _btf_codecs(info: MapInfo) -> tuple[Codec[Any] | None, Codec[Any] | None]:

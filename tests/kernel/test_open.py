@@ -164,7 +164,7 @@ def test_writeonly_open_writes_but_cannot_read(make_map: MakeMap, bpffs: Path) -
 def test_pin_errors_explain_themselves(make_map: MakeMap, bpffs: Path, tmp_path: Path) -> None:
     m = make_map(HashMap, key=u32, value=u64, max_entries=4, name="p")
     m.pin(bpffs / "once")
-    with pytest.raises(BpfSyscallError, match=r"\[Errno 17\] BPF_OBJ_PIN on hash map 'p' .*already exists"):
+    with pytest.raises(BpfSyscallError, match=r"\[Errno 17\] BPF_OBJ_PIN on hash map 'p' .*already pins this map"):
         m.pin(bpffs / "once")
     with pytest.raises(BpfPermissionError, match="not on a bpf filesystem"):
         m.pin(tmp_path / "not-bpffs")
