@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+from pathlib import Path
 
 import pytest
 from _pytest.doctest import DoctestItem
@@ -23,7 +24,16 @@ EMULATE_NO_BATCH = os.environ.get("PYBPFMAPS_EMULATE_NO_BATCH", "")
 batch ops. Set by tests/kernel/test_emulated_kernels.py for the child pytest it starts."""
 
 
+EXPECT_INSTALLED = os.environ.get("PYBPFMAPS_EXPECT_INSTALLED") == "1"
+"""Set by tests/run_installed.py: the suite must import pybpfmaps from an installed wheel."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if EXPECT_INSTALLED:
+        import pybpfmaps  # noqa: PLC0415
+
+        if "site-packages" not in Path(pybpfmaps.__file__).parts:
+            raise pytest.UsageError(f"PYBPFMAPS_EXPECT_INSTALLED=1 but pybpfmaps comes from {pybpfmaps.__file__}")
     if EMULATE_NO_BATCH:
         from tests import seccomp  # noqa: PLC0415 - only an emulating child process needs it
 

@@ -63,7 +63,7 @@ from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
 from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
 from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, spin_lock, string
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "FIELD_CODEC",

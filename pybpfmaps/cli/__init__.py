@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from pybpfmaps import __version__
 from pybpfmaps.cli import commands, shell
 from pybpfmaps.errors import BpfError
 
@@ -23,6 +24,7 @@ def parser() -> argparse.ArgumentParser:
         "are integers (42, 0x2a), IP addresses or networks, interface names, hex:0a000001 bytes, or JSON.",
     )
     top.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    top.add_argument("--version", action="version", version=f"pybpfmaps {__version__}")
     anywhere = argparse.ArgumentParser(add_help=False)  # --debug after the command too
     anywhere.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
