@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench lint tools clean
+.PHONY: test test-dev demo bench lint docs dist tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,docs]'
 	touch $(STAMP)
 
 # bpftool is the tests' independent reader of map contents; libbpf-dev builds the benchmark's C floor
@@ -30,8 +30,22 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) tools lint
-	PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python -m pytest
+# The documentation site, from docs/ and the docstrings, into site/; any warning fails it.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet
+
+# The sdist and the wheel, into dist/.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist . >/dev/null
+
+# The whole suite against the wheel installed in a fresh venv (not this source tree).
+test: $(STAMP) tools lint docs dist
+	PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python tests/run_installed.py dist $(PYTEST_ARGS)
+
+# The same suite against the editable install: quicker while working, e.g. PYTEST_ARGS=tests/unit.
+test-dev: $(STAMP) tools
+	PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
@@ -41,4 +55,4 @@ bench: $(STAMP) tools
 	$(BIN)/python bench/codec_throughput.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site

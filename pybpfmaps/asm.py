@@ -12,8 +12,6 @@ Enough to write the short programs that tests and tools need without a compiler:
 Registers are ``R0``..``R10`` (``R10`` is the read-only frame pointer). Jumps take a label
 name, placed with ``label("name")``; ``ld_map(reg, m)`` loads a map's fd (any object with
 ``fileno()``) for helper calls such as ``call(MAP_LOOKUP_ELEM)``.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

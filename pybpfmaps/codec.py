@@ -48,8 +48,6 @@ class Codec(abc.ABC, Generic[T]):
     loops over them and should be overridden with something faster where possible. ``pack`` must
     raise ``CodecError`` (or ``CodecTypeError``) for a value it cannot encode, naming the value.
     ``align`` is the C alignment of the type (1 unless a subclass knows better).
-
-    .. versionadded:: 0.1.0
     """
 
     __slots__ = ("align", "name", "size")

@@ -69,8 +69,6 @@ class BatchSupport:
     Each flag is True when the batch command works for this map; a False one runs element by
     element, with the same results. ``update`` is also per element for ``UpdateFlags.NOEXIST``
     and ``EXIST``, which no released kernel accepts in a batch.
-
-    .. versionadded:: 0.1.0
     """
 
     lookup: bool

@@ -19,10 +19,7 @@ _U32 = struct.Struct("=I")
 
 
 class IfindexCodec(Codec[str | int]):
-    """An interface index as 4 host-order bytes, given and taken as an interface name.
-
-    .. versionadded:: 0.1.0
-    """
+    """An interface index as 4 host-order bytes, given and taken as an interface name."""
 
     __slots__ = ("netns",)
 

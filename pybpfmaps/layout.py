@@ -44,8 +44,6 @@ class StructCodec(Codec[T]):
         cls: The attrs class.
         fields: The ``FieldLayout`` of every field, in order.
         packed: Whether the layout is ``__attribute__((packed))``.
-
-    .. versionadded:: 0.1.0
     """
 
     __slots__ = (
@@ -310,8 +308,6 @@ def codec_for(spec: Any, *, packed: bool = False) -> Codec[Any]:
     Args:
         spec: A ``Codec`` or an attrs class whose fields carry codecs.
         packed: For an attrs class, lay it out as ``__attribute__((packed))``.
-
-    .. versionadded:: 0.1.0
     """
     if isinstance(spec, Codec):
         if packed:
@@ -344,7 +340,5 @@ def field(spec: Any, **field_options: Any) -> Any:
     """An attrs field of a C type: a codec or a nested attrs class, e.g. ``inner: Inner = field(Inner)``.
 
     Options go to ``attrs.field`` (``default=``, ``converter=``, ``kw_only=``...).
-
-    .. versionadded:: 0.1.0
     """
     return codec_for(spec)(**field_options)

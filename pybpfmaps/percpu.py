@@ -19,10 +19,7 @@ T = TypeVar("T")
 
 
 class PerCpuValues(tuple[T, ...]):
-    """One value per possible CPU, in CPU order.
-
-    .. versionadded:: 0.1.0
-    """
+    """One value per possible CPU, in CPU order."""
 
     __slots__ = ()
 

@@ -37,10 +37,7 @@ class TestRun:
 
 
 class BpfProgram:
-    """A loaded BPF program; closing it (or ``with``) releases this process's reference.
-
-    .. versionadded:: 0.1.0
-    """
+    """A loaded BPF program; closing it (or ``with``) releases this process's reference."""
 
     def __init__(self, fd: Fd, prog_type: ProgType, name: str, log: str) -> None:
         """Take ownership of *fd*; use ``load()``."""

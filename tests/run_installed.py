@@ -6,6 +6,9 @@ examples, bench, conftest.py, README.md, pyproject.toml for pytest's settings) t
 without the package's sources, and runs pytest there with PYBPFMAPS_EXPECT_INSTALLED=1, so that
 an import that would have found the source tree fails instead. A module left out of the wheel,
 a missing ``py.typed`` or a data file not shipped fails the run. Extra arguments go to pytest.
+
+Before that, in a git checkout, it checks that the wheel holds every file git tracks under
+pybpfmaps/ and that the sdist holds every tracked file (it builds and tests the whole project).
 """
 
 from __future__ import annotations
@@ -14,17 +17,40 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 BUILD = ROOT / "build"
-NEEDED = ["tests", "docs", "examples", "bench", "conftest.py", "README.md", "pyproject.toml"]
+NEEDED = ["tests", "docs", "examples", "bench", "conftest.py", "README.md", "pyproject.toml", "Makefile"]
+
+
+def tracked(*paths: str) -> set[str]:
+    listed = subprocess.run(["git", "ls-files", "-z", *paths], cwd=ROOT, capture_output=True, check=True).stdout
+    return {name for name in listed.decode().split("\0") if name}
+
+
+def check_contents(wheel: Path, sdist: Path) -> list[str]:
+    """What git tracks but the wheel or the sdist leaves out."""
+    if not (ROOT / ".git").exists():
+        return []
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    problems = [f"{wheel.name} lacks {name}" for name in sorted(tracked("pybpfmaps") - in_wheel)]
+    with tarfile.open(sdist) as archive:
+        in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    problems += [f"{sdist.name} lacks {name}" for name in sorted(tracked() - in_sdist)]
+    return problems
 
 
 def main(argv: list[str]) -> int:
     dist, pytest_args = Path(argv[0]), argv[1:]
     [wheel] = sorted(dist.glob("pybpfmaps-*.whl"))
+    [sdist] = sorted(dist.glob("pybpfmaps-*.tar.gz"))
+    if problems := check_contents(wheel, sdist):
+        print("\n".join(problems), file=sys.stderr)
+        return 1
     env_dir, stage = BUILD / "installed-venv", BUILD / "installed-tests"
     for old in (env_dir, stage):
         shutil.rmtree(old, ignore_errors=True)

@@ -15,8 +15,7 @@ from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import open_map, pins_by_id
 from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
 from pybpfmaps.flags import MapType, UpdateFlags
-from pybpfmaps.maps import BpfMap, MapInfo, list_maps
-from pybpfmaps.maps._mutable import MutableBpfMap
+from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
 
 CHUNK = 65536
 CHEAP_COUNT = 100_000  # `list` counts the entries of hash maps up to this capacity

@@ -1,5 +1,6 @@
 """The map classes: ``BpfMap`` and one subclass per supported kernel map type."""
 
+from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.hash import HashMap
@@ -16,6 +17,7 @@ __all__ = [
     "LruHashMap",
     "LruPerCpuHashMap",
     "MapInfo",
+    "MutableBpfMap",
     "PerCpuArrayMap",
     "PerCpuHashMap",
     "list_maps",

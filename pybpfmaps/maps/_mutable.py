@@ -27,8 +27,6 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
 
     Minimum kernel:
         3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM) on hash maps.
-
-    .. versionadded:: 0.1.0
     """
 
     _atomic_pop: bool = True  # cleared when the kernel lacks LOOKUP_AND_DELETE_ELEM for this map

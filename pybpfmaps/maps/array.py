@@ -34,8 +34,6 @@ class ArrayMap(BpfMap[int, V]):
         ...     counters[2] = 7
         ...     list(counters.values())
         [0, 0, 7, 0]
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.ARRAY

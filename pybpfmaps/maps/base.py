@@ -52,8 +52,6 @@ class BpfMap(Mapping[K, V]):
     ``from_fd()``, which return the subclass matching the kernel's map type. Close it with
     ``close()`` or a ``with`` block; the map itself lives on while the kernel holds a reference
     (a pin, a program, another fd).
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = None

@@ -27,8 +27,6 @@ class HashMap(MutableBpfMap[K, V]):
         ...     sorted(m.items())
         20
         [(1, 10), (2, 20)]
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.HASH

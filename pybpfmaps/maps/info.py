@@ -20,8 +20,6 @@ class MapInfo:
 
     ``type`` is a ``MapType`` when pybpfmaps knows the number, else the plain int. Fields the
     running kernel does not report are zero.
-
-    .. versionadded:: 0.1.0
     """
 
     id: int
@@ -81,8 +79,6 @@ def list_maps() -> Iterator[MapInfo]:
 
     Maps that disappear while the list is walked are skipped. Needs the same privileges as
     ``bpftool`` (root or CAP_SYS_ADMIN).
-
-    .. versionadded:: 0.1.0
     """
     map_id = 0
     while True:

@@ -40,8 +40,6 @@ class LpmTrieMap(MutableBpfMap[K, V]):
         ...     routes.match("10.1.2.3"), routes.match("10.9.9.9"), routes.match("192.0.2.1", None)
         2
         (2, 1, None)
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.LPM_TRIE

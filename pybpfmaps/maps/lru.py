@@ -22,8 +22,6 @@ class LruHashMap(HashMap[K, V]):
 
     Minimum kernel:
         4.10.
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.LRU_HASH

@@ -41,8 +41,6 @@ class PerCpuHashMap(_PerCpu, MutableBpfMap[K, Any]):
         ...     packets[7] = 5                     # 5 on every CPU
         ...     len(packets[7]) == packets.cpus, packets[7].sum() == 5 * packets.cpus
         (True, True)
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.PERCPU_HASH
@@ -61,8 +59,6 @@ class LruPerCpuHashMap(PerCpuHashMap[K]):
 
     Minimum kernel:
         4.10.
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.LRU_PERCPU_HASH
@@ -76,8 +72,6 @@ class PerCpuArrayMap(_PerCpu, ArrayMap[Any]):
 
     Minimum kernel:
         4.6; batch commands from 5.13.
-
-    .. versionadded:: 0.1.0
     """
 
     map_type: ClassVar[MapType | None] = MapType.PERCPU_ARRAY

@@ -1,4 +1,4 @@
-"""The ```console sessions of docs/*.md run, command by command, and print what the page says."""
+"""The ```console sessions of README.md and docs/*.md run, command by command, and print what the page says."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).parents[2] / "docs"
-SESSIONS = [(page, index, block) for page in sorted(DOCS.glob("*.md"))
+ROOT = Path(__file__).parents[2]
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+SESSIONS = [(page, index, block) for page in PAGES
             for index, block in enumerate(re.findall(r"```console\n(.*?)```", page.read_text(), re.S))]  # fmt: skip
 
 

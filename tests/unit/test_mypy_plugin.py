@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+
+CODECS_PAGE = Path(__file__).parents[2] / "docs" / "codecs.md"
+
+
+def documented_config(tmp_path: Path) -> Path:
+    """The mypy configuration docs/codecs.md tells users to add, as their pyproject.toml."""
+    [toml] = re.findall(r"```toml\n(.*?)```", CODECS_PAGE.read_text(), re.S)
+    config = tmp_path / "pyproject.toml"
+    config.write_text(toml)
+    return config
+
 
 SNIPPET = """
 import attrs
@@ -26,8 +38,8 @@ Key(1, "2", "x")
 def test_plugin_makes_helper_fields_required_and_typed(tmp_path: Path) -> None:
     api = pytest.importorskip("mypy.api")
     (tmp_path / "snippet.py").write_text(SNIPPET)
-    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = pybpfmaps.mypy_plugin\n")
-    out, _, _ = api.run(["--config-file", str(tmp_path / "mypy.ini"), "--no-incremental", str(tmp_path / "snippet.py")])
+    config = documented_config(tmp_path)
+    out, _, _ = api.run(["--config-file", str(config), "--no-incremental", str(tmp_path / "snippet.py")])
     assert 'snippet.py:12: error: Missing positional arguments "ident", "port", "name"' in out
     assert 'snippet.py:14: error: Argument 2 to "Key" has incompatible type "str"; expected "int"' in out
     assert "snippet.py:13" not in out
@@ -52,8 +64,8 @@ Account(lock=0)
 def test_plugin_knows_spin_lock_fields_are_optional_keywords(tmp_path: Path) -> None:
     api = pytest.importorskip("mypy.api")
     (tmp_path / "snippet.py").write_text(SPIN_LOCK_SNIPPET)
-    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = pybpfmaps.mypy_plugin\n")
-    out, _, _ = api.run(["--config-file", str(tmp_path / "mypy.ini"), "--no-incremental", str(tmp_path / "snippet.py")])
+    config = documented_config(tmp_path)
+    out, _, _ = api.run(["--config-file", str(config), "--no-incremental", str(tmp_path / "snippet.py")])
     assert 'snippet.py:12: error: Too many positional arguments for "Account"' in out
     assert 'snippet.py:13: error: Missing positional argument "balance" in call to "Account"' in out
     assert "snippet.py:10" not in out

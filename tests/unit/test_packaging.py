@@ -6,6 +6,8 @@ import importlib
 import importlib.metadata
 import importlib.resources
 import pkgutil
+import subprocess
+import sys
 
 import pybpfmaps
 
@@ -30,5 +32,10 @@ def test_every_module_imports() -> None:
         names
     )
     for name in names:
-        if name != "pybpfmaps.mypy_plugin":  # needs mypy, which loads it itself
+        if name not in {"pybpfmaps.mypy_plugin", "pybpfmaps.__main__"}:  # loaded by mypy; runs the command
             importlib.import_module(name)
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "pybpfmaps", "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout == f"pybpfmaps {pybpfmaps.__version__}\n"

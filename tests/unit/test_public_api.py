@@ -1,31 +1,29 @@
-"""The public API is exactly what ``pybpfmaps.__all__`` lists; changing it is a reviewed decision."""
+"""The public API is what tests/public_api.txt lists: a change to it is a reviewed, visible diff."""
 
 from __future__ import annotations
 
+import difflib
+
 import pybpfmaps
-
-PUBLIC_API = {
-    "ArrayIndexError", "ArrayMap", "BpfArgumentError", "BpfError", "BpfMap", "BpfPermissionError",
-    "BpfSyscallError", "ClosedMapError", "Codec", "CodecError", "CodecTypeError", "HashMap",
-    "IterationAbortedError", "KeyExistsError", "KeyNotFoundError", "LruHashMap", "MapFlags", "MapFullError",
-    "MapInfo", "MapNotFoundError", "MapType", "NotSupportedError", "UpdateFlags", "__version__",
-    "be16", "be32", "be64", "i8", "i16", "i32", "i64", "list_maps", "raw", "u8", "u16", "u32", "u64",
-    "FIELD_CODEC", "FieldLayout", "StructCodec", "StructMember", "array", "boolean", "codec_for", "field",
-    "int_enum", "ipv4", "ipv6", "mac", "string", "FIELD_PAD_AFTER",
-    "BatchDeleteError", "BatchError", "BatchInterrupted", "BatchSupport", "BatchUpdateError",
-    "LpmTrieMap", "lpm_ipv4", "lpm_ipv6",
-    "LruPerCpuHashMap", "PerCpuArrayMap", "PerCpuCodec", "PerCpuHashMap", "PerCpuValues",
-    "BpfProgram", "ProgType", "TestRun", "VerifierError", "XdpAction", "XdpAttachment",
-    "IfindexCodec", "ifindex", "spin_lock", "DrainError",
-}  # fmt: skip
+from tests import public_api
 
 
-def test_all_is_the_reviewed_public_api() -> None:
-    assert set(pybpfmaps.__all__) == PUBLIC_API
-    assert len(pybpfmaps.__all__) == len(PUBLIC_API)
+def test_the_exported_names_and_signatures_match_the_snapshot() -> None:
+    expected, actual = public_api.SNAPSHOT.read_text(), public_api.render()
+    diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "public_api.txt", "now"))
+    assert not diff, (
+        f"the public API changed:\n{diff}\nIf that is intended, run `python -m tests.public_api --write`, "
+        "commit tests/public_api.txt and add a CHANGELOG.md entry."
+    )
 
 
-def test_every_public_name_exists_and_is_documented() -> None:
+def test_all_has_no_duplicates_and_every_name_exists() -> None:
+    assert len(set(pybpfmaps.__all__)) == len(pybpfmaps.__all__)
+    for name in pybpfmaps.__all__:
+        assert hasattr(pybpfmaps, name), name
+
+
+def test_every_public_name_is_documented() -> None:
     for name in pybpfmaps.__all__:
         obj = getattr(pybpfmaps, name)
         if isinstance(obj, type) or callable(obj):
@@ -33,6 +31,8 @@ def test_every_public_name_exists_and_is_documented() -> None:
 
 
 def test_map_classes_are_bpfmaps() -> None:
-    for cls in (pybpfmaps.HashMap, pybpfmaps.LruHashMap, pybpfmaps.ArrayMap):
+    for cls in (pybpfmaps.HashMap, pybpfmaps.LruHashMap, pybpfmaps.ArrayMap, pybpfmaps.LpmTrieMap):
         assert issubclass(cls, pybpfmaps.BpfMap)
     assert issubclass(pybpfmaps.LruHashMap, pybpfmaps.HashMap)
+    assert issubclass(pybpfmaps.HashMap, pybpfmaps.MutableBpfMap)
+    assert not issubclass(pybpfmaps.ArrayMap, pybpfmaps.MutableBpfMap)
