@@ -35,7 +35,7 @@ def class_lines(name: str, cls: type) -> list[str]:
     bases = ", ".join(base.__name__ for base in cls.__bases__ if base is not object)
     lines = [f"class {name}({bases})"]
     if issubclass(cls, enum.Enum):
-        return lines + [f"    {member.name} = {member.value!r}" for member in cls]
+        return lines + [f"    {name} = {member.value!r}" for name, member in cls.__members__.items()]
     own: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         if klass is cls or (klass.__name__.startswith("_") and klass.__module__.startswith("pybpfmaps")):

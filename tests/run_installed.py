@@ -1,7 +1,7 @@
 """Run the whole suite against pybpfmaps installed from its wheel, not against this source tree.
 
 ``python tests/run_installed.py DIST`` makes a fresh venv under build/, installs the wheel found
-in DIST with its test and lint extras (not editable), copies what the tests need (tests, docs,
+in DIST with its test extras (not editable), copies what the tests need (tests, docs,
 examples, bench, conftest.py, README.md, pyproject.toml for pytest's settings) to a directory
 without the package's sources, and runs pytest there with PYBPFMAPS_EXPECT_INSTALLED=1, so that
 an import that would have found the source tree fails instead. A module left out of the wheel,
@@ -57,7 +57,7 @@ def main(argv: list[str]) -> int:
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, f"{wheel.resolve()}[test,lint]"], check=True)
+    subprocess.run([*pip, f"{wheel.resolve()}[test]"], check=True)
     stage.mkdir(parents=True)
     for name in NEEDED:
         source = ROOT / name
