@@ -28,7 +28,7 @@ class ArrayMap(BpfMap[int, V]):
     Minimum kernel:
         3.19.
 
-    Example:
+    Examples:
         >>> from pybpfmaps import ArrayMap, u64
         >>> with ArrayMap.create(value=u64, max_entries=4) as counters:
         ...     counters[2] = 7

@@ -19,7 +19,7 @@ class HashMap(MutableBpfMap[K, V]):
     Minimum kernel:
         3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM).
 
-    Example:
+    Examples:
         >>> from pybpfmaps import HashMap, u32, u64
         >>> with HashMap.create(key=u32, value=u64, max_entries=16) as m:
         ...     m[1] = 10

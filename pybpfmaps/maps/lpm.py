@@ -33,7 +33,7 @@ class LpmTrieMap(MutableBpfMap[K, V]):
     Minimum kernel:
         4.11; batch commands from 5.13 (none for lookup-and-delete).
 
-    Example:
+    Examples:
         >>> from pybpfmaps import LpmTrieMap, u32
         >>> with LpmTrieMap.create(value=u32, max_entries=16) as routes:
         ...     routes.update_many({"10.0.0.0/8": 1, "10.1.0.0/16": 2})

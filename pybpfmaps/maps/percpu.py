@@ -35,7 +35,7 @@ class PerCpuHashMap(_PerCpu, MutableBpfMap[K, Any]):
     Minimum kernel:
         4.6; batch commands from 5.6.
 
-    Example:
+    Examples:
         >>> from pybpfmaps import PerCpuHashMap, u32, u64
         >>> with PerCpuHashMap.create(key=u32, value=u64, max_entries=16) as packets:
         ...     packets[7] = 5                     # 5 on every CPU
