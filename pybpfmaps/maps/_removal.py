@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import errno
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pybpfmaps._sys import commands
@@ -73,10 +75,20 @@ class _Removed:
         error.__cause__ = cause
         return error
 
-    def interrupted(self, operation: str, m: MutableBpfMap[Any, Any], exc: KeyboardInterrupt) -> BatchInterrupted:
-        error = BatchInterrupted(operation, m._label, self.count, self.decoded, self.undecoded)
-        error.__cause__ = exc
-        return error
+    @contextmanager
+    def reporting(self, operation: str, m: MutableBpfMap[Any, Any]) -> Iterator[Guard]:
+        """Run a removal with Ctrl-C held back in its critical sections; what stops it carries what
+        was removed: a ``BatchInterrupted`` for Ctrl-C, a ``DrainError`` for a kernel error after
+        the first removal (an error before it is raised as it is)."""
+        try:
+            with deferred_interrupts() as guard:
+                yield guard
+        except KeyboardInterrupt as exc:
+            raise BatchInterrupted(operation, m._label, self.count, self.decoded, self.undecoded) from exc
+        except BpfError as exc:
+            if not self.count:
+                raise
+            raise self.error(operation, m, exc) from exc
 
 
 def drain(m: MutableBpfMap[Any, Any], operation: str = "drain") -> dict[Any, Any]:
@@ -84,61 +96,40 @@ def drain(m: MutableBpfMap[Any, Any], operation: str = "drain") -> dict[Any, Any
     if not m._batch_works("lookup_and_delete"):
         return pop_each(m, None, operation)
     removed = _Removed()
-    try:
-        with deferred_interrupts() as guard:
-            chunks = _reader.read_batches(m, delete=True)
-            while True:
-                guard.enter()
-                chunk = next(chunks, None)
-                if chunk is not None:
-                    removed.add_chunk(m, *chunk)
-                guard.leave()
-                if chunk is None:
-                    break
-    except KeyboardInterrupt as exc:
-        raise removed.interrupted(operation, m, exc) from exc
-    except BpfError as exc:
-        if not removed.count:
-            raise
-        raise removed.error(operation, m, exc) from exc
+    with removed.reporting(operation, m) as guard:
+        chunks = _reader.read_batches(m, delete=True)
+        while True:
+            guard.enter()
+            chunk = next(chunks, None)
+            if chunk is not None:
+                removed.add_chunk(m, *chunk)
+            guard.leave()
+            if chunk is None:
+                break
     return removed.result(operation, m)
 
 
 def pop_many(m: MutableBpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
     """Remove and return up to *max_count* elements; see ``MutableBpfMap.pop_many``."""
     removed = _Removed()
-    try:
-        with deferred_interrupts() as guard:
-            if max_count and m._batch_works("lookup_and_delete"):
-                buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
-                guard.enter()
-                count = _pop_batch(m, buffers)
-                keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
-                removed.add_chunk(m, keys, values, count)
-                guard.leave()
-            if removed.count < max_count:
-                _pop_each_into(m, removed, max_count - removed.count, guard)
-    except KeyboardInterrupt as exc:
-        raise removed.interrupted("pop_many", m, exc) from exc
-    except BpfError as exc:
-        if not removed.count:
-            raise
-        raise removed.error("pop_many", m, exc) from exc
+    with removed.reporting("pop_many", m) as guard:
+        if max_count and m._batch_works("lookup_and_delete"):
+            buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
+            guard.enter()
+            count = _pop_batch(m, buffers)
+            keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
+            removed.add_chunk(m, keys, values, count)
+            guard.leave()
+        if removed.count < max_count:
+            _pop_each_into(m, removed, max_count - removed.count, guard)
     return removed.result("pop_many", m)
 
 
 def pop_each(m: MutableBpfMap[Any, Any], limit: int | None, operation: str) -> dict[Any, Any]:
     """Pop elements one at a time, up to *limit* (all present at the start if None)."""
     removed = _Removed()
-    try:
-        with deferred_interrupts() as guard:
-            _pop_each_into(m, removed, limit, guard)
-    except KeyboardInterrupt as exc:
-        raise removed.interrupted(operation, m, exc) from exc
-    except BpfError as exc:
-        if not removed.count:
-            raise
-        raise removed.error(operation, m, exc) from exc
+    with removed.reporting(operation, m) as guard:
+        _pop_each_into(m, removed, limit, guard)
     return removed.result(operation, m)
 
 
