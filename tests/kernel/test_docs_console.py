@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
-DOCS = ROOT / "docs"
-PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
-SESSIONS = [(page, index, block) for page in PAGES
-            for index, block in enumerate(re.findall(r"```console\n(.*?)```", page.read_text(), re.S))]  # fmt: skip
+from tests.docpages import PAGES, ROOT, blocks
+
+SESSIONS = [(page, index, block) for page in PAGES for index, (_, block) in enumerate(blocks(page, "console"))]
 
 
 def steps(block: str) -> list[tuple[str, list[str]]]:
@@ -50,8 +48,8 @@ def matches(expected: list[str], output: str) -> bool:
 @pytest.mark.parametrize(("page", "index", "block"), SESSIONS, ids=[f"{p.name}#{i}" for p, i, _ in SESSIONS])
 def test_console_session(page: Path, index: int, block: str, bpffs: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(Path(__file__).parents[2])}  # fmt: skip
-    (tmp_path / "examples").symlink_to(DOCS.parent / "examples")  # sessions build examples/*.bpf.c
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    (tmp_path / "examples").symlink_to(ROOT / "examples")  # sessions build examples/*.bpf.c
     for command, expected in steps(block):
         shell_command = command.replace("/sys/fs/bpf", str(bpffs)).replace("python3 ", f"{sys.executable} ", 1)
         result = subprocess.run(

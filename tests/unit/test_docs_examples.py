@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```(\S*)\n(.*?)^```$", re.S | re.M)
-BLOCKS = [(page, language, body) for page in PAGES for language, body in FENCE.findall(page.read_text())]
+from tests.docpages import PAGES, ROOT, blocks
+
+BLOCKS = [(page, language, body) for page in PAGES for language, body in blocks(page)]
 IDS = [f"{page.name}#{index}-{language or 'none'}" for index, (page, language, _) in enumerate(BLOCKS)]
 MAKE_TARGETS = set(re.findall(r"^([a-z][\w-]*):", (ROOT / "Makefile").read_text(), re.M))
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-CODECS_PAGE = Path(__file__).parents[2] / "docs" / "codecs.md"
+from tests.docpages import ROOT, blocks
 
 
-def documented_config(tmp_path: Path) -> Path:
-    """The mypy configuration docs/codecs.md tells users to add, as their pyproject.toml."""
-    [toml] = re.findall(r"```toml\n(.*?)```", CODECS_PAGE.read_text(), re.S)
-    config = tmp_path / "pyproject.toml"
+def mypy_output(tmp_path: Path, snippet: str) -> str:
+    """What mypy says of *snippet*, configured as docs/codecs.md tells users to (their pyproject.toml)."""
+    from mypy import api
+
+    [(_, toml)] = blocks(ROOT / "docs" / "codecs.md", "toml")
+    config, source = tmp_path / "pyproject.toml", tmp_path / "snippet.py"
     config.write_text(toml)
-    return config
+    source.write_text(snippet)
+    out, _, _ = api.run(["--config-file", str(config), "--no-incremental", str(source)])
+    return out
 
 
 SNIPPET = """
@@ -34,11 +37,7 @@ Key(1, "2", "x")
 
 
 def test_plugin_makes_helper_fields_required_and_typed(tmp_path: Path) -> None:
-    from mypy import api
-
-    (tmp_path / "snippet.py").write_text(SNIPPET)
-    config = documented_config(tmp_path)
-    out, _, _ = api.run(["--config-file", str(config), "--no-incremental", str(tmp_path / "snippet.py")])
+    out = mypy_output(tmp_path, SNIPPET)
     assert 'snippet.py:12: error: Missing positional arguments "ident", "port", "name"' in out
     assert 'snippet.py:14: error: Argument 2 to "Key" has incompatible type "str"; expected "int"' in out
     assert "snippet.py:13" not in out
@@ -61,11 +60,7 @@ Account(lock=0)
 
 
 def test_plugin_knows_spin_lock_fields_are_optional_keywords(tmp_path: Path) -> None:
-    from mypy import api
-
-    (tmp_path / "snippet.py").write_text(SPIN_LOCK_SNIPPET)
-    config = documented_config(tmp_path)
-    out, _, _ = api.run(["--config-file", str(config), "--no-incremental", str(tmp_path / "snippet.py")])
+    out = mypy_output(tmp_path, SPIN_LOCK_SNIPPET)
     assert 'snippet.py:12: error: Too many positional arguments for "Account"' in out
     assert 'snippet.py:13: error: Missing positional argument "balance" in call to "Account"' in out
     assert "snippet.py:10" not in out
