@@ -27,8 +27,8 @@ BUILD = ROOT / "build"
 NEEDED = ["tests", "docs", "examples", "bench", "conftest.py", "README.md", "pyproject.toml", "Makefile"]
 
 
-def tracked(*paths: str) -> set[str]:
-    listed = subprocess.run(["git", "ls-files", "-z", *paths], cwd=ROOT, capture_output=True, check=True).stdout
+def tracked() -> set[str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     return {name for name in listed.decode().split("\0") if name}
 
 
@@ -36,11 +36,13 @@ def check_contents(wheel: Path, sdist: Path) -> list[str]:
     """What git tracks but the wheel or the sdist leaves out."""
     if not (ROOT / ".git").exists():
         return []
+    files = tracked()
+    package = {name for name in files if name.startswith("pybpfmaps/")}
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    problems = [f"{wheel.name} lacks {name}" for name in sorted(tracked("pybpfmaps") - in_wheel)]
+    problems = [f"{wheel.name} lacks {name}" for name in sorted(package - in_wheel)]
     with tarfile.open(sdist) as archive:
         in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    problems += [f"{sdist.name} lacks {name}" for name in sorted(tracked() - in_sdist)]
+    problems += [f"{sdist.name} lacks {name}" for name in sorted(files - in_sdist)]
     return problems
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 import pybpfmaps
 from tests import public_api
+from tests.docpages import ROOT
 
 
 def test_the_exported_names_and_signatures_match_the_snapshot() -> None:
@@ -36,3 +38,9 @@ def test_map_classes_are_bpfmaps() -> None:
     assert issubclass(pybpfmaps.LruHashMap, pybpfmaps.HashMap)
     assert issubclass(pybpfmaps.HashMap, pybpfmaps.MutableBpfMap)
     assert not issubclass(pybpfmaps.ArrayMap, pybpfmaps.MutableBpfMap)
+
+
+def test_the_api_reference_renders_every_public_name() -> None:
+    reference = (ROOT / "docs" / "reference.md").read_text()
+    rendered = set(re.findall(r"^::: pybpfmaps\.(\w+)$", reference, re.M))
+    assert rendered == set(pybpfmaps.__all__) - {"__version__"}
