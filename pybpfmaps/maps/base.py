@@ -338,7 +338,11 @@ class BpfMap(Mapping[K, V]):
         except RawBpfError as exc:
             hints = {errno.ENOENT: f"the directory of {text!r} does not exist"}
             if exc.errno == errno.EEXIST:
-                hints[errno.EEXIST] = _pins.already_there(text, _pinned_map_id(text), self._info.id)
+                try:
+                    pinned_id = _pinned_map_id(text)
+                except RawBpfError:  # not a pin, or one we may not open
+                    pinned_id = None
+                hints[errno.EEXIST] = _pins.already_there(text, pinned_id, self._info.id)
             if exc.errno in (errno.EPERM, errno.EACCES):
                 hints[exc.errno] = _pins.pin_refused(text, exc.errno, exc.command)
             raise self._error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
@@ -351,14 +355,10 @@ class BpfMap(Mapping[K, V]):
             raise BpfArgumentError(f"{self._label} was not pinned or opened from a pin by this object")
         self._live_fd()
         try:
-            pinned = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
+            pinned_id = _pinned_map_id(path)
         except RawBpfError as exc:
             raise from_raw(exc, map_label=self._label, hint=f"nothing pinned at {path!r} any more") from None
-        try:
-            same = read_info(pinned.fileno()).id == self._info.id
-        finally:
-            pinned.close()
-        if not same:
+        if pinned_id != self._info.id:
             raise BpfArgumentError(f"{path!r} now pins another map than {self._label}; left in place")
         os.unlink(path)
         self._pin_path = None
@@ -688,11 +688,12 @@ class BpfMap(Mapping[K, V]):
 
 
 def _pinned_map_id(path: str) -> int | None:
-    """The id of the map pinned at *path*, or ``None`` (nothing, not a map, or not readable)."""
-    try:
-        fd = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
-    except RawBpfError:
-        return None
+    """The id of the map pinned at *path*, or ``None`` if the pin holds another kind of object.
+
+    Raises ``RawBpfError`` if nothing at *path* can be opened as a pin (absent, not on a bpf
+    filesystem, not readable).
+    """
+    fd = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
     try:
         return read_info(fd.fileno()).id if "map_id" in read_fdinfo(fd.fileno()) else None
     finally:
