@@ -87,3 +87,14 @@ def test_directories_and_programs_are_not_maps(bpffs: Path) -> None:
     with pytest.raises(BpfArgumentError, match="is a pinned BPF object but not a map"):
         BpfMap.from_pin(bpffs / "prog")
     assert os.path.exists(bpffs / "prog")
+
+
+def test_unpin_leaves_a_program_pinned_in_its_place(make_map: MakeMap, bpffs: Path) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    m.pin(bpffs / "swapped")
+    (bpffs / "swapped").unlink()
+    with BpfProgram.load([asm.mov(0, 2), asm.exit()], ProgType.XDP) as program:
+        subprocess.run(["bpftool", "prog", "pin", "id", str(program.id), str(bpffs / "swapped")], check=True)
+    with pytest.raises(BpfArgumentError, match="now pins another map than"):
+        m.unpin()
+    assert os.path.exists(bpffs / "swapped")
