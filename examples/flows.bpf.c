@@ -32,7 +32,7 @@ struct stats {
 };
 
 struct rule {
-	__u32 action : 4;	/* bitfields and unions have no Python codec: they read as bytes */
+	__u32 action : 4;	/* bitfields and unions are typed too: see docs/maps-made-elsewhere.md */
 	__u32 priority : 28;
 	union { __u32 mark; __u16 class_id; } tag;
 };

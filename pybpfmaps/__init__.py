@@ -3,6 +3,8 @@
 The whole public API is listed here; everything else is private.
 """
 
+from pybpfmaps.btf import Btf
+from pybpfmaps.btf.aggregate import BtfStruct, BtfUnion
 from pybpfmaps.codec import (
     FIELD_CODEC,
     FIELD_PAD_AFTER,
@@ -15,11 +17,13 @@ from pybpfmaps.codec import (
     i16,
     i32,
     i64,
+    i128,
     raw,
     u8,
     u16,
     u32,
     u64,
+    u128,
 )
 from pybpfmaps.errors import (
     ArrayIndexError,
@@ -62,7 +66,20 @@ from pybpfmaps.maps import (
 )
 from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
 from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
-from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, lpm_ipv4, lpm_ipv6, mac, spin_lock, string
+from pybpfmaps.scalar import (
+    array,
+    boolean,
+    f32,
+    f64,
+    int_enum,
+    ipv4,
+    ipv6,
+    lpm_ipv4,
+    lpm_ipv6,
+    mac,
+    spin_lock,
+    string,
+)
 
 __version__ = "0.1.0"
 
@@ -82,6 +99,9 @@ __all__ = [
     "BpfPermissionError",
     "BpfProgram",
     "BpfSyscallError",
+    "Btf",
+    "BtfStruct",
+    "BtfUnion",
     "ClosedMapError",
     "Codec",
     "CodecError",
@@ -122,11 +142,14 @@ __all__ = [
     "be64",
     "boolean",
     "codec_for",
+    "f32",
+    "f64",
     "field",
     "i8",
     "i16",
     "i32",
     "i64",
+    "i128",
     "ifindex",
     "int_enum",
     "ipv4",
@@ -142,4 +165,5 @@ __all__ = [
     "u16",
     "u32",
     "u64",
+    "u128",
 ]

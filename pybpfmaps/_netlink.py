@@ -5,6 +5,7 @@ pyroute2's ``NetlinkError`` is translated into pybpfmaps errors here, so nothing
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,21 @@ XDP_FLAGS_SKB_MODE = 1 << 1
 XDP_FLAGS_DRV_MODE = 1 << 2
 
 
+NETNS_DIR = "/var/run/netns"
+"""Where ``ip netns add`` (and pyroute2) keep named network namespaces."""
+
+
+def netns_path(netns: str) -> str:
+    """The file of network namespace *netns* (a name, or a path such as ``/proc/1/ns/net``); it must exist.
+
+    pyroute2 would create a namespace it does not find: a typo would make a new, empty one.
+    """
+    path = netns if "/" in netns else os.path.join(NETNS_DIR, netns)
+    if not netns or not os.path.exists(path):
+        raise BpfArgumentError(f"no network namespace {netns!r} ({path} does not exist; 'ip netns list' shows them)")
+    return path
+
+
 @contextmanager
 def _route(netns: str | None) -> Iterator[Any]:
     # imported on first use: pyroute2 takes longer to import than the rest of pybpfmaps
@@ -23,7 +39,14 @@ def _route(netns: str | None) -> Iterator[Any]:
     from pyroute2.netlink.exceptions import NetlinkError  # noqa: PLC0415
 
     try:
-        with IPRoute(netns=netns) if netns else IPRoute() as ipr:
+        if netns is not None:
+            try:
+                route = IPRoute(netns=netns_path(netns), flags=0)  # flags=0: never create it
+            except OSError as exc:
+                raise BpfArgumentError(f"cannot enter network namespace {netns!r}: {exc.strerror or exc}") from None
+        else:
+            route = IPRoute()
+        with route as ipr:
             yield ipr
     except NetlinkError as exc:
         where = f" in network namespace {netns!r}" if netns else ""

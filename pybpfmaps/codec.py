@@ -13,6 +13,7 @@ from __future__ import annotations
 import abc
 import array
 import struct
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -164,14 +165,56 @@ class IntCodec(Codec[int]):
         return CodecError(f"{self.name} cannot encode {value!r}: out of range {self.minimum}..{self.maximum}")
 
 
+class WideIntCodec(IntCodec):
+    """A 128-bit integer (C ``__int128`` / ``unsigned __int128``), in host byte order, aligned to 16."""
+
+    __slots__ = ("_signed",)
+
+    def __init__(self, name: str, *, signed: bool) -> None:
+        Codec.__init__(self, 16, name, 16)
+        self._signed = signed
+        self._format = "=16s"
+        self._typecodes = frozenset()
+        self.big_endian = False
+        self.minimum = -(1 << 127) if signed else 0
+        self.maximum = (1 << 127) - 1 if signed else (1 << 128) - 1
+
+    def pack(self, value: int) -> bytes:
+        if isinstance(value, bool) or not hasattr(value, "__index__"):
+            raise self._error(value)
+        number = value.__index__()
+        if not self.minimum <= number <= self.maximum:
+            raise self._error(value)
+        return number.to_bytes(16, sys.byteorder, signed=self._signed)
+
+    def unpack(self, data: Buffer) -> int:
+        return int.from_bytes(data, sys.byteorder, signed=self._signed)
+
+    def pack_many(self, values: Iterable[int]) -> bytes:
+        return b"".join(map(self.pack, values))
+
+    def unpack_many(self, data: Buffer, count: int) -> list[int]:
+        view = memoryview(data).cast("B")
+        return [self.unpack(view[i : i + 16]) for i in range(0, 16 * count, 16)]
+
+    def struct_member(self, order: str = "=") -> StructMember:
+        return StructMember("16s", self.pack, self.unpack)
+
+
 class RawCodec(Codec[bytes]):
-    """Exactly ``size`` bytes, passed through unchanged (``bytes``, ``bytearray`` or ``memoryview``)."""
+    """Exactly ``size`` bytes, passed through unchanged (``bytes``, ``bytearray`` or ``memoryview``).
 
-    __slots__ = ()
+    ``reason`` says why bytes that have a type (in a map's BTF, say) could not be typed, or is
+    ``None``.
+    """
 
-    def __init__(self, size: int) -> None:
-        check_size(size, "raw")
+    __slots__ = ("reason",)
+
+    def __init__(self, size: int, *, reason: str | None = None) -> None:
+        if reason is None or size:
+            check_size(size, "raw")
         super().__init__(size, f"raw({size})")
+        self.reason = reason
 
     def pack(self, value: bytes | bytearray | memoryview) -> bytes:
         if not isinstance(value, (bytes, bytearray, memoryview)):
@@ -222,3 +265,7 @@ i64 = IntCodec("i64", "=q")
 be16 = IntCodec("be16", ">H")
 be32 = IntCodec("be32", ">I")
 be64 = IntCodec("be64", ">Q")
+u128 = WideIntCodec("u128", signed=False)
+"""C ``unsigned __int128``."""
+i128 = WideIntCodec("i128", signed=True)
+"""C ``__int128``."""

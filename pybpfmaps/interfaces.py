@@ -58,6 +58,8 @@ class IfindexCodec(Codec[str | int]):
                 raise CodecError(f"{self.name} cannot encode {value!r}: interface indexes are 1..{(1 << 32) - 1}")
             return value
         if known is None:
+            if self.netns is not None:
+                _netlink.netns_path(self.netns)  # a missing namespace is its own error, not a missing interface
             try:
                 return _netlink.index_of(value, self.netns)
             except BpfArgumentError:

@@ -250,6 +250,7 @@ def _compile(
     }
     pack_args: list[str] = []
     init_args: list[str] = []
+    init_keywords: list[str] = []  # after the positional ones, wherever the fields are (a spin lock first)
     by_name = {field.name: field for field in attrs.fields(cls)}
     item = 0
     for name, member in members:
@@ -266,7 +267,10 @@ def _compile(
             if member.decode is not None:
                 namespace[f"decode_{item}"] = member.decode
                 value = f"decode_{item}({value})"
-            init_args.append(f"{field.alias}={value}" if field.kw_only else value)
+            if field.kw_only:
+                init_keywords.append(f"{field.alias}={value}")
+            else:
+                init_args.append(value)
         item += 1
     source = f"""
 def pack(obj):
@@ -284,7 +288,7 @@ def pack_rows(objs, buffer):
         offset += size
 
 def from_tuple(values):
-    return cls({", ".join(init_args)})
+    return cls({", ".join(init_args + init_keywords)})
 """
     exec(compile(source, f"<pybpfmaps layout of {cls.__qualname__}>", "exec"), namespace)
     return namespace["pack"], namespace["pack_rows"], namespace["from_tuple"]

@@ -22,9 +22,9 @@ from mypy.plugins.attrs import (
 )
 
 FIELD_HELPERS = frozenset(
-    [f"pybpfmaps.codec.{name}" for name in ("u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64")]
+    [f"pybpfmaps.codec.{name}" for name in ("u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "u128", "i128")]
     + [f"pybpfmaps.codec.{name}" for name in ("be16", "be32", "be64")]
-    + [f"pybpfmaps.scalar.{name}" for name in ("boolean", "ipv4", "ipv6", "mac", "spin_lock")]
+    + [f"pybpfmaps.scalar.{name}" for name in ("boolean", "ipv4", "ipv6", "mac", "spin_lock", "f32", "f64")]
     + ["pybpfmaps.layout.field", "pybpfmaps.interfaces.ifindex"]
 )
 SPIN_LOCK = "pybpfmaps.scalar.spin_lock"

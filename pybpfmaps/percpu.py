@@ -1,4 +1,4 @@
-"""Per-CPU values: one value per *possible* CPU, each in an 8-byte-aligned slot (KERNEL.md section 6).
+"""Per-CPU values: one value per *possible* CPU, each in an 8-byte-aligned slot (docs/kernel-notes.md#per-cpu).
 
 ``PerCpuCodec`` wraps the codec of one CPU's value. Reading gives ``PerCpuValues``, a tuple with
 one value per CPU and helpers to aggregate it. Writing takes a sequence of one value per CPU, or

@@ -27,8 +27,13 @@ _address_int: Callable[[Any], int] | None = (
 )
 
 
-class BoolCodec(Codec[bool]):
-    """C ``bool``/``_Bool``: one byte, 0 or 1. Takes ``bool`` (or the ints 0 and 1)."""
+class BoolCodec(Codec[bool | int]):
+    """C ``bool``/``_Bool``: one byte. Takes ``bool``, or an int 0..255; gives ``False``/``True`` for 0 and 1.
+
+    C code may store another byte in a ``_Bool`` (a cast, a ``memcpy``): that byte decodes as a
+    plain ``int``, so that what is read is written back unchanged, as ``int_enum`` does with
+    values its enum lacks.
+    """
 
     __slots__ = ()
 
@@ -36,7 +41,7 @@ class BoolCodec(Codec[bool]):
         super().__init__(1, "boolean")
 
     def pack(self, value: bool | int) -> bytes:
-        return b"\x01" if self._check(value) else b"\x00"
+        return bytes((self._check(value),))
 
     def pack_many(self, values: Iterable[bool | int]) -> bytes:
         items = values if isinstance(values, (list, tuple)) else list(values)
@@ -44,23 +49,36 @@ class BoolCodec(Codec[bool]):
             return bytes(items)
         return b"".join(map(self.pack, items))
 
-    def unpack(self, data: bytes) -> bool:
-        return data != b"\x00"
+    def unpack(self, data: bytes) -> bool | int:
+        byte = data[0]
+        return _BOOLS[byte] if byte < 2 else byte
 
     def struct_member(self, order: str = "=") -> StructMember:
-        return StructMember("?", self._check, None)
+        return StructMember("B", self._check, self._decode)
 
-    def _check(self, value: object) -> bool:
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        raise CodecTypeError(f"boolean cannot encode {value!r} ({type(value).__name__}): expected True or False")
+    @staticmethod
+    def _decode(byte: int) -> bool | int:
+        return _BOOLS[byte] if byte < 2 else byte
+
+    def _check(self, value: object) -> int:
+        if isinstance(value, int) and 0 <= value <= 255:
+            return int(value)
+        raise CodecTypeError(
+            f"boolean cannot encode {value!r} ({type(value).__name__}): expected True or False (or a byte, 0..255)"
+        )
 
 
-class StringCodec(Codec[str]):
-    """A NUL-padded ``char[size]``: UTF-8 text of at most ``size`` bytes; decoding stops at the first NUL.
+_BOOLS = (False, True)
 
-    Bytes that are not UTF-8 decode as lone surrogates (``errors="surrogateescape"``, as
-    ``os.fsdecode`` does), so a value read from a map can always be written back unchanged.
+
+class StringCodec(Codec[str | bytes]):
+    """A NUL-padded ``char[size]``: UTF-8 text of at most ``size`` bytes.
+
+    Decoding never loses a byte: the text before the first NUL comes back as ``str`` when every
+    byte after it is NUL too; otherwise (``"\\0\\0hello"``, a reused buffer's leftovers) the
+    whole array comes back as ``bytes``. Both are taken when writing (bytes up to ``size``,
+    NUL-padded). Bytes that are not UTF-8 decode as lone surrogates (``errors="surrogateescape"``,
+    as ``os.fsdecode`` does), so a value read from a map can always be written back unchanged.
     """
 
     __slots__ = ()
@@ -69,16 +87,20 @@ class StringCodec(Codec[str]):
         check_size(size, "string")
         super().__init__(size, f"string({size})")
 
-    def pack(self, value: str) -> bytes:
+    def pack(self, value: str | bytes) -> bytes:
         return self._encode(value).ljust(self.size, b"\x00")
 
-    def unpack(self, data: bytes) -> str:
-        return bytes(data).split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
+    def unpack(self, data: bytes) -> str | bytes:
+        data = bytes(data)
+        text, _, rest = data.partition(b"\x00")
+        if rest.count(0) != len(rest):
+            return data  # not text: every byte, as it is
+        return text.decode("utf-8", "surrogateescape")
 
-    def pack_many(self, values: Iterable[str]) -> bytes:
+    def pack_many(self, values: Iterable[str | bytes]) -> bytes:
         items = values if isinstance(values, (list, tuple)) else list(values)
         try:
-            encoded = [item.encode("utf-8", "surrogateescape") for item in items]
+            encoded = [item.encode("utf-8", "surrogateescape") for item in items]  # type: ignore[union-attr]
         except (TypeError, AttributeError, UnicodeEncodeError):  # not all encodable str: let pack() name the culprit
             encoded = None
         if encoded is None or max(map(len, encoded), default=0) > self.size or b"\x00" in b"".join(encoded):
@@ -89,16 +111,77 @@ class StringCodec(Codec[str]):
         return StructMember(f"{self.size}s", self._encode, self.unpack)
 
     def _encode(self, value: object) -> bytes:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            data = bytes(value)
+            if len(data) > self.size:
+                raise CodecError(f"{self.name} cannot encode {data!r}: {len(data)} bytes, more than {self.size}")
+            return data
         if not isinstance(value, str):
-            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a str")
+            raise CodecTypeError(
+                f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a str (or bytes)"
+            )
         try:
             data = value.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError as exc:
             raise CodecError(f"{self.name} cannot encode {value!r}: {exc.reason}") from None
         if len(data) > self.size or b"\x00" in data:
             problem = "contains a NUL" if b"\x00" in data else f"is {len(data)} bytes in UTF-8, more than {self.size}"
-            raise CodecError(f"{self.name} cannot encode {value!r}: it {problem}")
+            hint = " (give bytes to store NULs)" if b"\x00" in data else ""
+            raise CodecError(f"{self.name} cannot encode {value!r}: it {problem}{hint}")
         return data
+
+
+class FloatCodec(Codec[float]):
+    """C ``float`` (4 bytes) or ``double`` (8), in host byte order. Takes ``float`` or ``int``.
+
+    Every bit pattern a map holds reads back unchanged, NaN payloads included: a NaN that Python's
+    ``float`` cannot carry exactly (a signalling NaN in a ``float``) decodes as a ``float`` that
+    remembers its bytes.
+    """
+
+    __slots__ = ("_struct",)
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(size, name, size)
+        self._struct = struct.Struct("=f" if size == 4 else "=d")
+
+    def pack(self, value: float) -> bytes:
+        if type(value) is ExactNan:
+            return value.bits if len(value.bits) == self.size else self._struct.pack(value)
+        if isinstance(value, bool) or not isinstance(value, (float, int)):
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a float")
+        try:
+            return self._struct.pack(value)
+        except (OverflowError, struct.error) as exc:
+            raise CodecError(f"{self.name} cannot encode {value!r}: {exc}") from None
+
+    def unpack(self, data: bytes) -> float:
+        value: float = self._struct.unpack(data)[0]
+        if value != value and self._struct.pack(value) != bytes(data):  # noqa: PLR0124 - NaN
+            return ExactNan(value, bytes(data))
+        return value
+
+    def struct_member(self, order: str = "=") -> StructMember:
+        return StructMember(self._struct.format[1:], self._check, None)
+
+    def _check(self, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (float, int)):
+            raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a float")
+        return value
+
+
+class ExactNan(float):
+    """A NaN read from a map, with the bytes it was read from (which a plain ``float`` would change)."""
+
+    def __new__(cls, value: float, bits: bytes) -> ExactNan:
+        made = super().__new__(cls, value)
+        made.bits = bits
+        return made
+
+    bits: bytes
+
+    def __repr__(self) -> str:
+        return f"nan(0x{self.bits[::-1].hex()})" if sys.byteorder == "little" else f"nan(0x{self.bits.hex()})"
 
 
 class AddressCodec(Codec[A], Generic[A]):
@@ -209,10 +292,11 @@ def _prefix_like(value: object) -> bool:
 class SpinLockCodec(Codec[int]):
     """A ``struct bpf_spin_lock`` inside a map value: 4 bytes the kernel owns.
 
-    Written as zero (the kernel leaves the lock word alone on updates) and read as zero (the
-    kernel zeroes it on lookups). As a field (``lock: int = spin_lock()``) it is keyword-only
-    with default 0 and takes no part in equality or ``repr``. A map whose value has one needs
-    BTF, which pybpfmaps generates, and is written atomically with ``UpdateFlags.LOCK``.
+    Reads as the lock word, which the kernel zeroes on lookups (so 0), and writes the int it is
+    given, 0 by default (the kernel leaves the lock word alone on updates). As a field
+    (``lock: int = spin_lock()``) it is keyword-only with default 0 and takes no part in equality
+    or ``repr``. A map whose value has one needs BTF, which pybpfmaps generates, and is written
+    atomically with ``UpdateFlags.LOCK``.
     """
 
     __slots__ = ()
@@ -220,11 +304,15 @@ class SpinLockCodec(Codec[int]):
     def __init__(self) -> None:
         super().__init__(4, "spin_lock", 4)
 
-    def pack(self, value: object = 0) -> bytes:
-        return bytes(4)
+    def pack(self, value: int = 0) -> bytes:
+        try:
+            return _LOCK_WORD.pack(value)
+        except (struct.error, TypeError):
+            raise CodecTypeError(f"spin_lock cannot encode {value!r}: expected 0 (the kernel owns the lock)") from None
 
     def unpack(self, data: Buffer) -> int:
-        return 0
+        word: int = _LOCK_WORD.unpack(data)[0]
+        return word
 
     def struct_member(self, order: str = "=") -> StructMember:
         return StructMember("4s", self.pack, self.unpack)
@@ -236,6 +324,7 @@ class SpinLockCodec(Codec[int]):
         return super().__call__(default=default, pad_after=pad_after, **field_options)
 
 
+_LOCK_WORD = struct.Struct("=I")
 _MAC = re.compile(r"[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}")
 
 
@@ -318,14 +407,19 @@ class IntEnumCodec(Codec[E], Generic[E]):
 
 
 class ArrayCodec(Codec[tuple[T, ...]], Generic[T]):
-    """A fixed-length C array ``element[length]``; takes any sequence of that length, gives a tuple."""
+    """A fixed-length C array ``element[length]``; takes any sequence of that length, gives a tuple.
+
+    A length of 0 is C's zero-length or flexible array member (``data[0]``, ``data[]``): no bytes,
+    the value ``()``.
+    """
 
     __slots__ = ("_many", "element", "length")
 
     def __init__(self, element: Codec[T], length: int) -> None:
         if not isinstance(element, Codec):
             raise CodecTypeError(f"array() needs a codec for its elements, got {element!r}")
-        check_size(length, "array")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise CodecError(f"array() needs an int length >= 0, got {length!r}")
         super().__init__(element.size * length, f"array({element.name}, {length})", element.align)
         self.element = element
         self.length = length
@@ -350,6 +444,8 @@ class ArrayCodec(Codec[tuple[T, ...]], Generic[T]):
     def unpack(self, data: bytes) -> tuple[T, ...]:
         if self._many is not None:
             return self._many.unpack(data)
+        if not self.element.size:  # elements of no bytes (empty structs)
+            return tuple(self.element.unpack(b"") for _ in range(self.length))
         return tuple(self.element.unpack_many(data, self.length))
 
 
@@ -368,6 +464,11 @@ ipv6 = AddressCodec(ipaddress.IPv6Address, "ipv6", 16)
 mac = MacCodec()
 """An Ethernet address (``__u8[6]``); gives ``"aa:bb:cc:dd:ee:ff"``."""
 
+
+f32 = FloatCodec("f32", 4)
+"""C ``float``."""
+f64 = FloatCodec("f64", 8)
+"""C ``double``."""
 
 spin_lock = SpinLockCodec()
 """A ``struct bpf_spin_lock`` field of a map value: ``lock: int = spin_lock()``."""

@@ -4,7 +4,7 @@
 batch command; ``install(524)`` what a kernel answers for a map type without batch ops. The
 filter matches the bpf syscall number and its first argument (the command); everything else,
 map creation and element commands included, still reaches the real kernel. A filter cannot be
-removed, so it goes into a throw-away process (KERNEL.md section 10).
+removed, so it goes into a throw-away process (docs/kernel-notes.md#emulating-old-kernels).
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def map_lookup_and_delete_elem(fd: int, key: bytes, value_size: int) -> bytes:
 def map_get_next_key(fd: int, key: bytes | None, key_size: int) -> bytes | None:
     """BPF_MAP_GET_NEXT_KEY; ``None`` when the kernel answers ENOENT (the end, or an empty map).
 
-    The kernel restarts from the first key when *key* is not in the map (KERNEL.md section 7).
+    The kernel restarts from the first key when *key* is not in the map (docs/kernel-notes.md#get-next-key).
     """
     next_key = ctypes.create_string_buffer(key_size)
     attr = uapi.MapElemAttr(
@@ -173,7 +173,7 @@ class BatchBuffers:
     """Output buffers for one LOOKUP(_AND_DELETE)_BATCH call: always full-size, with a valid cursor.
 
     The kernel deletes before it copies out, so short buffers or a missing out_batch lose data
-    (KERNEL.md section 4); these are sized for ``capacity`` elements and the cursor for the
+    (docs/kernel-notes.md#batch-reads); these are sized for ``capacity`` elements and the cursor for the
     largest token any map type writes (a u32 bucket or a key).
     """
 
@@ -243,7 +243,7 @@ def batch_applied(requested: int, reported: int) -> int:
     The kernel zeroes ``count`` before the first element and sets it to the index of the failing
     one; a call refused up front (flags, permissions, a missing op) leaves the requested count in
     place. So a reported count below the request is the truth, and one equal to it means nothing
-    was applied (KERNEL.md section 3).
+    was applied (docs/kernel-notes.md#update-batch-partial).
     """
     return reported if reported < requested else 0
 

@@ -1,7 +1,8 @@
 """BTF, the kernel's type format: generated for the maps pybpfmaps creates, read for the maps it opens.
 
 ``map_btf(key, value)`` gives the raw BTF and the key and value type ids for a new map (``None``
-if a codec has no BTF form); ``decoder(btf_id)`` makes codecs from an existing map's BTF.
+if a codec has no BTF form); ``decoder(btf_id)`` makes codecs from an existing map's BTF; ``Btf``
+reads BTF from anywhere (the kernel, a module, an object file, bytes) and types any of it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps.btf import format as _format
 from pybpfmaps.btf.from_codec import NoBtf, describe, has_spin_lock
+from pybpfmaps.btf.source import Btf
 from pybpfmaps.btf.to_codec import Decoder
 from pybpfmaps.codec import Codec
 
@@ -45,10 +47,10 @@ def decoder(btf_id: int) -> Decoder:
     if data in _decoders:
         _decoders.move_to_end(data)
         return _decoders[data]
-    made = _decoders[data] = Decoder(_format.parse(data))
+    made = _decoders[data] = Decoder(_format.parse(data).types)
     while len(_decoders) > DECODER_CACHE:
         _decoders.popitem(last=False)
     return made
 
 
-__all__ = ["Decoder", "NoBtf", "decoder", "has_spin_lock", "map_btf"]
+__all__ = ["Btf", "Decoder", "NoBtf", "decoder", "has_spin_lock", "map_btf"]

@@ -1,12 +1,15 @@
 """The BTF wire format (``include/uapi/linux/btf.h``): parse a raw blob into types, and build one.
 
-Type ids start at 1 (0 is ``void``). Only what map keys and values use is built; every kind is
-parsed, so that BTF from compilers can be read.
+Type ids start at 1 (0 is ``void``). Every kind is parsed, split BTF (kernel modules' BTF, whose
+ids and strings continue those of ``vmlinux``) included. The builder writes the types map keys and
+values need, and copies any parsed type with what it refers to, so that a codec made from BTF
+describes itself to the kernel exactly as its source did.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -17,6 +20,13 @@ HEADER = struct.Struct("=HBBIIIII")
 INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT = range(1, 12)
 FUNC, FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64 = range(12, 20)
 MODIFIERS = frozenset({TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG})
+KIND_NAMES = {
+    INT: "int", PTR: "ptr", ARRAY: "array", STRUCT: "struct", UNION: "union", ENUM: "enum", FWD: "fwd",
+    TYPEDEF: "typedef", VOLATILE: "volatile", CONST: "const", RESTRICT: "restrict", FUNC: "func",
+    FUNC_PROTO: "func_proto", VAR: "var", DATASEC: "datasec", FLOAT: "float", DECL_TAG: "decl_tag",
+    TYPE_TAG: "type_tag", ENUM64: "enum64",
+}  # fmt: skip
+_SIZED = frozenset({INT, ENUM, ENUM64, STRUCT, UNION, FLOAT, DATASEC})
 
 INT_SIGNED, INT_CHAR, INT_BOOL = 1, 2, 4
 
@@ -33,54 +43,81 @@ class Member:
 
 @attrs.frozen
 class BtfType:
-    """One BTF type. ``size`` is the byte size (sized kinds) and ``ref`` the referenced type id."""
+    """One BTF type. ``size`` is the byte size (sized kinds) and ``ref`` the referenced type id.
+
+    ``members`` holds a struct's or union's members, a function prototype's parameters (bit
+    offset 0) and a data section's variables (``bit_offset`` 8 times the offset, ``bitfield`` their size
+    in bytes).
+    """
 
     kind: int
     name: str = ""
     size: int = 0
     ref: int = 0
+    kind_flag: bool = False
     signed: bool = False  # ints and enums
     encoding: int = 0  # ints: INT_SIGNED | INT_CHAR | INT_BOOL
-    bits: int = 0  # ints
+    bits: int = 0  # ints: how many bits hold the value
+    int_offset: int = 0  # ints: where those bits start
     nelems: int = 0  # arrays
     index: int = 0  # arrays: the index type
-    members: tuple[Member, ...] = ()  # structs and unions
+    members: tuple[Member, ...] = ()
     values: tuple[tuple[str, int], ...] = ()  # enums
+    linkage: int = 0  # vars and funcs
+    component: int = -1  # decl tags: the member or parameter tagged, -1 for the type itself
 
 
-def parse(data: bytes) -> dict[int, BtfType]:
-    """Every type of a raw BTF blob, by id."""
+@attrs.frozen
+class Parsed:
+    """A parsed blob: its types by id (a split blob's base types included) and its string section."""
+
+    types: Mapping[int, BtfType]
+    strings: bytes
+    count: int
+    """The highest type id."""
+
+
+def parse(data: bytes, base: Parsed | None = None) -> Parsed:
+    """Every type of a raw BTF blob, by id; *base* is the BTF a split blob continues (vmlinux's)."""
+    if len(data) < HEADER.size:
+        raise ValueError(f"not BTF: {len(data)} bytes")
     magic, _, _, hdr_len, type_off, type_len, str_off, str_len = HEADER.unpack_from(data)
     if magic != MAGIC:
         raise ValueError(f"not BTF: magic {magic:#x}")
-    types = data[hdr_len + type_off : hdr_len + type_off + type_len]
+    types_data = data[hdr_len + type_off : hdr_len + type_off + type_len]
     strings = data[hdr_len + str_off : hdr_len + str_off + str_len]
+    base_strings = base.strings if base is not None else b""
 
     def name(offset: int) -> str:
-        return strings[offset : strings.index(b"\0", offset)].decode("utf-8", "replace")
+        source = base_strings if offset < len(base_strings) else strings
+        if source is strings:
+            offset -= len(base_strings)
+        end = source.find(b"\0", offset)
+        return source[offset : end if end >= 0 else len(source)].decode("utf-8", "replace")
 
-    parsed: dict[int, BtfType] = {}
+    parsed: dict[int, BtfType] = dict(base.types) if base is not None else {}
+    next_id = (base.count if base is not None else 0) + 1
     position = 0
-    while position < len(types):
-        name_off, info, size_or_type = struct.unpack_from("=III", types, position)
+    while position + 12 <= len(types_data):
+        name_off, info, size_or_type = struct.unpack_from("=III", types_data, position)
         position += 12
         kind, vlen, kind_flag = (info >> 24) & 0x1F, info & 0xFFFF, bool(info >> 31)
-        fields: dict[str, Any] = {"kind": kind, "name": name(name_off)}
-        if kind in (INT, ENUM, ENUM64, STRUCT, UNION, FLOAT, DATASEC):
-            fields["size"] = size_or_type
-        elif kind not in (FWD,):
-            fields["ref"] = size_or_type
+        fields: dict[str, Any] = {"kind": kind, "name": name(name_off), "kind_flag": kind_flag}
+        fields["size" if kind in _SIZED else "ref"] = size_or_type if kind != FWD else 0
         if kind == INT:
-            (extra,) = struct.unpack_from("=I", types, position)
+            (extra,) = struct.unpack_from("=I", types_data, position)
             position += 4
-            fields.update(encoding=extra >> 24 & 0xF, bits=extra & 0xFF, signed=bool(extra >> 24 & INT_SIGNED))
+            encoding = extra >> 24 & 0xF
+            fields.update(
+                encoding=encoding, int_offset=extra >> 16 & 0xFF, bits=extra & 0xFF, signed=bool(encoding & INT_SIGNED)
+            )
         elif kind == ARRAY:
-            fields["ref"], fields["index"], fields["nelems"] = struct.unpack_from("=III", types, position)
+            fields["ref"], fields["index"], fields["nelems"] = struct.unpack_from("=III", types_data, position)
             position += 12
         elif kind in (STRUCT, UNION):
             members = []
             for _ in range(vlen):
-                member_name, member_type, offset = struct.unpack_from("=III", types, position)
+                member_name, member_type, offset = struct.unpack_from("=III", types_data, position)
                 position += 12
                 bitfield, offset = (offset >> 24, offset & 0xFFFFFF) if kind_flag else (0, offset)
                 members.append(Member(name(member_name), member_type, offset, bitfield))
@@ -88,36 +125,57 @@ def parse(data: bytes) -> dict[int, BtfType]:
         elif kind == ENUM:
             values = []
             for _ in range(vlen):
-                value_name, value = struct.unpack_from("=Ii" if kind_flag else "=II", types, position)
+                value_name, value = struct.unpack_from("=Ii" if kind_flag else "=II", types_data, position)
                 position += 8
                 values.append((name(value_name), value))
             fields.update(values=tuple(values), signed=kind_flag)
         elif kind == ENUM64:
             values = []
             for _ in range(vlen):
-                value_name, low, high = struct.unpack_from("=III", types, position)
+                value_name, low, high = struct.unpack_from("=III", types_data, position)
                 position += 12
                 value = high << 32 | low
                 values.append((name(value_name), value - (1 << 64) if kind_flag and value >> 63 else value))
             fields.update(values=tuple(values), signed=kind_flag)
-        elif kind in (FUNC_PROTO,):
-            position += 8 * vlen
-        elif kind in (VAR, DECL_TAG):
+        elif kind == FUNC_PROTO:
+            params = []
+            for _ in range(vlen):
+                param_name, param_type = struct.unpack_from("=II", types_data, position)
+                position += 8
+                params.append(Member(name(param_name), param_type, 0))
+            fields["members"] = tuple(params)
+        elif kind == FUNC:
+            fields["linkage"] = vlen
+        elif kind == VAR:
+            (fields["linkage"],) = struct.unpack_from("=I", types_data, position)
+            position += 4
+        elif kind == DECL_TAG:
+            (fields["component"],) = struct.unpack_from("=i", types_data, position)
             position += 4
         elif kind == DATASEC:
-            position += 12 * vlen
-        parsed[len(parsed) + 1] = BtfType(**fields)
-    return parsed
+            variables = []
+            for _ in range(vlen):
+                var_type, offset, size = struct.unpack_from("=III", types_data, position)
+                position += 12
+                variables.append(Member("", var_type, 8 * offset, size))
+            fields["members"] = tuple(variables)
+        elif kind not in KIND_NAMES:
+            raise ValueError(f"BTF type {next_id} has unknown kind {kind}")
+        parsed[next_id] = BtfType(**fields)
+        next_id += 1
+    return Parsed(parsed, base_strings + strings, next_id - 1)
 
 
-def resolve(types: dict[int, BtfType], type_id: int) -> tuple[BtfType | None, list[str]]:
+def resolve(types: Mapping[int, BtfType], type_id: int) -> tuple[BtfType | None, list[str]]:
     """The type behind typedefs and qualifiers, and the typedef names passed on the way."""
     names = []
     current = types.get(type_id)
-    while current is not None and current.kind in MODIFIERS:
+    seen = 0
+    while current is not None and current.kind in MODIFIERS and seen < 64:  # a loop in bad BTF ends
         if current.kind == TYPEDEF:
             names.append(current.name)
         current = types.get(current.ref)
+        seen += 1
     return current, names
 
 
@@ -150,6 +208,9 @@ class Builder:
         extra = struct.pack("=I", encoding << 24 | 8 * size)
         return self._add(("int", name, size, encoding), name, INT, 0, size, extra)
 
+    def float_type(self, name: str, size: int) -> int:
+        return self._add(("float", name, size), name, FLOAT, 0, size, b"")
+
     def typedef(self, name: str, ref: int) -> int:
         return self._add(("typedef", name, ref), name, TYPEDEF, 0, ref, b"")
 
@@ -171,6 +232,81 @@ class Builder:
             struct.pack("=III", self._string(n), v & 0xFFFFFFFF, (v >> 32) & 0xFFFFFFFF) for n, v in values
         )
         return self._add(("enum64", name, size, tuple(values)), name, ENUM64, len(values), size, extra, signed)
+
+    def copy(self, types: Mapping[int, BtfType], type_id: int) -> int:
+        """Add type *type_id* of parsed *types* and every type it holds; returns its id here.
+
+        Pointers are copied as pointers to a forward declaration of the named struct or union they
+        point to (or to ``void``), so that a value's description does not pull in the whole graph
+        behind its pointers.
+        """
+        if type_id == 0:
+            return 0
+        identity = ("copy", id(types), type_id)
+        if identity in self._known:
+            return self._known[identity]
+        kind = types[type_id]
+        if kind.kind == PTR:
+            return self._add(identity, kind.name, PTR, 0, self._pointee(types, kind.ref), b"")
+        refs: dict[str, Any] = {}
+        if kind.kind in MODIFIERS or kind.kind in (VAR, FUNC, DECL_TAG):
+            refs["ref"] = self.copy(types, kind.ref)
+        elif kind.kind == ARRAY:
+            refs["element"], refs["index"] = self.copy(types, kind.ref), self.copy(types, kind.index)
+        elif kind.kind in (STRUCT, UNION, DATASEC, FUNC_PROTO):
+            refs["members"] = [self.copy(types, member.type) for member in kind.members]
+            if kind.kind == FUNC_PROTO:
+                refs["ref"] = self.copy(types, kind.ref)
+        return self._add(identity, kind.name, kind.kind, *self._encode(kind, refs), kind.kind_flag)
+
+    def _pointee(self, types: Mapping[int, BtfType], ref: int) -> int:
+        target, _ = resolve(types, ref)
+        if target is not None and target.kind in (STRUCT, UNION, FWD) and target.name:
+            union = target.kind == UNION or (target.kind == FWD and target.kind_flag)
+            return self._add(("fwd", target.name, union), target.name, FWD, 0, 0, b"", union)
+        return 0
+
+    def _encode(self, kind: BtfType, refs: dict[str, Any]) -> tuple[int, int, bytes]:
+        """(vlen, size or type, the bytes after the common header) of a copied type."""
+        if kind.kind == INT:
+            return 0, kind.size, struct.pack("=I", kind.encoding << 24 | kind.int_offset << 16 | kind.bits)
+        if kind.kind == ARRAY:
+            return 0, 0, struct.pack("=III", refs["element"], refs["index"], kind.nelems)
+        if kind.kind in (STRUCT, UNION):
+            offsets = [m.bitfield << 24 | m.bit_offset if kind.kind_flag else m.bit_offset for m in kind.members]
+            extra = b"".join(
+                struct.pack("=III", self._string(m.name), t, offset)
+                for m, t, offset in zip(kind.members, refs["members"], offsets, strict=True)
+            )
+            return len(kind.members), kind.size, extra
+        if kind.kind == ENUM:
+            fmt = "=Ii" if kind.kind_flag else "=II"
+            return len(kind.values), kind.size, b"".join(struct.pack(fmt, self._string(n), v) for n, v in kind.values)
+        if kind.kind == ENUM64:
+            extra = b"".join(
+                struct.pack("=III", self._string(n), v & 0xFFFFFFFF, (v >> 32) & 0xFFFFFFFF) for n, v in kind.values
+            )
+            return len(kind.values), kind.size, extra
+        if kind.kind == FUNC_PROTO:
+            extra = b"".join(
+                struct.pack("=II", self._string(m.name), t) for m, t in zip(kind.members, refs["members"], strict=True)
+            )
+            return len(kind.members), refs["ref"], extra
+        if kind.kind == DATASEC:
+            extra = b"".join(
+                struct.pack("=III", t, m.bit_offset // 8, m.bitfield)
+                for m, t in zip(kind.members, refs["members"], strict=True)
+            )
+            return len(kind.members), kind.size, extra
+        if kind.kind == VAR:
+            return 0, refs["ref"], struct.pack("=I", kind.linkage)
+        if kind.kind == DECL_TAG:
+            return 0, refs["ref"], struct.pack("=i", kind.component)
+        if kind.kind == FUNC:
+            return kind.linkage, refs["ref"], b""
+        if kind.kind in (FLOAT, FWD):
+            return 0, kind.size, b""
+        return 0, refs["ref"], b""  # typedefs and qualifiers
 
     def blob(self) -> bytes:
         types = b"".join(self._types)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pybpfmaps.btf.aggregate import AggregateCodec
 from pybpfmaps.btf.format import Builder
-from pybpfmaps.codec import Codec, IntCodec, RawCodec
+from pybpfmaps.codec import Codec, IntCodec, RawCodec, WideIntCodec
 from pybpfmaps.interfaces import IfindexCodec
 from pybpfmaps.layout import StructCodec
 from pybpfmaps.percpu import PerCpuCodec
@@ -17,6 +18,7 @@ from pybpfmaps.scalar import (
     AddressCodec,
     ArrayCodec,
     BoolCodec,
+    FloatCodec,
     IntEnumCodec,
     MacCodec,
     NetworkCodec,
@@ -39,6 +41,16 @@ def describe(builder: Builder, codec: Codec[Any]) -> int:
     """The BTF type id of *codec*, added to *builder*."""
     if isinstance(codec, PerCpuCodec):
         return describe(builder, codec.element)
+    if isinstance(codec, AggregateCodec):  # made from BTF: that very type, as its source described it
+        if codec.origin is None:
+            raise NoBtf(f"{codec.name} was resized to fill a map and has no BTF of its own")
+        types, type_id = codec.origin
+        return builder.copy(types, type_id)
+    if isinstance(codec, WideIntCodec):
+        signed = codec.minimum < 0
+        return builder.int_type("__int128" if signed else "unsigned __int128", 16, signed=signed)
+    if isinstance(codec, FloatCodec):
+        return builder.float_type("float" if codec.size == 4 else "double", codec.size)
     if isinstance(codec, IntCodec):
         return _int(builder, codec)
     if isinstance(codec, BoolCodec):
@@ -87,4 +99,6 @@ def _int(builder: Builder, codec: IntCodec) -> int:
 def has_spin_lock(codec: Codec[Any]) -> bool:
     """Whether a value codec holds a ``bpf_spin_lock`` (at the top level of a struct, as the kernel requires)."""
     element = codec.element if isinstance(codec, PerCpuCodec) else codec
+    if isinstance(element, AggregateCodec):
+        return not element.union and any(isinstance(slot.codec, SpinLockCodec) for slot in element.slots)
     return isinstance(element, StructCodec) and any(isinstance(f.codec, SpinLockCodec) for f in element.fields)

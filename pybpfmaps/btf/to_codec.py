@@ -1,140 +1,293 @@
-"""Codecs for BTF types: the keys and values of a map that describes itself, as attrs classes.
+"""Codecs for BTF types: the keys and values of a map that describes itself, and any type of a BTF blob.
 
-Structs become frozen attrs classes (made on the fly, one per BTF type, every field defaulting to
-zero as in C's ``struct s x = {};``), enums ``IntEnum``
-classes, ``char`` arrays strings, other arrays tuples; ``__be16``/``__be32``/``__be64`` typedefs
-decode in network order and ``struct in_addr``/``in6_addr`` as addresses. What has no codec
-(unions, bitfields, pointers, floats) stays raw bytes, so nothing is ever refused.
+Structs, unions and data sections become ``AggregateCodec`` classes (see ``aggregate``), enums
+``IntEnum`` classes, ``char`` arrays strings, other arrays tuples; ``__be16``/``__be32``/``__be64``
+typedefs decode in network order and ``struct in_addr``/``in6_addr`` as addresses. A member that
+cannot be typed stays raw bytes inside a typed struct; a type that cannot be typed at all becomes
+``raw`` bytes with the ``reason`` why, so opening a map never fails for its types.
 """
 
 from __future__ import annotations
 
 import enum
-import keyword
-import re
+from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 from pybpfmaps.btf import format as btf
-from pybpfmaps.codec import Codec, IntCodec, be16, be32, be64, i8, i16, i32, i64, raw, u8, u16, u32, u64
-from pybpfmaps.layout import StructCodec, codec_for
-from pybpfmaps.scalar import array, boolean, int_enum, ipv4, ipv6, spin_lock, string
+from pybpfmaps.btf.aggregate import AggregateCodec, BitfieldCodec, Slot, little_endian
+from pybpfmaps.btf.names import class_name, is_dunder, member_names, python_name
+from pybpfmaps.codec import (
+    Codec,
+    IntCodec,
+    RawCodec,
+    be16,
+    be32,
+    be64,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+)
+from pybpfmaps.scalar import BoolCodec, IntEnumCodec, array, boolean, f32, f64, int_enum, ipv4, ipv6, spin_lock, string
 
 _INTS: dict[tuple[int, bool], IntCodec] = {
-    (1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
-    (1, True): i8, (2, True): i16, (4, True): i32, (8, True): i64,
+    (1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64, (16, False): u128,
+    (1, True): i8, (2, True): i16, (4, True): i32, (8, True): i64, (16, True): i128,
 }  # fmt: skip
 _BIG_ENDIAN = {"__be16": be16, "__be32": be32, "__be64": be64}
+_SPECIAL_STRUCTS: dict[tuple[str, int], Codec[Any]] = {
+    ("bpf_spin_lock", 4): spin_lock, ("in_addr", 4): ipv4, ("in6_addr", 16): ipv6,
+}  # fmt: skip
+POINTER_SIZE = 8
+"""Pointers in BPF programs' BTF (and 64-bit kernels') are 8 bytes; they decode as ``u64``."""
+
+
+class CannotType(Exception):
+    """A BTF type that has no codec; the message says why."""
+
+
+def untyped(size: int, reason: str) -> RawCodec:
+    """The raw bytes of something that could not be typed, with the reason."""
+    return RawCodec(size, reason=reason)
 
 
 class Decoder:
     """Codecs for the types of one BTF object, made once per type."""
 
-    def __init__(self, types: dict[int, btf.BtfType]) -> None:
+    def __init__(self, types: Mapping[int, btf.BtfType]) -> None:
         self.types = types
-        self._made: dict[int, Codec[Any]] = {}
+        self._made: dict[int, Codec[Any] | CannotType] = {}
+        self._making: set[int] = set()
 
-    def codec(self, type_id: int, size: int) -> Codec[Any]:
-        """The codec of type *type_id*, which must be *size* bytes (else raw bytes of that size)."""
+    def codec(self, type_id: int, size: int | None = None) -> Codec[Any]:
+        """The codec of type *type_id*, which must be *size* bytes if given; never raises.
+
+        A struct ending in a flexible array (``__u8 data[]``) grows it to fill *size*. What cannot
+        be typed, or does not have that size, is ``raw`` bytes whose ``reason`` says why.
+        """
         try:
-            made = self._codec(type_id)
-        except (KeyError, ValueError, TypeError, attrs.exceptions.NotAnAttrsClassError):
-            return raw(size)
-        return made if made.size == size else raw(size)
+            made = self.make(type_id)
+            if size is not None and made.size != size:
+                made = self._fill(type_id, made, size)
+        except CannotType as exc:
+            fallback = size if size is not None else type_size(self.types, type_id) or 0
+            return untyped(fallback, str(exc))
+        return made
 
-    def _codec(self, type_id: int) -> Codec[Any]:
-        if type_id not in self._made:
-            self._made[type_id] = self._make(type_id)
-        return self._made[type_id]
+    def make(self, type_id: int, hint: str = "") -> Codec[Any]:
+        """The codec of type *type_id*; raises ``CannotType`` with the reason if it has none.
 
-    def _make(self, type_id: int) -> Codec[Any]:
+        *hint* names an anonymous struct, union or enum (``flags_tag`` for the type of member ``tag``
+        of ``struct flags``) when it is made here first.
+        """
+        made = self._made.get(type_id)
+        if made is None:
+            if type_id in self._making:
+                raise CannotType(f"type {type_id} contains itself")
+            self._making.add(type_id)
+            try:
+                made = self._make(type_id, hint)
+            except CannotType as exc:
+                made = exc
+            except Exception as exc:  # BTF no compiler writes: that type stays bytes, with the reason
+                made = CannotType(f"type {type_id}: {type(exc).__name__}: {exc}")
+            finally:
+                self._making.discard(type_id)
+            self._made[type_id] = made
+        if isinstance(made, CannotType):
+            raise made
+        return made
+
+    def _make(self, type_id: int, hint: str) -> Codec[Any]:
         kind, typedefs = btf.resolve(self.types, type_id)
         if kind is None:
-            raise ValueError("void")
+            raise CannotType("void" if type_id == 0 else f"type id {type_id} is not in this BTF")
         for name in typedefs:
-            if name in _BIG_ENDIAN and kind.kind == btf.INT and kind.size == _BIG_ENDIAN[name].size:
-                return _BIG_ENDIAN[name]
+            codec = _BIG_ENDIAN.get(name)
+            if codec is not None and kind.kind == btf.INT and kind.size == codec.size:
+                return codec
         if kind.kind == btf.INT:
             if kind.encoding & btf.INT_BOOL and kind.size == 1:
                 return boolean
+            if (kind.size, kind.signed) not in _INTS:
+                raise CannotType(f"{kind.size}-byte integers ({kind.name}) have no codec")
             return _INTS[(kind.size, kind.signed)]
         if kind.kind == btf.PTR:
             return u64
         if kind.kind in (btf.ENUM, btf.ENUM64):
-            return self._enum(type_id, kind)
+            return self._enum(type_id, kind, typedefs, hint)
         if kind.kind == btf.ARRAY:
-            return self._array(kind)
-        if kind.kind == btf.STRUCT:
-            return self._struct(type_id, kind)
-        return raw(kind.size)  # unions, floats, and anything else: the bytes as they are
+            return self._array(kind, hint=hint)
+        if kind.kind in (btf.STRUCT, btf.UNION, btf.DATASEC):
+            special = _SPECIAL_STRUCTS.get((kind.name, kind.size)) if kind.kind == btf.STRUCT else None
+            return special or self._aggregate(type_id, kind, typedefs, hint=hint)
+        if kind.kind == btf.FLOAT:
+            if kind.size not in (4, 8):
+                raise CannotType(f"{kind.size}-byte floats ({kind.name}) have no Python type")
+            return f32 if kind.size == 4 else f64
+        if kind.kind == btf.VAR:
+            return self.make(kind.ref, hint)
+        if kind.kind == btf.FWD:
+            raise CannotType(f"{kind.name or 'a type'} is only declared here (a forward declaration)")
+        raise CannotType(f"a {btf.KIND_NAMES.get(kind.kind, f'kind {kind.kind}')} is not data")
 
-    def _enum(self, type_id: int, kind: btf.BtfType) -> Codec[Any]:
-        base = _INTS[(kind.size, kind.signed)]
-        names = {_identifier(name, f"VALUE_{i}"): value for i, (name, value) in enumerate(kind.values)}
-        if not names:
+    def _enum(self, type_id: int, kind: btf.BtfType, typedefs: list[str], hint: str) -> Codec[Any]:
+        base = _INTS.get((kind.size, kind.signed))
+        if base is None or kind.size > 8:
+            raise CannotType(f"{kind.size}-byte enums have no codec")
+        if not kind.values:
             return base
-        members = enum.IntEnum(_identifier(kind.name, f"enum_{type_id}"), names)  # type: ignore[misc]
-        return int_enum(members, base)
+        name = class_name(kind.name or (typedefs[0] if typedefs else ""), hint or f"enum_{type_id}")
+        return int_enum(_int_enum(name, kind.values), base)
 
-    def _array(self, kind: btf.BtfType) -> Codec[Any]:
+    def _array(self, kind: btf.BtfType, length: int | None = None, hint: str = "") -> Codec[Any]:
+        count = kind.nelems if length is None else length
         element, typedefs = btf.resolve(self.types, kind.ref)
-        if element is not None and element.kind == btf.INT and element.size == 1:
+        if count and element is not None and element.kind == btf.INT and element.size == 1:
             if element.name == "char" and not typedefs:  # char name[16]: text
-                return string(kind.nelems)
+                return string(count)
             if not element.encoding & btf.INT_BOOL:  # __u8 data[6], unsigned char buf[4]: bytes
-                return raw(kind.nelems)
-        return array(self._codec(kind.ref), kind.nelems)
+                return RawCodec(count)
+        return array(self.make(kind.ref, hint), count)
 
-    def _struct(self, type_id: int, kind: btf.BtfType) -> Codec[Any]:
-        if kind.name == "bpf_spin_lock" and kind.size == 4:
-            return spin_lock
-        if kind.name == "in_addr" and kind.size == 4:
-            return ipv4
-        if kind.name == "in6_addr" and kind.size == 16:
-            return ipv6
-        if any(member.bitfield or member.bit_offset % 8 for member in kind.members) or not kind.members:
-            return raw(kind.size)
-        members = list(kind.members)
-        codecs = [self._codec(member.type) for member in members]
-        offsets = [member.bit_offset // 8 for member in members]
-        names: list[str] = []
-        for index, member in enumerate(members):
-            name = _identifier(member.name, f"field{index}")
-            while name in names:
-                name += "_"
-            names.append(name)
-        for packed in (False, True):
-            pads = _padding(codecs, offsets, kind.size, packed)
-            fields = {
-                name: codec(pad_after=pad, default=codec.unpack(bytes(codec.size)))  # zero, as `struct s x = {};`
-                for name, codec, pad in zip(names, codecs, pads, strict=True)
-            }
-            cls = attrs.make_class(_identifier(kind.name, f"struct_{type_id}"), fields, frozen=True)
-            made: StructCodec[Any] = codec_for(cls, packed=packed)
-            if made.size == kind.size and [f.offset for f in made.fields] == offsets:
-                return made
-        return raw(kind.size)  # a layout attrs cannot express (members out of order, say)
+    def _aggregate(
+        self, type_id: int, kind: btf.BtfType, typedefs: list[str], grow: int = 0, hint: str = ""
+    ) -> AggregateCodec:
+        """A struct, union or data section; *grow* more elements for a trailing flexible array."""
+        fallback = {btf.STRUCT: "struct", btf.UNION: "union", btf.DATASEC: "section"}[kind.kind]
+        name = class_name(kind.name or (typedefs[0] if typedefs else ""), hint or f"{fallback}_{type_id}")
+        if kind.kind == btf.DATASEC:
+            c_names = [
+                self.types[variable.type].name if variable.type in self.types else "" for variable in kind.members
+            ]
+        else:
+            c_names = [member.name for member in kind.members]
+        names = member_names(c_names)
+        slots = [
+            self._slot(kind, member, python, c_name, grow if index == len(kind.members) - 1 else 0, f"{name}_{python}")
+            for index, (member, python, c_name) in enumerate(zip(kind.members, names, c_names, strict=True))
+        ]
+        size = kind.size + (self._grown_bytes(kind, grow) if grow else 0)
+        for slot in slots:
+            if slot.end > size:
+                raise CannotType(f"{name}.{slot.name} ends at byte {slot.end}, past the {size} bytes of {name}")
+        align = max((slot.codec.align for slot in slots if not slot.bits), default=1)
+        origin = (self.types, type_id) if not grow else None
+        return AggregateCodec(name, size, align, slots, union=kind.kind == btf.UNION, origin=origin)
+
+    def _slot(self, parent: btf.BtfType, member: btf.Member, name: str, c_name: str, grow: int, hint: str) -> Slot:
+        if parent.kind == btf.DATASEC:
+            try:
+                codec = self.make(member.type, hint)
+            except CannotType as exc:
+                codec = untyped(member.bitfield, str(exc)) if member.bitfield else _raise(exc)
+            if codec.size != member.bitfield:
+                codec = untyped(member.bitfield, f"{c_name} is {member.bitfield} bytes, its type {codec.size}")
+            return Slot(name, c_name, codec, member.bit_offset // 8)
+        target, _ = btf.resolve(self.types, member.type)
+        bits, start = member.bitfield, member.bit_offset
+        if (
+            not bits
+            and target is not None
+            and target.kind == btf.INT
+            and (target.int_offset or target.bits != 8 * target.size)
+        ):
+            bits, start = target.bits, start + target.int_offset  # an old-style bitfield: the int type says
+        if bits or start % 8:
+            return self._bitfield(member, name, c_name, bits or 8 * (type_size(self.types, member.type) or 0), start)
+        if grow and target is not None and target.kind == btf.ARRAY:
+            return Slot(name, c_name, self._array(target, grow, hint), start // 8)
+        try:
+            codec = self.make(member.type, hint)
+        except CannotType as exc:
+            size = type_size(self.types, member.type)
+            if size is None:
+                raise CannotType(f"{c_name or 'an anonymous member'}: {exc}") from None
+            codec = untyped(size, str(exc))  # this member stays bytes; the rest of the struct is typed
+        return Slot(name, c_name, codec, start // 8)
+
+    def _bitfield(self, member: btf.Member, name: str, c_name: str, bits: int, start: int) -> Slot:
+        if not little_endian():
+            raise CannotType("bitfields are only decoded on little-endian hosts")
+        try:
+            storage = self.make(member.type)
+        except CannotType as exc:
+            raise CannotType(f"bitfield {c_name}: {exc}") from None
+        if isinstance(storage, IntEnumCodec):
+            storage = storage._base
+        elif isinstance(storage, BoolCodec):
+            storage = u8
+        if not isinstance(storage, IntCodec) or not 0 < bits <= 8 * storage.size:
+            raise CannotType(f"bitfield {c_name} of {bits} bits in a {storage!r}")
+        codec = BitfieldCodec(storage, bits, storage.minimum < 0)
+        return Slot(name, c_name, codec, start // 8, bits=bits, shift=start % 8)
+
+    def _fill(self, type_id: int, made: Codec[Any], size: int) -> Codec[Any]:
+        """*made* grown to *size* bytes through its trailing flexible array, if it has one that fits."""
+        kind, typedefs = btf.resolve(self.types, type_id)
+        problem = f"its BTF type {made!r} is {made.size} bytes, not {size}"
+        if kind is None or kind.kind != btf.STRUCT or not kind.members or made.size > size:
+            raise CannotType(problem)
+        last = kind.members[-1]
+        array_type, _ = btf.resolve(self.types, last.type)
+        element = (
+            type_size(self.types, array_type.ref) if array_type is not None and array_type.kind == btf.ARRAY else None
+        )
+        if array_type is None or array_type.nelems or not element or (size - kind.size) % element:
+            raise CannotType(problem)
+        return self._aggregate(type_id, kind, typedefs, grow=(size - kind.size) // element)
+
+    def _grown_bytes(self, kind: btf.BtfType, grow: int) -> int:
+        array_type, _ = btf.resolve(self.types, kind.members[-1].type)
+        assert array_type is not None
+        return grow * (type_size(self.types, array_type.ref) or 0)
 
 
-def _padding(codecs: list[Codec[Any]], offsets: list[int], size: int, packed: bool) -> list[int]:
-    """Explicit padding after each member: where the BTF places the next one (or ends) further than C would."""
-    pads = [0] * len(codecs)
-    end = 0
-    for index, (codec, offset) in enumerate(zip(codecs, offsets, strict=True)):
-        aligned = end if packed else end + -end % codec.align
-        if offset > aligned and index:
-            pads[index - 1] += offset - aligned
-        end = offset + codec.size
-    struct_align = 1 if packed else max(codec.align for codec in codecs)
-    natural_size = end + -end % struct_align
-    if size > natural_size:
-        pads[-1] += size - natural_size if packed else size - end
-    return pads
+def _raise(exc: CannotType) -> Codec[Any]:
+    raise exc
 
 
-def _identifier(name: str, fallback: str) -> str:
-    cleaned = re.sub(r"\W", "_", name) if name else ""
-    if not cleaned or cleaned[0].isdigit():
-        cleaned = fallback if not cleaned else f"_{cleaned}"
-    return cleaned + "_" if keyword.iskeyword(cleaned) else cleaned
+def type_size(types: Mapping[int, btf.BtfType], type_id: int) -> int | None:
+    """The size in bytes of a type, if it has one."""
+    kind, _ = btf.resolve(types, type_id)
+    depth = 0
+    while kind is not None and kind.kind == btf.VAR and depth < 64:
+        kind, _ = btf.resolve(types, kind.ref)
+        depth += 1
+    if kind is None:
+        return None
+    if kind.kind == btf.PTR:
+        return POINTER_SIZE
+    if kind.kind == btf.ARRAY:
+        element = type_size(types, kind.ref)
+        return None if element is None else element * kind.nelems
+    if kind.kind in (btf.INT, btf.ENUM, btf.ENUM64, btf.STRUCT, btf.UNION, btf.FLOAT, btf.DATASEC):
+        return kind.size
+    return None
+
+
+def _int_enum(name: str, values: tuple[tuple[str, int], ...]) -> type[enum.IntEnum]:
+    """An ``IntEnum`` of the C enumerators, named by the rule; names ``Enum`` reserves get a ``_`` more."""
+    members: dict[str, int] = {}
+    for c_name, value in values:
+        python = python_name(c_name) if c_name else "VALUE"
+        if _reserved_by_enum(python):
+            python += "_"
+        while python in members:
+            python += "_"
+        members[python] = value
+    try:
+        return enum.IntEnum(name, members)  # type: ignore[return-value]
+    except (ValueError, TypeError):  # a name Enum refuses that the checks above do not know
+        return enum.IntEnum(name, {f"VALUE_{index}": value for index, value in enumerate(members.values())})  # type: ignore[return-value]
+
+
+def _reserved_by_enum(name: str) -> bool:
+    sunder = len(name) > 2 and name[0] == "_" and name[1] != "_" and name[-1] == "_" and name[-2] != "_"
+    return sunder or is_dunder(name) or name == "mro"

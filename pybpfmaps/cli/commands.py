@@ -12,17 +12,19 @@ from typing import Any
 
 from pybpfmaps.cli import text
 from pybpfmaps.cli.progress import Progress
-from pybpfmaps.cli.resolve import open_map, pins_by_id
-from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
+from pybpfmaps.cli.resolve import find_info, open_map
+from pybpfmaps.codec import Codec, RawCodec
+from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError, NotSupportedError
 from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
+from pybpfmaps.maps.info import pinned_maps
 
 CHUNK = 65536
 CHEAP_COUNT = 100_000  # `list` counts the entries of hash maps up to this capacity
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    pins = pins_by_id()
+    pins = pinned_maps()
     rows = [_summary(info, pins.get(info.id, []), count_up_to=CHEAP_COUNT) for info in list_maps()]
     if args.json:
         for row in rows:
@@ -36,24 +38,31 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with open_map(args.map) as m:  # read-write, so that the batch probes can tell what works
-        info = m.info
-        row = _summary(info, pins_by_id().get(info.id, []), count_up_to=None)
-        support = m.batch_support
-        row.update(
-            frozen=info.frozen,
-            flags=str(info.flags),
-            key_codec=repr(m.key_codec),
-            value_codec=repr(m.value_codec),
-            btf_id=info.btf_id,
-            batch={
-                "lookup": support.lookup,
-                "update": support.update,
-                "delete": support.delete,
-                "lookup_and_delete": support.lookup_and_delete,
-                "why": support.reason,
-            },
-        )
+    try:
+        m = open_map(args.map)  # read-write, so that the batch probes can tell what works
+    except NotSupportedError as exc:  # no class for its type: what the kernel says of it, and why no more
+        info = find_info(args.map)
+        row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
+        row.update(frozen=info.frozen, flags=str(info.flags), btf_id=info.btf_id, note=exc.strerror)
+    else:
+        with m:
+            info = m.info
+            row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
+            support = m.batch_support
+            row.update(
+                frozen=info.frozen,
+                flags=str(info.flags),
+                key_codec=_codec_note(m.key_codec),
+                value_codec=_codec_note(m.value_codec),
+                btf_id=info.btf_id,
+                batch={
+                    "lookup": support.lookup,
+                    "update": support.update,
+                    "delete": support.delete,
+                    "lookup_and_delete": support.lookup_and_delete,
+                    "why": support.reason,
+                },
+            )
     if args.json:
         print(json.dumps(row))
     else:
@@ -61,6 +70,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         for name, value in row.items():
             print(f"{name:<{width}}  {_cell(value)}")
     return 0
+
+
+def _codec_note(codec: Codec[Any]) -> str:
+    """A codec's repr, with the reason when BTF could not type it."""
+    reason = codec.reason if isinstance(codec, RawCodec) else None
+    return f"{codec!r} (untyped: {reason})" if reason else repr(codec)
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
@@ -199,6 +214,9 @@ def _deletable(m: BpfMap[Any, Any], what: str) -> MutableBpfMap[Any, Any]:
 
 def _summary(info: MapInfo, pins: list[str], count_up_to: int | None) -> dict[str, Any]:
     """What ``list`` and ``show`` say of a map; entries are counted up to that capacity (None: always)."""
+    if info.error is not None:
+        return {"id": info.id, "type": None, "name": None, "key_size": None, "value_size": None,
+                "max_entries": None, "entries": None, "pinned": pins, "error": info.error}  # fmt: skip
     return {
         "id": info.id,
         "type": info.type_name,
@@ -219,9 +237,9 @@ def _entries(info: MapInfo, count_up_to: int | None) -> int | None:
     if info.type not in countable or (count_up_to is not None and info.max_entries > count_up_to):
         return None
     try:
-        with BpfMap.from_id(info.id, readonly=True) as m:
+        with BpfMap.from_id(info.id, readonly=True, btf=False) as m:  # counting needs no types
             return len(m)
-    except BpfError:
+    except (BpfError, OSError):  # gone, not ours to read, or no class for it
         return None
 
 

@@ -1,13 +1,18 @@
-"""Finding maps for the command line: by id, pinned path or name, and the pins of each map."""
+"""Finding maps for the command line: by id, pinned path or name."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from pybpfmaps.errors import BpfArgumentError, BpfError
-from pybpfmaps.maps import BpfMap, _pins, list_maps
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.fd import Fd, read_fdinfo
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.errors import BpfArgumentError, from_raw
+from pybpfmaps.flags import MapFlags
+from pybpfmaps.maps import BpfMap, MapInfo, list_maps
+from pybpfmaps.maps.info import read_info
 
 
 def open_map(spec: str, *, readonly: bool = False) -> BpfMap[Any, Any]:
@@ -16,6 +21,10 @@ def open_map(spec: str, *, readonly: bool = False) -> BpfMap[Any, Any]:
         return BpfMap.from_id(int(spec), readonly=readonly)
     if "/" in spec:
         return BpfMap.from_pin(spec, readonly=readonly)
+    return BpfMap.from_id(_id_by_name(spec), readonly=readonly)
+
+
+def _id_by_name(spec: str) -> int:
     matches = [info.id for info in list_maps() if info.name == spec]
     if not matches:
         raise BpfArgumentError(
@@ -24,24 +33,28 @@ def open_map(spec: str, *, readonly: bool = False) -> BpfMap[Any, Any]:
     if len(matches) > 1:
         ids = ", ".join(map(str, matches))
         raise BpfArgumentError(f"{len(matches)} maps are named {spec!r} (ids {ids}): name one by id or pinned path")
-    return BpfMap.from_id(matches[0], readonly=readonly)
+    return matches[0]
 
 
-def bpffs_mounts() -> list[Path]:
-    """Where bpf filesystems are mounted."""
-    return [Path(point) for point in _pins.bpffs_mounts()]
+def find_info(spec: str) -> MapInfo:
+    """What the kernel says of the map *spec* names, without opening it as a map object (no class, no types needed)."""
+    if spec.isdigit():
+        return _info_of(lambda: commands.map_get_fd_by_id(int(spec), int(MapFlags.RDONLY)), f"map id {spec}")
+    if "/" in spec:
+        return _info_of(lambda: commands.obj_get(os.fsencode(spec), int(MapFlags.RDONLY)), f"pin {spec!r}")
+    return next(info for info in list_maps() if info.id == _id_by_name(spec))
 
 
-def pins_by_id() -> dict[int, list[str]]:
-    """The pinned paths of every pinned map, by map id."""
-    pins: dict[int, list[str]] = {}
-    for mount in bpffs_mounts():
-        for directory, _, files in os.walk(mount):
-            for name in files:
-                path = os.path.join(directory, name)
-                try:
-                    with BpfMap.from_pin(path, readonly=True) as pinned:
-                        pins.setdefault(pinned.id, []).append(path)
-                except (BpfError, OSError):
-                    continue  # a program, a link, or something that went away
-    return pins
+def _info_of(open_fd: Callable[[], int], label: str) -> MapInfo:
+    try:
+        fd = Fd(open_fd(), label)
+    except RawBpfError as exc:
+        raise from_raw(exc, map_label=label) from None
+    try:
+        if "map_id" not in read_fdinfo(fd.fileno()):
+            raise BpfArgumentError(f"{label} is not a map")
+        return read_info(fd.fileno())
+    except RawBpfError as exc:
+        raise from_raw(exc, map_label=label) from None
+    finally:
+        fd.close()

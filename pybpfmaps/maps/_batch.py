@@ -1,7 +1,8 @@
 """The bulk operations: one contract over the kernel's batch commands and the per-element path.
 
 Every bulk write stops at the first failing element and reports how many elements took effect,
-as the kernel's batch loop does, so a caller cannot tell which path ran (KERNEL.md sections 2-4):
+as the kernel's batch loop does, so a caller cannot tell which path ran (docs/kernel-notes.md:
+#batch-support, #update-batch-partial, #batch-reads):
 
 * ``update_many`` uses BPF_MAP_UPDATE_BATCH for ``ANY`` (and ``LOCK``), and single updates for
   ``NOEXIST``/``EXIST`` (no released kernel takes them in a batch) and where the map's batch

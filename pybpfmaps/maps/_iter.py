@@ -1,7 +1,7 @@
 """The key walk over BPF_MAP_GET_NEXT_KEY, with bounded, documented behaviour under concurrent change.
 
 When the key handed to GET_NEXT_KEY has been deleted, the kernel restarts from the first key
-(KERNEL.md section 7), so a naive walk revisits keys and can loop for as long as others write.
+(docs/kernel-notes.md#get-next-key), so a naive walk revisits keys and can loop for as long as others write.
 This walk therefore:
 
 * yields every key at most once (it remembers the keys it yielded);

@@ -1,7 +1,7 @@
 """Batch reads: a map's elements a chunk at a time, by BPF_MAP_LOOKUP_BATCH or LOOKUP_AND_DELETE_BATCH.
 
 The buffers are always full-size with a valid cursor, because the kernel deletes before it copies
-out (a short buffer loses data, KERNEL.md section 4). ENOSPC (the next hash bucket does not fit)
+out (a short buffer loses data, docs/kernel-notes.md#batch-reads). ENOSPC (the next hash bucket does not fit)
 grows the buffer and asks again from the same place; ENOENT (the end) comes with the last
 elements, which are always handed out.
 

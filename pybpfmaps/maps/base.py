@@ -14,7 +14,7 @@ from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
-from pybpfmaps.codec import Codec, raw
+from pybpfmaps.codec import Codec, RawCodec, raw
 from pybpfmaps.errors import (
     PRIVILEGE_HINT,
     BpfArgumentError,
@@ -30,7 +30,7 @@ from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import StructCodec, as_codec
 from pybpfmaps.maps import _batch, _iter, _pins, _reader, _validate
 from pybpfmaps.maps._create import create_map
-from pybpfmaps.maps.info import MapInfo, read_info
+from pybpfmaps.maps.info import MapInfo, pinned_map_id, read_info
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -59,8 +59,6 @@ class BpfMap(Mapping[K, V]):
     create_flags: ClassVar[MapFlags] = MapFlags.NONE
     """The ``MapFlags`` this map type accepts at creation."""
     _classes: ClassVar[dict[int, type[BpfMap[Any, Any]]]] = {}
-    _btf_keys: ClassVar[bool] = True
-    """Whether keys of maps opened without a key codec are decoded by the map's BTF."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -236,7 +234,7 @@ class BpfMap(Mapping[K, V]):
                     f"map id {info.id} is a {info.type_name} map; open it with {subclass.__name__} or BpfMap"
                 )
             typed = _btf_codecs(info) if btf and (key is None or value is None) else (None, None)
-            key_from_btf = typed[0] if subclass._btf_keys else None
+            key_from_btf = subclass._typed_key(typed[0], info) if typed[0] is not None else None
             key_codec = as_codec(key, "key") if key is not None else key_from_btf or subclass._default_key(info)
             value_codec: Codec[Any] = (
                 as_codec(value, "value") if value is not None else typed[1] or raw(info.value_size)
@@ -254,6 +252,11 @@ class BpfMap(Mapping[K, V]):
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
         return raw(info.key_size)
+
+    @classmethod
+    def _typed_key(cls, codec: Codec[Any], info: MapInfo) -> Codec[Any] | None:
+        """The key codec for a map opened without one, given what its BTF says (``None``: the default)."""
+        return None if isinstance(codec, RawCodec) and codec.reason is None else codec
 
     def _value_codec(self, value: Codec[Any]) -> Codec[Any]:
         """The codec of what user space reads and writes for a value (per-CPU maps wrap it)."""
@@ -339,7 +342,7 @@ class BpfMap(Mapping[K, V]):
             hints = {errno.ENOENT: f"the directory of {text!r} does not exist"}
             if exc.errno == errno.EEXIST:
                 try:
-                    pinned_id = _pinned_map_id(text)
+                    pinned_id = pinned_map_id(text)
                 except RawBpfError:  # not a pin, or one we may not open
                     pinned_id = None
                 hints[errno.EEXIST] = _pins.already_there(text, pinned_id, self._info.id)
@@ -355,7 +358,7 @@ class BpfMap(Mapping[K, V]):
             raise BpfArgumentError(f"{self._label} was not pinned or opened from a pin by this object")
         self._live_fd()
         try:
-            pinned_id = _pinned_map_id(path)
+            pinned_id = pinned_map_id(path)
         except RawBpfError as exc:
             raise from_raw(exc, map_label=self._label, hint=f"nothing pinned at {path!r} any more") from None
         if pinned_id != self._info.id:
@@ -687,27 +690,22 @@ class BpfMap(Mapping[K, V]):
         return " ".join(parts) + ">"
 
 
-def _pinned_map_id(path: str) -> int | None:
-    """The id of the map pinned at *path*, or ``None`` if the pin holds another kind of object.
-
-    Raises ``RawBpfError`` if nothing at *path* can be opened as a pin (absent, not on a bpf
-    filesystem, not readable).
-    """
-    fd = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
-    try:
-        return read_info(fd.fileno()).id if "map_id" in read_fdinfo(fd.fileno()) else None
-    finally:
-        fd.close()
-
-
 def _btf_codecs(info: MapInfo) -> tuple[Codec[Any] | None, Codec[Any] | None]:
-    """Codecs for a map's keys and values from its BTF, where it has some that can be read."""
+    """Codecs for a map's keys and values from its BTF, where it has some.
+
+    Never fails: BTF that cannot be read (no CAP_SYS_ADMIN, say) or typed gives ``raw`` codecs
+    whose ``reason`` says why.
+    """
     if not info.btf_id:
         return None, None
     try:
         decoder = btf.decoder(info.btf_id)
-    except (RawBpfError, ValueError):
-        return None, None  # unreadable (no CAP_SYS_ADMIN, say): the map opens untyped
+    except Exception as exc:  # whatever another program's BTF does, the map opens
+        reason = f"its BTF (id {info.btf_id}) cannot be read: {exc}"
+        return (
+            RawCodec(info.key_size, reason=reason) if info.btf_key_type_id else None,
+            RawCodec(info.value_size, reason=reason) if info.btf_value_type_id else None,
+        )
     key = decoder.codec(info.btf_key_type_id, info.key_size) if info.btf_key_type_id else None
     value = decoder.codec(info.btf_value_type_id, info.value_size) if info.btf_value_type_id else None
     return key, value

@@ -1,8 +1,9 @@
-"""``MapInfo``, what the kernel says about a map, and ``list_maps()``, every map on the system."""
+"""``MapInfo``, what the kernel says about a map; ``list_maps()``, every map on the system; where maps are pinned."""
 
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator
 
 import attrs
@@ -12,6 +13,7 @@ from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import from_raw
 from pybpfmaps.flags import MapFlags, MapType
+from pybpfmaps.maps import _pins
 
 
 @attrs.frozen
@@ -36,6 +38,8 @@ class MapInfo:
     map_extra: int = 0
     ifindex: int = 0
     frozen: bool = False
+    error: str | None = None
+    """Why the rest is unknown: ``list_maps()`` could not open this map (its type is then ``UNSPEC``)."""
 
     @property
     def type_name(self) -> str:
@@ -77,23 +81,67 @@ def read_info(fd: int) -> MapInfo:
 def list_maps() -> Iterator[MapInfo]:
     """Yield the ``MapInfo`` of every BPF map on the system, in id order (like ``bpftool map list``).
 
-    Maps that disappear while the list is walked are skipped. Needs the same privileges as
-    ``bpftool`` (root or CAP_SYS_ADMIN).
+    A generator: ``list(list_maps())`` for a list. Maps that disappear while the list is walked
+    are skipped; a map that cannot be opened (an LSM refusing it, say) is listed with its id and
+    ``error`` saying why. Needs the same privileges as ``bpftool`` (root or CAP_SYS_ADMIN).
     """
     map_id = 0
     while True:
         try:
             next_id = commands.map_get_next_id(map_id)
-            if next_id is None:
-                return
-            map_id = next_id
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=f"the map after id {map_id}" if map_id else "the first map") from None
+        if next_id is None:
+            return
+        map_id = next_id
+        try:
             fd = Fd(commands.map_get_fd_by_id(map_id, 0), f"map id {map_id}")
         except RawBpfError as exc:
             if exc.errno == errno.ENOENT:  # the map went away between the two calls
                 continue
-            raise from_raw(exc, map_label=f"map id {map_id}") from None
+            yield _unknown(map_id, f"cannot be opened: {exc.strerror}")
+            continue
         try:
             info = read_info(fd.fileno())
+        except RawBpfError as exc:
+            info = _unknown(map_id, f"cannot be read: {exc.strerror}")
         finally:
             fd.close()
         yield info
+
+
+def _unknown(map_id: int, error: str) -> MapInfo:
+    return MapInfo(map_id, MapType.UNSPEC, "", 0, 0, 0, MapFlags.NONE, error=error)
+
+
+def pinned_map_id(path: str) -> int | None:
+    """The id of the map pinned at *path*, or ``None`` if the pin holds another kind of object.
+
+    Raises ``RawBpfError`` if nothing at *path* can be opened as a pin (absent, not on a bpf
+    filesystem, not readable).
+    """
+    fd = Fd(commands.obj_get(os.fsencode(path), int(MapFlags.RDONLY)), f"pin {path!r}")
+    try:
+        return read_info(fd.fileno()).id if "map_id" in read_fdinfo(fd.fileno()) else None
+    finally:
+        fd.close()
+
+
+def pinned_maps() -> dict[int, list[str]]:
+    """The pinned paths of every pinned map, by map id, over every bpf filesystem mounted.
+
+    Pins of programs and links, pins that go away meanwhile and pins this process may not open
+    are left out; no map needs a class or types for this.
+    """
+    pins: dict[int, list[str]] = {}
+    for mount in _pins.bpffs_mounts():
+        for directory, _, files in os.walk(mount):
+            for name in files:
+                path = os.path.join(directory, name)
+                try:
+                    map_id = pinned_map_id(path)
+                except (RawBpfError, OSError):
+                    continue
+                if map_id is not None:
+                    pins.setdefault(map_id, []).append(path)
+    return pins

@@ -1,4 +1,7 @@
-"""Bulk reads and removals: snapshots, drain, pop_many, clear and lookup_many (KERNEL.md sections 4 and 11).
+"""Bulk reads and removals: snapshots, drain, pop_many, clear and lookup_many.
+
+The kernel's behaviour is in docs/kernel-notes.md#batch-reads; the scenarios follow the kernel's
+own selftests of batch operations.
 
 Run natively (LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH) and in the emulated-kernel child runs
 (element by element), with the same expectations.

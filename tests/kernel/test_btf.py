@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import shutil
+import struct
 import subprocess
 import sys
 from collections.abc import Callable
@@ -233,9 +234,15 @@ def test_maps_of_a_clang_compiled_program(flows_object: Path, tmp_path: Path) ->
         assert {k: entry["value"][k] for k in expected} == expected
         assert entry["value"]["reply"] == flow_as_bpftool_shows(0x0A000002, 0x0A000001, 53, 1234, 17)
     with BpfMap.from_pin(flows_object / "maps" / "rules") as rules:
-        assert repr(rules.value_codec) == "raw(8)"  # bitfields and a union: the bytes as they are
-        rules[0] = bytes(range(8))
-        assert bpftool.dump(rules.id)[bytes(4)] == bytes(range(8))
+        rule = rules.value_codec.cls(action=3, priority=1000, tag={"class_id": 7})  # bitfields and a union
+        rules[0] = rule
+        assert rules[0] == rule
+        assert bpftool.dump(rules.id)[bytes(4)] == struct.pack("=IHH", 3 | 1000 << 4, 7, 0)
+        assert formatted(rules.id)[0]["value"] == {
+            "action": "0x3",
+            "priority": "0x3e8",
+            "tag": {"mark": 7, "class_id": 7},
+        }
 
 
 def test_a_kernel_without_btf_still_makes_maps(tmp_path: Path) -> None:

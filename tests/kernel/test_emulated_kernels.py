@@ -1,4 +1,6 @@
-"""The whole kernel suite again, in child processes that see no batch commands (KERNEL.md section 10).
+"""The whole kernel suite again, in child processes that see no batch commands.
+
+How: docs/kernel-notes.md#emulating-old-kernels.
 
 A seccomp filter makes bpf() commands 24-27 fail with EINVAL, as on kernels before 5.6, or with
 524, as for map types without batch ops. Everything else still reaches the real kernel, so the

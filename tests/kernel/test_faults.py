@@ -41,24 +41,39 @@ def as_ints(dump: dict[bytes, bytes]) -> dict[int, int]:
     return {int.from_bytes(k, sys.byteorder): int.from_bytes(v, sys.byteorder) for k, v in dump.items()}
 
 
-@pytest.mark.parametrize("operation", ["update_many", "update_many_each", "drain"])
-@pytest.mark.parametrize("delay", [0.1, 0.25, 0.4])
-def test_ctrl_c_leaves_an_exact_account(operation: str, delay: float) -> None:
-    """SIGINT lands mostly inside batch syscalls here; without holding it back the count would be one chunk short."""
+def interrupted(operation: str, delay: float) -> dict[str, Any]:
+    """What ``tests.interrupts`` reports when SIGINT comes *delay* seconds into *operation*."""
     result = subprocess.run(
         [sys.executable, "-m", "tests.interrupts", operation, str(delay)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
-    report = json.loads(result.stdout)
-    assert report["interrupted"], report
-    assert report["held_ok"]
-    assert report["removed_ok"]
-    if operation == "drain":
-        assert report["all_accounted"], "an element drained before Ctrl-C was neither returned nor left in the map"
-        assert report["applied"] + report["held"] == report["n"]
-    else:
-        assert report["held"] == report["applied"]
-        assert report["held_prefix"]
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+@pytest.mark.parametrize("operation", ["update_many", "update_many_each", "drain"])
+def test_ctrl_c_leaves_an_exact_account(operation: str) -> None:
+    """SIGINT lands mostly inside batch syscalls here; without holding it back the count would be one chunk short.
+
+    Where it lands depends on how busy the machine is, so the delay is adjusted until it has
+    landed during the operation twice (a late one is retried sooner, an early one later); every
+    report, wherever the signal landed, must account for every element.
+    """
+    delay, landed, reports = 0.15, 0, []
+    while landed < 2 and len(reports) < 16:
+        report = interrupted(operation, delay)
+        reports.append(report)
+        assert report["held_ok"], report
+        assert report["removed_ok"], report
+        if operation == "drain":
+            assert report["all_accounted"], "an element drained before Ctrl-C was neither returned nor left in the map"
+            assert report["applied"] + report["held"] == report["n"], report
+        else:
+            assert report["held"] == report["applied"], report
+            assert report["held_prefix"], report
+        landed += report["phase"] == "during"
+        delay = delay / 2 if report["phase"] == "after" else delay * (1.6 if report["phase"] == "before" else 1.3)
+    assert landed == 2, f"SIGINT never landed during {operation}: {[r['phase'] for r in reports]}"
 
 
 @pytest.fixture

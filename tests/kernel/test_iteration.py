@@ -83,7 +83,7 @@ def test_deleting_each_yielded_key_visits_every_key_once(make_map: MakeMap, read
 
 @pytest.mark.parametrize("size", [40, 3000])
 def test_deleting_some_yielded_keys_visits_every_key_once(make_map: MakeMap, size: int, reader: Reader) -> None:
-    # KERNEL.md section 7: a naive GET_NEXT_KEY walk made 325 visits for 40 keys; restarting from the
+    # docs/kernel-notes.md#get-next-key: a naive GET_NEXT_KEY walk made 325 visits for 40 keys; restarting from the
     # first key after every deletion would make 3000 keys exceed the walk's step limit.
     m = make_map(HashMap, key=u32, value=u64, max_entries=size + size // 2)
     m.update((n, n) for n in range(size))

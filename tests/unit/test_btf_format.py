@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pybpfmaps import StructCodec, be32, u32
+from pybpfmaps import be32, u32
 from pybpfmaps.btf import format as btf
 from pybpfmaps.btf import map_btf
+from pybpfmaps.btf.aggregate import AggregateCodec
 from pybpfmaps.btf.from_codec import NoBtf, describe
 from pybpfmaps.btf.to_codec import Decoder
 from pybpfmaps.codec import Codec
@@ -20,7 +21,7 @@ from tests.cstructs import LayoutSpec, instances, layouts
 def through_btf(codec: Codec[Any]) -> Codec[Any]:
     builder = btf.Builder()
     type_id = describe(builder, codec)
-    return Decoder(btf.parse(builder.blob())).codec(type_id, codec.size)
+    return Decoder(btf.parse(builder.blob()).types).codec(type_id, codec.size)
 
 
 def test_builder_output_parses_back() -> None:
@@ -33,7 +34,7 @@ def test_builder_output_parses_back() -> None:
     wide_id = builder.enum("wide", 8, [("BIG", 1 << 40), ("LOW", -1)], signed=True)
     struct_id = builder.struct("pair", 12, [("a", be_id, 0), ("b", array_id, 4)])
     assert builder.int_type("__u32", 4) == u32_id  # the same type is written once
-    types = btf.parse(builder.blob())
+    types = btf.parse(builder.blob()).types
     assert types[u32_id] == btf.BtfType(btf.INT, "__u32", size=4, bits=32)
     assert types[s16_id] == btf.BtfType(btf.INT, "__s16", size=2, bits=16, signed=True, encoding=btf.INT_SIGNED)
     assert types[be_id] == btf.BtfType(btf.TYPEDEF, "__be32", ref=u32_id)
@@ -56,9 +57,9 @@ def test_random_layouts_survive_a_trip_through_btf(data: st.DataObject) -> None:
     instance = data.draw(instances(layout))
     codec = layout.codec()
     decoded = through_btf(codec)
-    assert isinstance(decoded, StructCodec), f"{layout.name} came back as {decoded!r}"
-    assert [f.name for f in decoded.fields] == [f.name for f in codec.fields]
-    assert [f.offset for f in decoded.fields] == [f.offset for f in codec.fields]
+    assert isinstance(decoded, AggregateCodec), f"{layout.name} came back as {decoded!r}"
+    assert [slot.name for slot in decoded.slots] == [f.name for f in codec.fields]
+    assert [slot.offset for slot in decoded.slots] == [f.offset for f in codec.fields]
     packed = codec.pack(instance)
     assert decoded.pack(decoded.unpack(packed)) == packed
     assert decoded.pack(decoded.cls()) == bytes(codec.size)  # every field defaults to zero, as in C
@@ -103,40 +104,3 @@ def decode(*types: btf.BtfType, size: int) -> Codec[Any]:
 
 def shown(*types: btf.BtfType, size: int) -> str:
     return repr(decode(*types, size=size))
-
-
-def test_what_has_no_codec_stays_bytes() -> None:
-    union = btf.BtfType(btf.UNION, "either", size=4, members=(btf.Member("a", U32, 0), btf.Member("b", S16, 0)))
-    assert shown(union, size=4) == "raw(4)"
-    bitfields = struct_type("flags", 4, [btf.Member("low", U32, 0, 4), btf.Member("high", U32, 4, 28)])
-    assert shown(bitfields, size=4) == "raw(4)"
-    assert shown(btf.BtfType(btf.FLOAT, "float", size=4), size=4) == "raw(4)"
-    assert shown(btf.BtfType(btf.FWD, "opaque"), size=8) == "raw(8)"
-    assert shown(size=2) == "i16"  # the last base type
-    assert shown(btf.BtfType(btf.INT, "int", size=4, signed=True), size=8) == "raw(8)"  # size disagrees
-
-
-def test_names_that_python_cannot_use_are_adjusted() -> None:
-    members = [btf.Member("class", U32, 0), btf.Member("", U8, 32), btf.Member("class_", U8, 40)]
-    codec = decode(struct_type("", 8, members), size=8)
-    assert isinstance(codec, StructCodec)
-    assert codec.cls.__name__ == "struct_4"
-    assert [f.name for f in codec.fields] == ["class_", "field1", "class__"]
-    colors = btf.BtfType(btf.ENUM, "color", size=4, values=(("def", 0), ("", 1)))
-    decoded_enum = decode(colors, size=4)
-    assert [member.name for member in decoded_enum.enum] == ["def_", "VALUE_1"]  # type: ignore[attr-defined]
-
-
-def test_trailing_padding_and_packing_follow_the_btf() -> None:
-    # struct { __u32 a; __u8 b; } has 3 bytes of trailing padding: size 8
-    padded = decode(struct_type("tail", 8, [btf.Member("a", U32, 0), btf.Member("b", U8, 32)]), size=8)
-    assert isinstance(padded, StructCodec)
-    assert padded.pack((1, 2)) == bytes([1, 0, 0, 0, 2, 0, 0, 0])
-    # __attribute__((packed)): a __u32 at offset 1
-    packed = decode(struct_type("tight", 5, [btf.Member("b", U8, 0), btf.Member("a", U32, 8)]), size=5)
-    assert isinstance(packed, StructCodec)
-    assert packed.pack((2, 1)) == bytes([2, 1, 0, 0, 0])
-    # explicit padding after the last member, beyond what alignment asks: struct { __u8 a; char pad[3]; }
-    explicit = decode(struct_type("spare", 4, [btf.Member("a", U8, 0)]), size=4)
-    assert isinstance(explicit, StructCodec)
-    assert explicit.pack((7,)) == bytes([7, 0, 0, 0])

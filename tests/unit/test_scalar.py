@@ -41,9 +41,10 @@ def test_boolean() -> None:
     assert boolean.pack(False) == b"\x00"
     assert boolean.pack(1) == b"\x01"
     assert boolean.unpack(b"\x01") is True
-    assert boolean.unpack(b"\x02") is True  # a C program may store any non-zero byte
+    assert boolean.unpack(b"\x02") == 2  # a C program may store any byte: it reads as that int...
+    assert boolean.pack(2) == b"\x02"  # ... and is written back unchanged
     assert boolean.unpack(b"\x00") is False
-    for bad in (2, "yes", None, 1.0):
+    for bad in (256, -1, "yes", None, 1.0):
         with pytest.raises(CodecTypeError, match=r"boolean cannot encode .* expected True or False"):
             boolean.pack(bad)  # type: ignore[arg-type]
 
@@ -53,7 +54,10 @@ def test_string_is_nul_padded_utf8() -> None:
     assert comm.size == 16
     assert comm.pack("bash") == b"bash" + bytes(12)
     assert comm.pack("x" * 16) == b"x" * 16
-    assert comm.unpack(b"bash\x00junk after nul") == "bash"
+    assert comm.unpack(b"bash" + bytes(12)) == "bash"
+    assert comm.unpack(b"bash\x00junk after nul") == b"bash\x00junk after nul"  # not text: every byte kept
+    assert comm.unpack(b"\x00\x00hello" + bytes(9)) == b"\x00\x00hello" + bytes(9)
+    assert comm.pack(b"\x00\x00hello") == b"\x00\x00hello" + bytes(9)  # bytes are written NUL-padded
     assert comm.unpack(b"x" * 16) == "x" * 16
     assert string(4).pack("\u00e9\u00e9") == "\u00e9\u00e9".encode()
     with pytest.raises(
@@ -63,7 +67,9 @@ def test_string_is_nul_padded_utf8() -> None:
     with pytest.raises(CodecError, match="contains a NUL"):
         comm.pack("a\0b")
     with pytest.raises(CodecTypeError, match="expected a str"):
-        comm.pack(b"bash")  # type: ignore[arg-type]
+        comm.pack(5)  # type: ignore[arg-type]
+    with pytest.raises(CodecError, match="17 bytes, more than 16"):
+        comm.pack(bytes(17))
     assert string(4).unpack(b"\xff\xfe\x00\x00") == "\udcff\udcfe"  # not UTF-8: kept, as os.fsdecode does
     assert string(4).pack(string(4).unpack(b"\xff\xfe\x00\x00")) == b"\xff\xfe\x00\x00"  # written back unchanged
     with pytest.raises(CodecError, match="surrogates not allowed"):
@@ -142,17 +148,28 @@ def test_arrays() -> None:
     assert nested.unpack(b"\x01\x02\x03\x04") == ((1, 2), (3, 4))
 
 
-@pytest.mark.parametrize("make", [string, raw, lambda n: array(u32, n)])
+@pytest.mark.parametrize("make", [string, raw])
 @pytest.mark.parametrize("size", [0, -1, 1.5, True])
 def test_sizes_must_be_positive_ints(make: object, size: object) -> None:
     with pytest.raises(CodecError, match="positive int"):
         make(size)  # type: ignore[operator]
 
 
+@pytest.mark.parametrize("length", [-1, 1.5, True])
+def test_array_lengths_must_be_ints_from_zero(length: object) -> None:
+    with pytest.raises(CodecError, match="int length >= 0"):
+        array(u32, length)  # type: ignore[arg-type]
+
+
+def test_zero_length_arrays_are_flexible_array_members() -> None:
+    empty = array(u32, 0)
+    assert (empty.size, empty.align, empty.pack(()), empty.unpack(b"")) == (0, 4, b"", ())
+
+
 def test_bulk_encoders_agree_with_single_ones_and_refuse_the_same_values() -> None:
     cases: list[tuple[Codec[Any], list[Any], list[Any]]] = [
         (string(6), ["a", "\u00e9t\u00e9", "", "sixsix"], ["a", "seven77"]),
-        (boolean, [True, False, 1, 0], [True, 2]),
+        (boolean, [True, False, 1, 0, 2], [True, 256]),
         (ipv4, ["10.0.0.1", ipaddress.IPv4Address("1.2.3.4")], ["10.0.0.1", "nope"]),
         (ipv6, [ipaddress.IPv6Address("::1"), "fe80::1"], ["::1", "1.2.3.4"]),
         (raw(3), [b"abc", bytearray(b"xyz"), memoryview(b"123")], [b"abc", b"ab"]),

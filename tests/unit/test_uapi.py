@@ -58,7 +58,7 @@ def test_every_field_offset_matches_the_c_header(c_offsets: dict[str, int]) -> N
 
 
 def test_struct_sizes_are_the_prefixes_the_kernel_expects() -> None:
-    # offsetofend of the last field each command uses (KERNEL.md section 1)
+    # offsetofend of the last field each command uses (docs/kernel-notes.md#attr-layouts)
     assert ctypes.sizeof(uapi.MapCreateAttr) == 72
     assert ctypes.sizeof(uapi.MapElemAttr) == 32
     assert ctypes.sizeof(uapi.MapBatchAttr) == 56
