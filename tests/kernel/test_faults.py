@@ -59,7 +59,7 @@ def test_ctrl_c_leaves_an_exact_account(operation: str) -> None:
     landed during the operation twice (a late one is retried sooner, an early one later); every
     report, wherever the signal landed, must account for every element.
     """
-    delay, landed, reports = 0.15, 0, []
+    delay, landed, reports = 0.15, 0, list[dict[str, Any]]()
     while landed < 2 and len(reports) < 16:
         report = interrupted(operation, delay)
         reports.append(report)
