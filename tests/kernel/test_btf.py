@@ -234,7 +234,8 @@ def test_maps_of_a_clang_compiled_program(flows_object: Path, tmp_path: Path) ->
         assert {k: entry["value"][k] for k in expected} == expected
         assert entry["value"]["reply"] == flow_as_bpftool_shows(0x0A000002, 0x0A000001, 53, 1234, 17)
     with BpfMap.from_pin(flows_object / "maps" / "rules") as rules:
-        rule = rules.value_codec.cls(action=3,  # type: ignore[attr-defined] priority=1000, tag={"class_id": 7})  # bitfields and a union
+        rule_type: Any = rules.value_codec.cls  # type: ignore[attr-defined]
+        rule = rule_type(action=3, priority=1000, tag={"class_id": 7})  # bitfields and a union
         rules[0] = rule
         assert rules[0] == rule
         assert bpftool.dump(rules.id)[bytes(4)] == struct.pack("=IHH", 3 | 1000 << 4, 7, 0)
