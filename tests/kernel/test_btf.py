@@ -7,7 +7,6 @@ and clang writes the BTF of a compiled BPF object that pybpfmaps reads.
 from __future__ import annotations
 
 import ipaddress
-import shutil
 import struct
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests import bpftool
+from tests import bpftool, clang
 from tests.layouts import Flow, Proto
 from tests.traffic import udp_frame
 
@@ -177,30 +176,15 @@ def test_spin_lock_values_in_arrays(make_map: MakeMap, batch_native: bool) -> No
     assert m.batch_support.update is batch_native
 
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
-
-
 @pytest.fixture
 def flows_object(bpffs: Path, tmp_path: Path) -> Path:
     """examples/flows.bpf.c built by clang and loaded by bpftool: its maps are pinned under the returned path."""
-    clang = shutil.which("clang")
-    if clang is None:
-        pytest.fail("these tests compile a BPF object with clang: apt-get install clang (make test does)")
-    multiarch = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True, check=True).stdout.strip()
-    obj = tmp_path / "flows.bpf.o"
-    build = [clang, "-O2", "-g", "-target", "bpf", f"-I/usr/include/{multiarch}", "-c", str(EXAMPLES / "flows.bpf.c")]
-    subprocess.run([*build, "-o", str(obj)], check=True)
-    bpftool.run("prog", "loadall", str(obj), str(bpffs / "prog"), "pinmaps", str(bpffs / "maps"))
-    return bpffs
+    return clang.load(clang.build(clang.EXAMPLES / "flows.bpf.c", tmp_path), bpffs)
 
 
 def run_flows(loaded: Path, frame: bytes, tmp_path: Path) -> int:
     """The program's verdict on *frame*, run by bpftool (BPF_PROG_TEST_RUN)."""
-    (tmp_path / "frame").write_bytes(frame)
-    result = bpftool.run(
-        "prog", "run", "pinned", str(loaded / "prog" / "count_flows"), "data_in", str(tmp_path / "frame")
-    )
-    return int(result["retval"])
+    return clang.run(loaded / "prog" / "count_flows", frame, tmp_path)
 
 
 def test_maps_of_a_clang_compiled_program(flows_object: Path, tmp_path: Path) -> None:
