@@ -231,7 +231,11 @@ class BtfStruct:
 
     __pbm_codec__: ClassVar[AggregateCodec]
     __pbm_key__: ClassVar[Callable[[Any], Any]]
+    __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     __pad__: bytes = b""
+
+    def __getattr__(self, name: str) -> Any:  # only for names that are not members: say which are
+        raise _no_member(self, name)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -285,6 +289,9 @@ class BtfUnion:
     def __setattr__(self, name: str, value: Any) -> None:
         raise attrs.exceptions.FrozenInstanceError()
 
+    def __getattr__(self, name: str) -> Any:  # only for names that are not members: say which are
+        raise _no_member(self, name)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
@@ -300,6 +307,14 @@ class BtfUnion:
         codec = type(self).__pbm_codec__
         shown = ", ".join(f"{slot.name}={slot.read(self.__pbm_bytes__)!r}" for slot in codec.slots)
         return f"{type(self).__name__}({shown})"
+
+
+def _no_member(value: object, name: str) -> AttributeError:
+    codec = type(value).__pbm_codec__  # type: ignore[attr-defined]
+    members = ", ".join(slot.name for slot in codec.slots)
+    return AttributeError(
+        f"{type(value).__name__} has no member {name!r} (its members: {members})", name=name, obj=value
+    )
 
 
 def _zero(slot: Slot) -> Any:

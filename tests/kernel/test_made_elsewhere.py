@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import struct
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +36,11 @@ def awkward_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def awkward(awkward_object: Path, bpffs: Path, tmp_path: Path) -> Iterator[Path]:
-    """The object loaded, its program run once (it writes the values the tests expect from C); yields the maps' directory."""
+def awkward(awkward_object: Path, bpffs: Path, tmp_path: Path) -> Path:
+    """The object loaded and its program run once (it writes the values the tests expect from C): the maps' dir."""
     clang.load(awkward_object, bpffs)
     assert fill(bpffs, tmp_path) == 2  # XDP_PASS
-    yield bpffs / "maps"
+    return bpffs / "maps"
 
 
 def fill(loaded: Path, scratch: Path) -> int:
@@ -137,7 +136,8 @@ def test_what_python_writes_bpftool_and_the_program_read(awkward: Path, tmp_path
         assert flags[2] == written
         [shown] = [entry["value"] for entry in formatted(flags.id) if entry["key"] == 2]
         assert shown == as_bpftool(written, flags.value_codec)
-        assert shown["delta"] == "0x4" and shown[""][""] == {"lo": 5, "hi": 6}
+        assert shown["delta"] == "0x4"
+        assert shown[""][""] == {"lo": 5, "hi": 6}
     with opened(awkward, "numbers") as numbers:
         value = attrs.evolve(numbers[1], big=-(1 << 127), ubig=(1 << 128) - 1, text=b"\0\0yo", color=2)
         numbers[0] = value
@@ -208,7 +208,7 @@ def test_bytes_no_member_covers_survive_a_read_and_a_write(awkward: Path) -> Non
 def test_lpm_keys_of_their_own_and_longest_prefix_match(awkward: Path) -> None:
     with opened(awkward, "trie") as trie:
         assert isinstance(trie, LpmTrieMap)
-        key = trie.key_codec.cls
+        key = trie.key_codec.cls  # type: ignore[attr-defined]
         assert [f.name for f in attrs.fields(key)] == ["prefixlen", "vlan", "addr"]
         trie[key(16 + 24, 7, b"\x0a\x01\x02\0\0\0")] = 1  # vlan 7, the first 3 address bytes
         trie[key(16 + 48, 7, b"\x0a\x01\x02\x03\x04\x05")] = 2
@@ -227,7 +227,7 @@ def test_lpm_keys_of_their_own_and_longest_prefix_match(awkward: Path) -> None:
 def test_standard_lpm_keys_stay_networks(make_map: Any) -> None:
     routes = make_map(LpmTrieMap, value=u32, max_entries=4)
     routes["10.0.0.0/8"] = 1
-    with BpfMap.from_id(routes.id) as again:
+    with LpmTrieMap.from_id(routes.id) as again:
         assert repr(again.key_codec) == "lpm_ipv4"
         assert again.match("10.1.2.3") == 1
 
@@ -237,7 +237,7 @@ def test_codecs_from_btf_describe_new_maps_exactly(awkward: Path, make_map: Any)
     with opened(awkward, "flagmap") as flags:
         copy = make_map(HashMap, key=u32, value=flags.value_codec, max_entries=4)
         copy[1] = flags[1]
-        assert formatted(copy.id)[0]["value"] == [e["value"] for e in formatted(flags.id) if e["key"] == 1][0]
+        assert formatted(copy.id)[0]["value"] == next(e["value"] for e in formatted(flags.id) if e["key"] == 1)
     with opened(awkward, "awkward_bss") as bss:
         section = make_map(ArrayMap, value=bss.value_codec, max_entries=1)
         section[0] = bss[0]
