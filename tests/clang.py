@@ -28,6 +28,7 @@ def build(source: Path, out_dir: Path) -> Path:
 
 def load(obj: Path, where: Path) -> Path:
     """Load every program of *obj* with bpftool, pinned under ``where/prog``, its maps under ``where/maps``."""
+    where.mkdir(exist_ok=True)
     bpftool.run("prog", "loadall", str(obj), str(where / "prog"), "pinmaps", str(where / "maps"))
     return where
 

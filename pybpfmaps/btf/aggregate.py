@@ -434,6 +434,20 @@ def _readable(codec: AggregateCodec) -> list[str]:
     return names
 
 
+def untyped_parts(codec: Codec[Any], where: str = "") -> list[str]:
+    """Every part of *codec* that stayed raw bytes for want of a type, as ``"path: reason"``."""
+    reason = getattr(codec, "reason", None)
+    if reason:
+        return [f"{where or codec.name}: {reason}"]
+    if isinstance(codec, AggregateCodec):
+        return [
+            part for slot in codec.slots for part in untyped_parts(slot.codec, f"{where or codec.name}.{slot.name}")
+        ]
+    if isinstance(codec, ArrayCodec):
+        return untyped_parts(codec.element, f"{where or codec.name}[]")
+    return []
+
+
 def little_endian() -> bool:
     """Bitfield positions are read in little-endian order; big-endian hosts keep such structs raw."""
     return sys.byteorder == "little"

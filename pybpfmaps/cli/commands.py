@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pybpfmaps.btf.aggregate import untyped_parts
 from pybpfmaps.cli import text
 from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import find_info, open_map
-from pybpfmaps.codec import Codec, RawCodec
+from pybpfmaps.codec import Codec
 from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError, NotSupportedError
 from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
@@ -73,9 +74,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _codec_note(codec: Codec[Any]) -> str:
-    """A codec's repr, with the reason when BTF could not type it."""
-    reason = codec.reason if isinstance(codec, RawCodec) else None
-    return f"{codec!r} (untyped: {reason})" if reason else repr(codec)
+    """A codec's repr, with what its BTF could not type and why."""
+    untyped = untyped_parts(codec)
+    return f"{codec!r} (raw bytes: {'; '.join(untyped)})" if untyped else repr(codec)
 
 
 def cmd_dump(args: argparse.Namespace) -> int:

@@ -19,9 +19,7 @@ import attrs
 import pytest
 
 from pybpfmaps import ArrayMap, BpfMap, BtfStruct, BtfUnion, HashMap, KeyExistsError, LpmTrieMap, UpdateFlags, u32
-from pybpfmaps.btf.aggregate import AggregateCodec
-from pybpfmaps.codec import Codec, RawCodec
-from pybpfmaps.scalar import ArrayCodec
+from pybpfmaps.btf.aggregate import AggregateCodec, untyped_parts
 from tests import bpftool, clang
 from tests.btfview import as_bpftool
 
@@ -49,17 +47,6 @@ def fill(loaded: Path, scratch: Path) -> int:
 
 def opened(maps: Path, name: str) -> Any:
     return BpfMap.from_pin(maps / name)
-
-
-def untyped_parts(codec: Codec[Any], where: str) -> list[str]:
-    """Every part of *codec* that stayed raw bytes for want of a type, with the reason."""
-    if isinstance(codec, RawCodec) and codec.reason:
-        return [f"{where}: {codec.reason}"]
-    if isinstance(codec, AggregateCodec):
-        return [part for slot in codec.slots for part in untyped_parts(slot.codec, f"{where}.{slot.name}")]
-    if isinstance(codec, ArrayCodec):
-        return untyped_parts(codec.element, f"{where}[]")
-    return []
 
 
 def canonical(entry: dict[str, Any]) -> str:
