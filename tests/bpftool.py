@@ -53,8 +53,3 @@ def show(map_id: int) -> dict[str, Any]:
     """bpftool's description of one map (type, name, sizes, flags, frozen)."""
     result: dict[str, Any] = run("map", "show", "id", str(map_id))
     return result
-
-
-def map_ids() -> set[int]:
-    """The ids of every map on the system."""
-    return {entry["id"] for entry in run("map", "list") or []}

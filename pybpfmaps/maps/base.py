@@ -75,10 +75,7 @@ class BpfMap(Mapping[K, V]):
         self._value_size = self._value.size  # what user space reads and writes per element
         self._label = info.label
         fd.label = self._label
-        if isinstance(key, StructCodec) and not key.hashable:
-            raise CodecTypeError(
-                f"key class {key.name} is not hashable, so its instances cannot be dict keys: use @attrs.frozen"
-            )
+        _check_hashable(key)
         for role, codec, size in (("key", key, info.key_size), ("value", self._element(self._value), info.value_size)):
             if codec.size != size:
                 raise CodecError(
@@ -118,6 +115,7 @@ class BpfMap(Mapping[K, V]):
             raise BpfArgumentError(f"{cls.__name__} cannot create maps; use HashMap, LruHashMap or ArrayMap")
         key = as_codec(key, "key")
         value = as_codec(value, "value")
+        _check_hashable(key)  # before anything is created
         kind = cls.map_type.name.lower()
         raw_name = _validate.map_name(name)
         bits = _validate.create_flags(flags, cls.create_flags, kind)
@@ -688,6 +686,13 @@ class BpfMap(Mapping[K, V]):
         if self._pin_path:
             parts.append(f"pinned at {self._pin_path!r}")
         return " ".join(parts) + ">"
+
+
+def _check_hashable(key: Codec[Any]) -> None:
+    if isinstance(key, StructCodec) and not key.hashable:
+        raise CodecTypeError(
+            f"key class {key.name} is not hashable, so its instances cannot be dict keys: use @attrs.frozen"
+        )
 
 
 def _btf_codecs(info: MapInfo) -> tuple[Codec[Any] | None, Codec[Any] | None]:

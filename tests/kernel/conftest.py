@@ -13,6 +13,7 @@ import pytest
 from pyroute2 import IPRoute, netns
 
 from pybpfmaps import BpfMap
+from pybpfmaps._sys import commands
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +58,26 @@ def _remove_pins(directory: Path) -> None:
         else:
             entry.unlink()
     directory.rmdir()
+
+
+@pytest.fixture
+def bpf_commands(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every bpf(2) command this process issues during the test, by number (``uapi.BPF_MAP_CREATE``...).
+
+    * **Name**: bpf_commands
+    * **Scope**: function
+    * **Yields**: a list the test reads: "nothing was created" is ``BPF_MAP_CREATE not in bpf_commands``,
+      true whatever other processes create meanwhile.
+    """
+    issued: list[int] = []
+    real = commands.bpf  # type: ignore[attr-defined]
+
+    def recording(cmd: int, attr: Any) -> int:
+        issued.append(cmd)
+        return real(cmd, attr)
+
+    monkeypatch.setattr(commands, "bpf", recording)
+    return issued
 
 
 @pytest.fixture

@@ -21,6 +21,16 @@ MakeMap = Callable[..., Any]
 ROOT = Path(__file__).parents[2]
 
 
+def named(prefix: str) -> str:
+    """A map name of this process's own (at most 15 characters), so that finding maps by name is not
+    confused by another process's maps, such as another run of this suite."""
+    return f"{prefix}_{os.getpid() % 0x10000:x}"[:15]
+
+
+FLOWS, RAW, COPY, SMALL = named("cli_flows"), named("cli_raw"), named("cli_copy"), named("cli_small")
+ROUTES, PERCPU, ARRAY, LIFE = named("cli_routes"), named("cli_percpu"), named("cli_array"), named("cli_life")
+
+
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """``python -m pybpfmaps ARGS``; *check* asserts success and an empty stderr."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -48,7 +58,7 @@ def contents(map_id: int) -> dict[int, int]:
 
 @pytest.fixture
 def flows(make_map: MakeMap, bpffs: Path) -> Any:
-    m = make_map(HashMap, key=u32, value=u64, max_entries=200_000, name="cli_flows")
+    m = make_map(HashMap, key=u32, value=u64, max_entries=200_000, name=FLOWS)
     m.update_many({1: 10, 2: 20})
     m.pin(bpffs / "flows")
     return m
@@ -58,10 +68,11 @@ def test_list_and_show(flows: Any, bpffs: Path, batch_native: bool) -> None:
     listing = run("list").stdout.splitlines()
     assert listing[0].split() == ["id", "type", "name", "key", "value", "max", "entries", "pinned"]
     mine = next(line for line in listing if line.split()[0] == str(flows.id))
-    assert mine.split() == [str(flows.id), "hash", "cli_flows", "4", "8", "200000", "-", str(bpffs / "flows")]
-    as_json = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
-    assert {row["id"] for row in as_json} == bpftool.map_ids()
-    for spec in (str(flows.id), str(bpffs / "flows"), "cli_flows"):
+    assert mine.split() == [str(flows.id), "hash", FLOWS, "4", "8", "200000", "-", str(bpffs / "flows")]
+    as_json = {row["id"]: row for row in map(json.loads, run("list", "--json").stdout.splitlines())}
+    assert as_json[flows.id]["pinned"] == [str(bpffs / "flows")]
+    assert as_json[flows.id]["name"] == bpftool.show(flows.id)["name"]
+    for spec in (str(flows.id), str(bpffs / "flows"), FLOWS):
         shown = json.loads(run("show", spec, "--json").stdout)
         assert (shown["id"], shown["type"], shown["entries"]) == (flows.id, "hash", 2)
         assert shown["pinned"] == [str(bpffs / "flows")]
@@ -69,16 +80,16 @@ def test_list_and_show(flows: Any, bpffs: Path, batch_native: bool) -> None:
 
 
 def test_get_set_delete(flows: Any) -> None:
-    assert run("get", "cli_flows", "1").stdout == "10\n"
-    run("set", "cli_flows", "0x2a", "0x10")
-    run("set", "cli_flows", "3", "30", "--noexist")
-    run("set", "cli_flows", "3", "33", "--exist")
+    assert run("get", FLOWS, "1").stdout == "10\n"
+    run("set", FLOWS, "0x2a", "0x10")
+    run("set", FLOWS, "3", "30", "--noexist")
+    run("set", FLOWS, "3", "33", "--exist")
     assert contents(flows.id) == {1: 10, 2: 20, 42: 16, 3: 33}
     run("delete", str(flows.id), "2")
     assert contents(flows.id) == {1: 10, 42: 16, 3: 33}
-    assert "key already exists" in fails("set", "cli_flows", "3", "1", "--noexist")
-    assert "key not found" in fails("set", "cli_flows", "99", "1", "--exist")
-    assert "key not found" in fails("get", "cli_flows", "99")
+    assert "key already exists" in fails("set", FLOWS, "3", "1", "--noexist")
+    assert "key not found" in fails("set", FLOWS, "99", "1", "--exist")
+    assert "key not found" in fails("get", FLOWS, "99")
     assert contents(flows.id) == {1: 10, 42: 16, 3: 33}
 
 
@@ -89,15 +100,15 @@ def test_bad_input_is_one_line_and_changes_nothing(flows: Any, make_map: MakeMap
     )
     assert "no map with id 999999" in fails("get", "999999", "1")
     assert "nothing pinned at" in fails("get", "/sys/fs/bpf/nothing/here", "1")
-    assert "bad key 'ten'" in fails("set", "cli_flows", "ten", "1")
-    assert "u32 cannot encode 1099511627776: out of range" in fails("set", "cli_flows", str(1 << 40), "1")
-    untyped = make_map(HashMap, key=u32, value=u64, max_entries=4, name="cli_raw", btf=False)
-    assert "bad value 'hex:0102': 2 bytes, but the map's values are 8" in fails("set", "cli_raw", "1", "hex:0102")
-    assert "does not fit in 4 bytes" in fails("set", "cli_raw", str(1 << 40), "1")
-    assert "an address of 4 bytes, but the map's values are 8" in fails("set", "cli_raw", "1", "10.0.0.1")
-    run("set", "cli_raw", "10.0.0.1", "hex:0100000000000000")
+    assert "bad key 'ten'" in fails("set", FLOWS, "ten", "1")
+    assert "u32 cannot encode 1099511627776: out of range" in fails("set", FLOWS, str(1 << 40), "1")
+    untyped = make_map(HashMap, key=u32, value=u64, max_entries=4, name=RAW, btf=False)
+    assert "bad value 'hex:0102': 2 bytes, but the map's values are 8" in fails("set", RAW, "1", "hex:0102")
+    assert "does not fit in 4 bytes" in fails("set", RAW, str(1 << 40), "1")
+    assert "an address of 4 bytes, but the map's values are 8" in fails("set", RAW, "1", "10.0.0.1")
+    run("set", RAW, "10.0.0.1", "hex:0100000000000000")
     assert contents(untyped.id) == {int.from_bytes(bytes([10, 0, 0, 1]), sys.byteorder): 1}
-    result = run("get", "cli_flows", "ten", "--debug", check=False)
+    result = run("get", FLOWS, "ten", "--debug", check=False)
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert run("frobnicate", check=False).returncode == 2
@@ -105,16 +116,16 @@ def test_bad_input_is_one_line_and_changes_nothing(flows: Any, make_map: MakeMap
 
 
 def test_dump_json_round_trips_through_load(flows: Any, make_map: MakeMap, tmp_path: Path) -> None:
-    human = run("dump", "cli_flows").stdout.splitlines()
+    human = run("dump", FLOWS).stdout.splitlines()
     assert human[0].split() == ["key", "value"]
     assert sorted(human[1:3]) == ["1    10", "2    20"]
     assert human[-1] == "(2 entries)"
-    dumped = run("dump", "cli_flows", "--json").stdout
+    dumped = run("dump", FLOWS, "--json").stdout
     assert sorted(json.loads(line)["key"] for line in dumped.splitlines()) == [1, 2]
-    copy = make_map(HashMap, key=u32, value=u64, max_entries=16, name="cli_copy")
+    copy = make_map(HashMap, key=u32, value=u64, max_entries=16, name=COPY)
     (tmp_path / "flows.jsonl").write_text(dumped)
-    assert run("load", "cli_copy", str(tmp_path / "flows.jsonl")).stdout == (
-        f"loaded 2 entries from {tmp_path / 'flows.jsonl'} into cli_copy\n"
+    assert run("load", COPY, str(tmp_path / "flows.jsonl")).stdout == (
+        f"loaded 2 entries from {tmp_path / 'flows.jsonl'} into {COPY}\n"
     )
     assert contents(copy.id) == contents(flows.id)
 
@@ -132,15 +143,15 @@ def test_large_load_with_progress(flows: Any, tmp_path: Path) -> None:
 
 
 def test_load_says_which_line_failed(make_map: MakeMap, tmp_path: Path) -> None:
-    small = make_map(HashMap, key=u32, value=u64, max_entries=3, name="cli_small")
+    small = make_map(HashMap, key=u32, value=u64, max_entries=3, name=SMALL)
     (tmp_path / "bad.csv").write_text("key,value\n1,10\n2,twenty\n3,30\n")
-    assert fails("load", "cli_small", str(tmp_path / "bad.csv")) == (
+    assert fails("load", SMALL, str(tmp_path / "bad.csv")) == (
         f"pybpfmaps: error: {tmp_path / 'bad.csv'}:3: bad value 'twenty': expected an integer such as 42 or 0x2a; "
         "nothing was applied"
     )
     assert contents(small.id) == {}
     (tmp_path / "full.csv").write_text("# more entries than the map holds\n1,10\n2,20\n3,30\n4,40\n5,50\n")
-    message = fails("load", "cli_small", str(tmp_path / "full.csv"))
+    message = fails("load", SMALL, str(tmp_path / "full.csv"))
     assert message.startswith(f"pybpfmaps: error: {tmp_path / 'full.csv'}:5: ")
     assert "map full" in message
     assert message.endswith("3 of 5 entries were applied (the lines before it)")
@@ -148,44 +159,44 @@ def test_load_says_which_line_failed(make_map: MakeMap, tmp_path: Path) -> None:
 
 
 def test_typed_maps_take_their_own_notation(make_map: MakeMap) -> None:
-    routes = make_map(LpmTrieMap, value=u32, max_entries=16, name="cli_routes")
-    run("set", "cli_routes", "10.0.0.0/8", "7")
-    assert run("get", "cli_routes", "10.0.0.0/8").stdout == "7\n"
+    routes = make_map(LpmTrieMap, value=u32, max_entries=16, name=ROUTES)
+    run("set", ROUTES, "10.0.0.0/8", "7")
+    assert run("get", ROUTES, "10.0.0.0/8").stdout == "7\n"
     assert routes.match("10.1.2.3") == 7
-    assert json.loads(run("dump", "cli_routes", "--json").stdout) == {"key": "10.0.0.0/8", "value": 7}
-    counters = make_map(PerCpuArrayMap, value=u64, max_entries=2, name="cli_percpu")
-    run("set", "cli_percpu", "1", "5")
-    assert json.loads(run("get", "cli_percpu", "1", "--json").stdout) == [5] * counters.cpus
-    array = make_map(ArrayMap, value=u32, max_entries=4, name="cli_array")
-    assert "cannot delete elements" in fails("delete", "cli_array", "1")
-    assert "cannot delete elements" in fails("clear", "cli_array")
+    assert json.loads(run("dump", ROUTES, "--json").stdout) == {"key": "10.0.0.0/8", "value": 7}
+    counters = make_map(PerCpuArrayMap, value=u64, max_entries=2, name=PERCPU)
+    run("set", PERCPU, "1", "5")
+    assert json.loads(run("get", PERCPU, "1", "--json").stdout) == [5] * counters.cpus
+    array = make_map(ArrayMap, value=u32, max_entries=4, name=ARRAY)
+    assert "cannot delete elements" in fails("delete", ARRAY, "1")
+    assert "cannot delete elements" in fails("clear", ARRAY)
     assert array[0] == 0
 
 
 def test_pin_unpin_freeze_clear(make_map: MakeMap, bpffs: Path) -> None:
-    m = make_map(HashMap, key=u32, value=u64, max_entries=8, name="cli_life")
+    m = make_map(HashMap, key=u32, value=u64, max_entries=8, name=LIFE)
     m.update_many({1: 1, 2: 2})
-    run("pin", "cli_life", str(bpffs / "life"))
+    run("pin", LIFE, str(bpffs / "life"))
     assert bpftool.dump_pinned(str(bpffs / "life"))
     run("clear", str(bpffs / "life"))
     assert contents(m.id) == {}
     run("freeze", str(m.id))
     assert m.info.frozen
-    assert "frozen" in fails("set", "cli_life", "1", "1")
+    assert "frozen" in fails("set", LIFE, "1", "1")
     run("unpin", str(bpffs / "life"))
     assert not (bpffs / "life").exists()
 
 
 def test_shell_opens_maps(flows: Any) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    script = "print(cli_flows[1], len(m), type(maps[0]).__name__, HashMap.__name__)\n"
+    script = f"print({FLOWS}[1], len(m), type(maps[0]).__name__, HashMap.__name__)\n"
     result = subprocess.run(
-        [sys.executable, "-m", "pybpfmaps", "shell", "cli_flows"],
+        [sys.executable, "-m", "pybpfmaps", "shell", FLOWS],
         input=script, capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "10 2 HashMap HashMap" in result.stdout  # typed from the map's BTF
-    assert "cli_flows = <HashMap 'cli_flows'" in result.stderr  # the banner
+    assert f"{FLOWS} = <HashMap '{FLOWS}'" in result.stderr  # the banner
 
 
 def test_console_script_is_installed() -> None:
