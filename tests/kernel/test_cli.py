@@ -263,8 +263,11 @@ def test_strings_take_empty_json_looking_and_raw_values(make_map: MakeMap) -> No
         run("set", text_map, "0", f'{{"name": {given}}}')  # inside JSON: a string is the text itself
         assert bpftool.dump(m.id)[bytes(4)] == stored.ljust(8, b"\0"), given
     plain = make_map(ArrayMap, value=string(8), max_entries=4, name=named("cli_str"))
-    for given, stored in [("", b""), ('""', b""), ('"[x]"', b"[x]"), ("[x]", None), ("hex:0000686900", b"\0\0hi"),
-                          ('"hex:0000"', b"hex:0000"), ("[0, 0, 104, 105]", b"\0\0hi"), ("plain text", b"plain te")]:  # fmt: skip
+    cases: list[tuple[str, bytes | None]] = [
+        ("", b""), ('""', b""), ('"[x]"', b"[x]"), ("[x]", None), ("hex:0000686900", b"\0\0hi"),
+        ('"hex:0000"', b"hex:0000"), ("[0, 0, 104, 105]", b"\0\0hi"), ("plain text", b"plain te"),
+    ]  # fmt: skip
+    for given, stored in cases:
         if stored is None:
             assert "not valid JSON" in fails("set", named("cli_str"), "1", given)
             continue
