@@ -267,18 +267,18 @@ def test_strings_take_empty_json_looking_and_raw_values(make_map: MakeMap) -> No
         ("", b""), ('""', b""), ('"[x]"', b"[x]"), ("[x]", None), ("hex:0000686900", b"\0\0hi"),
         ('"hex:0000"', b"hex:0000"), ("[0, 0, 104, 105]", b"\0\0hi"), ("plain text", b"plain te"),
     ]  # fmt: skip
-    for given, stored in cases:
-        if stored is None:
+    for given, expected in cases:
+        if expected is None:
             assert "not valid JSON" in fails("set", named("cli_str"), "1", given)
             continue
         if len(given) > 8 and not given.startswith(("hex:", "[", '"')):
             assert "more than 8" in fails("set", named("cli_str"), "1", given)
             continue
         run("set", named("cli_str"), "1", given)
-        assert bpftool.dump(plain.id)[struct.pack("=I", 1)] == stored.ljust(8, b"\0"), given
+        assert bpftool.dump(plain.id)[struct.pack("=I", 1)] == expected.ljust(8, b"\0"), given
         shown = run("get", named("cli_str"), "1").stdout.rstrip("\n")
         run("set", named("cli_str"), "2", shown)  # what get prints, set reads back to the same bytes
-        assert bpftool.dump(plain.id)[struct.pack("=I", 2)] == stored.ljust(8, b"\0"), (given, shown)
+        assert bpftool.dump(plain.id)[struct.pack("=I", 2)] == expected.ljust(8, b"\0"), (given, shown)
     assert run("get", named("cli_str"), "2").stdout == "[0, 0, 104, 105, 0, 0, 0, 0]\n"
 
 
