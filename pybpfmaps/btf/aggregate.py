@@ -191,6 +191,8 @@ class AggregateCodec(Codec[Any]):
         """An instance of ``cls`` for what ``pack`` takes."""
         if type(value) is self.cls:
             return value
+        if isinstance(value, (BtfStruct, BtfUnion)) and self._same_layout(type(value).__pbm_codec__):
+            return self.unpack(type(value).__pbm_codec__.pack(value))  # the same type, made from another BTF
         if isinstance(value, (bytes, bytearray, memoryview)):
             if len(value) != self.size:
                 raise CodecError(
@@ -211,6 +213,12 @@ class AggregateCodec(Codec[Any]):
         raise CodecTypeError(
             f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a {self.cls.__name__}, {kind}"
         )
+
+    def _same_layout(self, other: AggregateCodec) -> bool:
+        """Whether *other* lays out the same members in the same places (the same C type from another BTF blob)."""
+        mine = [(slot.name, slot.offset, slot.bits, slot.shift, slot.codec.size) for slot in self.slots]
+        theirs = [(slot.name, slot.offset, slot.bits, slot.shift, slot.codec.size) for slot in other.slots]
+        return other.size == self.size and other.union == self.union and mine == theirs
 
     def _residue(self, residue: object) -> bytes:
         if not residue:

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pytest
 
-from pybpfmaps import ArrayMap, BpfMap, BtfStruct, BtfUnion, HashMap, KeyExistsError, LpmTrieMap, UpdateFlags, u32
+from pybpfmaps import ArrayMap, BpfMap, Btf, BtfStruct, BtfUnion, HashMap, KeyExistsError, LpmTrieMap, UpdateFlags, u32
 from pybpfmaps.btf.aggregate import AggregateCodec, untyped_parts
 from tests import bpftool, clang
 from tests.btfview import as_bpftool
@@ -243,3 +243,17 @@ def test_maps_of_pybpfmaps_with_struct_values_are_struct_classes(make_map: Any) 
         [value] = again.values()
         assert isinstance(value, BtfStruct)
         assert attrs.asdict(value) == {"a": 1, "b": 2}
+
+
+def test_btf_of_an_object_file_types_what_its_maps_hold(awkward_object: Path, awkward: Path) -> None:
+    source = Btf.load(awkward_object)  # the .BTF section of the ELF object clang wrote
+    assert {"flags", "numbers", "locked", "lpm_key", "names"} <= set(source.names("struct"))
+    assert "pair_t" in source.names("typedef")
+    flags = source.codec("struct flags")
+    with opened(awkward, "flagmap") as flagmap:
+        value = flagmap[1]
+        assert flags.pack(attrs.asdict(value, recurse=False)) == flagmap.value_codec.pack(value)
+        assert flags.pack(value) == flagmap.value_codec.pack(value)  # the same C type, from another BTF blob
+    with opened(awkward, "flagmap") as flagmap:
+        from_map = Btf.from_map(flagmap)
+        assert "flags" in from_map.names("struct")
