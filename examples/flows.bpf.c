@@ -51,6 +51,8 @@ struct {
 	__uint(max_entries, 4);
 } rules SEC(".maps");
 
+__u64 frames_seen;	/* global data: the .bss map, pinned as flows_bss */
+
 SEC("xdp")
 int count_flows(struct xdp_md *ctx)
 {
@@ -61,6 +63,7 @@ int count_flows(struct xdp_md *ctx)
 	struct flow key = {};
 	struct stats *s;
 
+	__sync_fetch_and_add(&frames_seen, 1);
 	if ((void *)(ports + 2) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ihl != 5)
 		return XDP_PASS;
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)

@@ -122,14 +122,12 @@ class AggregateCodec(Codec[Any]):
         for slot in self.slots:
             covered |= slot.covered()
         self._uncovered = ((1 << 8 * size) - 1) & ~covered
+        python_names = {slot.name for slot in self.slots}
         self._by_name = {slot.name: slot for slot in self.slots} | {
-            slot.c_name: slot for slot in self.slots if slot.c_name and slot.c_name not in self._names()
+            slot.c_name: slot for slot in self.slots if slot.c_name and slot.c_name not in python_names
         }
         self._keyword = frozenset(slot.name for slot in self.slots if isinstance(slot.codec, SpinLockCodec))
         self.cls: type[Any] = _union_class(self) if union else _struct_class(self)
-
-    def _names(self) -> set[str]:
-        return {slot.name for slot in self.slots}
 
     @property
     def fields(self) -> list[FieldLayout]:
@@ -200,19 +198,27 @@ class AggregateCodec(Codec[Any]):
                 )
             return self.unpack(value)
         if isinstance(value, dict):
-            unknown = [key for key in value if key not in self._by_name and key != PAD]
+            unknown = [key for key in value if key not in self._by_name and (key != PAD or self.union)]
             if unknown:
                 raise CodecError(f"{self.name} has no member {unknown[0]!r}")
             members = {key if key == PAD else self._by_name[key].name: item for key, item in value.items()}
-            return self.cls(**members)
+            return self._build(value, (), members)
         if isinstance(value, (tuple, list)) and not self.union:
             if len(value) > len(self.slots):
                 raise CodecError(f"{self.name} cannot encode {value!r}: more than its {len(self.slots)} members")
-            return self.cls(*value)
+            return self._build(value, value, {})
         kind = "a dict of members or bytes" if self.union else "a tuple of its member values, a dict, or bytes"
         raise CodecTypeError(
-            f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a {self.cls.__name__}, {kind}"
+            f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected an instance of {self.cls.__name__}, {kind}"
         )
+
+    def _build(self, given: object, positional: Sequence[Any], keywords: dict[str, Any]) -> Any:
+        try:
+            return self.cls(*positional, **keywords)
+        except CodecError as exc:  # a member's converter refused its value
+            raise type(exc)(f"{self.name}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise CodecTypeError(f"{self.name} cannot be built from {given!r}: {exc}") from None
 
     def _same_layout(self, other: AggregateCodec) -> bool:
         """Whether *other* lays out the same members in the same places (the same C type from another BTF blob)."""

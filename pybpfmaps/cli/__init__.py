@@ -21,7 +21,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="pybpfmaps",
         description="Find, read and change Linux BPF maps. MAP is an id, a pinned path or a name; KEY and VALUE "
-        "are integers (42, 0x2a), IP addresses or networks, interface names, hex:0a000001 bytes, or JSON.",
+        "are integers (42, 0x2a), IP addresses or networks, interface names, strings, hex:0a000001 bytes, or "
+        'JSON (anything starting with {, [ or "; \'""\' is the empty string).',
     )
     top.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     top.add_argument("--version", action="version", version=f"pybpfmaps {__version__}")
