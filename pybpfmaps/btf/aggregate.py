@@ -208,9 +208,8 @@ class AggregateCodec(Codec[Any]):
                 raise CodecError(f"{self.name} cannot encode {value!r}: more than its {len(self.slots)} members")
             return self._build(value, value, {})
         kind = "a dict of members or bytes" if self.union else "a tuple of its member values, a dict, or bytes"
-        raise CodecTypeError(
-            f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected an instance of {self.cls.__name__}, {kind}"
-        )
+        expected = f"expected an instance of {self.cls.__name__}, {kind}"
+        raise CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): {expected}")
 
     def _build(self, given: object, positional: Sequence[Any], keywords: dict[str, Any]) -> Any:
         try:
