@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from pyroute2 import IPRoute
+from pyroute2 import IPRoute, netns
 
-from pybpfmaps import ArrayMap, BatchUpdateError, CodecError, HashMap, IfindexCodec, codec_for, ifindex, u32, u64
+from pybpfmaps import (
+    ArrayMap,
+    BatchUpdateError,
+    BpfArgumentError,
+    CodecError,
+    HashMap,
+    IfindexCodec,
+    codec_for,
+    ifindex,
+    u32,
+    u64,
+)
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
+ROOT = Path(__file__).parents[2]
 
 
 @attrs.frozen
@@ -60,3 +76,22 @@ def test_in_structs() -> None:
     assert data == struct.pack("=II", 1, 7)
     assert codec.unpack(data) == Route("lo", 7)
     assert codec.unpack_many(data * 2, 2) == [Route("lo", 7)] * 2
+
+
+def test_a_missing_network_namespace_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    missing = f"pbm-typo-{os.getpid()}"
+    codec = IfindexCodec(netns=missing)
+    for attempt in (lambda: codec.pack("lo"), lambda: codec.unpack(struct.pack("=I", 1))):
+        with pytest.raises(BpfArgumentError, match=f"no network namespace '{missing}'"):
+            attempt()
+    assert missing not in netns.listnetns()
+    blocklist = tmp_path / "blocklist.txt"
+    blocklist.write_text("192.0.2.0/24\n")
+    command = [sys.executable, str(ROOT / "examples" / "xdpfilter.py"), "lo", "--netns", missing]
+    tool = subprocess.run(
+        [*command, "--blocklist", str(blocklist)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False, timeout=60,
+    )  # fmt: skip
+    assert tool.returncode != 0
+    assert f"no network namespace '{missing}'" in tool.stderr
+    assert missing not in netns.listnetns()

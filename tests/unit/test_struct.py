@@ -16,6 +16,7 @@ from pybpfmaps import (
     codec_for,
     field,
     mac,
+    spin_lock,
     string,
     u8,
     u16,
@@ -219,3 +220,19 @@ def test_bulk_encoding_matches_one_at_a_time_and_names_bad_values() -> None:
         codec.pack_many([*values[:5], attrs.evolve(values[5], flow=attrs.evolve(FLOW, sport=65536))])
     as_tuples = [(v.packets, v.bytes, v.last_seen, v.ifname, v.flow) for v in values]
     assert codec.pack_many(as_tuples) == packed  # type: ignore[arg-type]
+
+
+def test_a_spin_lock_first_and_keyword_fields_anywhere() -> None:
+    @attrs.frozen
+    class Elem:
+        lock: int = spin_lock()  # the usual C layout: struct elem { struct bpf_spin_lock lock; int cnt; }
+        cnt: int = u32()
+        tag: int = field(u16, kw_only=True)
+        last: int = u8()
+
+    codec = codec_for(Elem)
+    value = Elem(5, 9, tag=7)
+    packed = codec.pack(value)
+    assert packed == struct.pack("=IIHB", 0, 5, 7, 9) + bytes(1)
+    assert codec.unpack(packed) == value
+    assert codec.unpack_many(packed * 3, 3) == [value] * 3
