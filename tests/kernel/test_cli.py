@@ -238,6 +238,20 @@ def test_every_command_survives_maps_it_cannot_type_or_has_no_class_for(awkward_
     with BpfMap.from_pin(pins["untypeable"], btf=False) as raw_view:  # bpftool cannot print its floats as JSON
         assert raw_view[1] == b"\xab" * 16 + struct.pack("=i", -2) + bytes(12)
     assert run("get", FLOWS, "1").stdout == "10\n"  # and maps by name still resolve beside them all
+    locked, names, data = pins["locked"], pins["names"], pins["awkward_data"]
+    run("set", str(locked), "4", '{"cnt": 2, "tag": "ab"}')  # a spin lock first
+    assert json.loads(run("get", str(locked), "4", "--json").stdout) == {"lock": 0, "cnt": 2, "tag": "ab"}
+    run("delete", str(locked), "4")
+    assert "key not found" in fails("get", str(locked), "4")
+    key = '{"class": 1, "_1": 2, "pad": 3, "_pad": 4, "lambda": 5, "self": 6, "__init__": 7}'
+    run("set", str(names), key, "9")
+    assert run("get", str(names), key).stdout == "9\n"
+    run("clear", str(names))
+    assert bpftool.dump_pinned(str(names)) == {}
+    run("pin", str(data), str(awkward_maps / "data_again"))
+    run("unpin", str(awkward_maps / "data_again"))
+    run("freeze", str(data))
+    assert "frozen" in fails("set", str(data), "0", '{"counter": 1}')
 
 
 def awkward_maps_module() -> Any:
