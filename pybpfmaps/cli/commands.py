@@ -39,31 +39,27 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    details: dict[str, Any]
     try:
         m = open_map(args.map)  # read-write, so that the batch probes can tell what works
     except NotSupportedError as exc:  # no class for its type: what the kernel says of it, and why no more
-        info = find_info(args.map)
-        row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
-        row.update(frozen=info.frozen, flags=str(info.flags), btf_id=info.btf_id, note=exc.strerror)
+        info, details = find_info(args.map), {"note": exc.strerror}
     else:
         with m:
-            info = m.info
-            row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
-            support = m.batch_support
-            row.update(
-                frozen=info.frozen,
-                flags=str(info.flags),
-                key_codec=_codec_note(m.key_codec),
-                value_codec=_codec_note(m.value_codec),
-                btf_id=info.btf_id,
-                batch={
+            info, support = m.info, m.batch_support
+            details = {
+                "key_codec": _codec_note(m.key_codec),
+                "value_codec": _codec_note(m.value_codec),
+                "batch": {
                     "lookup": support.lookup,
                     "update": support.update,
                     "delete": support.delete,
                     "lookup_and_delete": support.lookup_and_delete,
                     "why": support.reason,
                 },
-            )
+            }
+    row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
+    row.update(frozen=info.frozen, flags=str(info.flags), btf_id=info.btf_id, **details)
     if args.json:
         print(json.dumps(row))
     else:
