@@ -16,6 +16,7 @@ written by construction: ``tag(mark=5)``, ``tag(old, class_id=3)``.
 
 from __future__ import annotations
 
+import struct
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
@@ -26,7 +27,7 @@ import attrs
 from pybpfmaps.codec import FIELD_CODEC, Buffer, Codec, IntCodec, StructMember
 from pybpfmaps.errors import CodecError, CodecTypeError
 from pybpfmaps.layout import FieldLayout
-from pybpfmaps.scalar import ArrayCodec, SpinLockCodec
+from pybpfmaps.scalar import ArrayCodec, FloatCodec, SpinLockCodec
 
 PAD = "__pad__"
 """The field holding the bytes no member covers (``b""`` when they are all zero)."""
@@ -111,7 +112,7 @@ class AggregateCodec(Codec[Any]):
     with it describes the keys or values with that very type.
     """
 
-    __slots__ = ("_by_name", "_keyword", "_uncovered", "cls", "origin", "slots", "union")
+    __slots__ = ("_by_name", "_fast", "_keyword", "_uncovered", "cls", "origin", "slots", "union")
 
     def __init__(self, name: str, size: int, align: int, slots: Sequence[Slot], *, union: bool, origin: Any) -> None:
         super().__init__(size, name, align)
@@ -128,6 +129,7 @@ class AggregateCodec(Codec[Any]):
         }
         self._keyword = frozenset(slot.name for slot in self.slots if isinstance(slot.codec, SpinLockCodec))
         self.cls: type[Any] = _union_class(self) if union else _struct_class(self)
+        self._fast = _compile(self)
 
     @property
     def fields(self) -> list[FieldLayout]:
@@ -140,6 +142,8 @@ class AggregateCodec(Codec[Any]):
         return True
 
     def unpack(self, data: Buffer) -> Any:
+        if self._fast is not None:
+            return self._fast[0](data)
         data = bytes(data)
         if self.union:
             return self.cls(data)
@@ -159,6 +163,11 @@ class AggregateCodec(Codec[Any]):
         value = self.coerce(value)
         if self.union:
             return bytes(value.__pbm_bytes__)
+        if self._fast is not None:
+            try:
+                return self._fast[1](value)
+            except (struct.error, CodecError, TypeError, ValueError, OverflowError, AttributeError):
+                pass  # member by member below: the error names the member
         buffer = bytearray(self._residue(getattr(value, PAD)))
         for slot in self.slots:
             try:
@@ -328,6 +337,71 @@ def _no_member(value: object, name: str) -> AttributeError:
     return AttributeError(
         f"{type(value).__name__} has no member {name!r} (its members: {members})", name=name, obj=value
     )
+
+
+def _compile(codec: AggregateCodec) -> tuple[Callable[[Any], Any], Callable[[Any], bytes]] | None:
+    """Generated ``unpack(data)`` and ``pack(obj)`` for a struct whose members are whole and apart.
+
+    One ``struct`` call reads or writes every member; values go straight into the instance (they
+    are what the members decode to, so ``__init__``'s conversions have nothing to do); the bytes no
+    member covers are kept with one integer mask, as in the general path. Structs with bitfields,
+    overlapping members and unions take the general path.
+    """
+    slots = sorted(codec.slots, key=lambda slot: slot.offset)
+    if codec.union or any(slot.bits for slot in slots):
+        return None
+    formats, position = ["<"], 0
+    namespace: dict[str, Any] = {"cls": codec.cls, "new": object.__new__, "set": object.__setattr__,
+                                 "from_bytes": int.from_bytes, "uncovered": codec._uncovered, "size": codec.size,
+                                 "residue": codec._residue}  # fmt: skip
+    items, pack_args = [], []
+    for index, slot in enumerate(slots):
+        if slot.offset < position:
+            return None  # members that overlap
+        if slot.offset > position:
+            formats.append(f"{slot.offset - position}x")
+        member = slot.codec.struct_member("<" if sys.byteorder == "little" else ">")
+        if isinstance(slot.codec, FloatCodec) or struct.calcsize("<" + member.format) != slot.codec.size:
+            member = StructMember(f"{slot.codec.size}s", slot.codec.pack, slot.codec.unpack)  # exact bits
+        formats.append(member.format)
+        value = f"v[{index}]"
+        if member.decode is not None:
+            namespace[f"decode{index}"] = member.decode
+            value = f"decode{index}({value})"
+        items.append(f"{slot.name!r}: {value}")
+        read = f"obj.{slot.name}"
+        if member.encode is not None:
+            namespace[f"encode{index}"] = member.encode
+            read = f"encode{index}({read})"
+        pack_args.append(read)
+        position = slot.end
+    if position < codec.size:
+        formats.append(f"{codec.size - position}x")
+    compiled = struct.Struct("".join(formats))
+    if compiled.size != codec.size:
+        return None
+    namespace["struct_unpack"], namespace["struct_pack"] = compiled.unpack, compiled.pack
+    source = f"""
+def unpack(data):
+    v = struct_unpack(data)
+    obj = new(cls)
+    members = {{{", ".join(items)}}}
+    if uncovered:
+        rest = from_bytes(data, "little") & uncovered
+        if rest:
+            members["__pad__"] = rest.to_bytes(size, "little")
+    set(obj, "__dict__", members)
+    return obj
+
+def pack(obj):
+    data = struct_pack({", ".join(pack_args)})
+    pad = obj.__pad__
+    if pad:
+        data = (from_bytes(data, "little") | from_bytes(residue(pad), "little")).to_bytes(size, "little")
+    return data
+"""
+    exec(compile(source, f"<pybpfmaps BTF codec {codec.name}>", "exec"), namespace)
+    return namespace["unpack"], namespace["pack"]
 
 
 def _zero(slot: Slot) -> Any:
