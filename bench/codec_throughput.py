@@ -14,6 +14,16 @@ from typing import Any
 from layouts import Flow, Process, Stats
 
 from pybpfmaps import Codec, codec_for, u32, u64
+from pybpfmaps.btf import format as btf
+from pybpfmaps.btf.from_codec import describe
+from pybpfmaps.btf.to_codec import Decoder
+
+
+def from_btf(codec: Codec[Any]) -> Codec[Any]:
+    """The codec pybpfmaps makes from *codec*'s BTF: how maps made elsewhere are decoded."""
+    builder = btf.Builder()
+    type_id = describe(builder, codec)
+    return Decoder(btf.parse(builder.blob()).types).codec(type_id, codec.size)
 
 
 def best_of(repeats: int, run: Callable[[], object]) -> float:
@@ -47,6 +57,13 @@ def main() -> None:
         measure(
             "Process (20 B: u32, char[16])", codec_for(Process), [Process(i, "python3") for i in range(n)], repeats
         ),
+    ]
+    typed = [from_btf(codec_for(layout)) for layout in (Flow, Stats)]  # the same layouts, typed from BTF
+    rows += [
+        measure(
+            "Flow, typed from its BTF", typed[0], [typed[0].unpack(codec_for(Flow).pack(f)) for f in flows], repeats
+        ),
+        measure("Stats, typed from its BTF", typed[1], [typed[1].unpack(bytes(32)) for i in range(n)], repeats),
     ]
     print(f"codec throughput, {n} elements, best of {repeats}")
     print(f"{'layout':<36} {'pack_many ns/elem':>18} {'unpack_many ns/elem':>20}")
