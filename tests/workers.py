@@ -1,9 +1,13 @@
 """Child processes for the concurrency tests: ``python -m tests.workers ROLE MAP_ID ...``.
 
-writer MAP_ID START COUNT   insert keys START..START+COUNT-1 (value = key * 3), alternating
-                            single writes and update_many chunks, then print "done"
-drainer MAP_ID STOP_FILE    drain() until STOP_FILE exists, then once more; print what it drained
-                            as JSON {key: value}
+writer MAP_ID START COUNT [GO_FILE]
+                            insert keys START..START+COUNT-1 (value = key * 3), alternating
+                            single writes and update_many chunks (once GO_FILE exists), then
+                            print "done"
+drainer MAP_ID STOP_FILE [READY_FILE]
+                            create READY_FILE, drain() until STOP_FILE exists, then once more;
+                            print what it drained as JSON {key: value}, with how many elements
+                            it drained before STOP_FILE existed ("during")
 churner MAP_ID SEED SECONDS insert and delete random keys for SECONDS
 """
 
@@ -18,7 +22,9 @@ from pathlib import Path
 from pybpfmaps import HashMap, u32, u64
 
 
-def writer(m: HashMap[int, int], start: int, count: int) -> None:
+def writer(m: HashMap[int, int], start: int, count: int, go: Path | None = None) -> None:
+    while go is not None and not go.exists():
+        time.sleep(0.001)
     key = start
     while key < start + count:
         m[key] = key * 3
@@ -30,17 +36,20 @@ def writer(m: HashMap[int, int], start: int, count: int) -> None:
     print("done", flush=True)
 
 
-def drainer(m: HashMap[int, int], stop_file: Path) -> None:
+def drainer(m: HashMap[int, int], stop_file: Path, ready: Path | None = None) -> None:
     drained: dict[int, int] = {}
-    duplicates = 0
+    duplicates = during = 0
+    if ready is not None:
+        ready.touch()
     while True:
         stopping = stop_file.exists()
         for key, value in m.drain().items():
             duplicates += key in drained
             drained[key] = value
+            during += not stopping
         if stopping:
             break
-    print(json.dumps({"drained": drained, "duplicates": duplicates}), flush=True)
+    print(json.dumps({"drained": drained, "duplicates": duplicates, "during": during}), flush=True)
 
 
 def churner(m: HashMap[int, int], seed: int, seconds: float) -> None:
@@ -57,9 +66,9 @@ def main(argv: list[str]) -> None:
     role, map_id = argv[0], int(argv[1])
     with HashMap.from_id(map_id, key=u32, value=u64) as m:
         if role == "writer":
-            writer(m, int(argv[2]), int(argv[3]))
+            writer(m, int(argv[2]), int(argv[3]), Path(argv[4]) if len(argv) > 4 else None)
         elif role == "drainer":
-            drainer(m, Path(argv[2]))
+            drainer(m, Path(argv[2]), Path(argv[3]) if len(argv) > 3 else None)
         elif role == "churner":
             churner(m, int(argv[2]), float(argv[3]))
         else:

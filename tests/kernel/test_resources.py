@@ -1,11 +1,12 @@
 """No descriptor or memory leaks over many open/close and create/close cycles, counted, not assumed.
 
 Descriptors are counted in /proc/self/fd, memory as the resident set size after a warm-up,
-and the kernel's side (maps and BTF objects still alive) with bpftool.
+and the kernel's side by asking for each map and BTF object the test made by its id.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import time
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pybpfmaps import BpfMap, HashMap
-from tests import bpftool
+from pybpfmaps._sys import commands
+from pybpfmaps._sys.syscall import RawBpfError
 from tests.kernel.test_btf import FLOW, STATS, Stats
 from tests.layouts import Flow
 
@@ -55,30 +57,44 @@ def test_100k_opens_and_closes_leak_nothing(make_map: MakeMap, bpffs: Path) -> N
     assert grown < 4, f"resident memory grew by {grown:.1f} MiB over 100k open/close cycles"
 
 
-def alive(name: str) -> int:
-    return sum(1 for info in bpftool.run("map", "list") if info.get("name") == name)
-
-
-def btf_objects() -> int:
-    return len(bpftool.run("btf", "list") or [])
+def still_alive(map_ids: set[int], btf_ids: set[int]) -> int:
+    """How many of these maps and BTF objects the kernel still has (only ours: others come and go meanwhile)."""
+    alive = 0
+    for ids in (map_ids, btf_ids):
+        for object_id in ids:
+            try:
+                os.close(
+                    commands.map_get_fd_by_id(object_id, 0) if ids is map_ids else commands.btf_get_fd_by_id(object_id)
+                )
+            except RawBpfError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise
+                continue
+            alive += 1
+    return alive
 
 
 def test_1k_creates_and_closes_leak_nothing() -> None:
+    map_ids: set[int] = set()
+    btf_ids: set[int] = set()
+
     def cycle(count: int) -> None:
         for _ in range(count):
             with HashMap.create(key=Flow, value=Stats, max_entries=16, name="churned") as m:
                 m[FLOW] = STATS
+                map_ids.add(m.id)
+                btf_ids.add(m.info.btf_id)
                 with BpfMap.from_id(m.id) as typed:  # classes made from the map's BTF
                     assert len(typed.copy()) == 1
 
     cycle(50)
-    fds_before, rss_before, btf_before = fds(), settled(rss_mib), btf_objects()
+    fds_before, rss_before = fds(), settled(rss_mib)
     cycle(1_000)
     assert fds() == fds_before
     grown = settled(rss_mib) - rss_before
     assert grown < 8, f"resident memory grew by {grown:.1f} MiB over 1k create/close cycles"
+    assert len(map_ids) == len(btf_ids) == 1_050
     deadline = time.monotonic() + 10
-    while (alive("churned") or btf_objects() > btf_before) and time.monotonic() < deadline:
+    while still_alive(map_ids, btf_ids) and time.monotonic() < deadline:
         time.sleep(0.1)  # the kernel frees maps and BTF after an RCU grace period
-    assert alive("churned") == 0
-    assert btf_objects() <= btf_before
+    assert still_alive(map_ids, btf_ids) == 0
