@@ -17,6 +17,7 @@ The tree::
     │   └── ArrayIndexError(IndexError, KeyError)  an array index outside 0..max_entries-1
     ├── ClosedMapError(ValueError)           an operation on a closed map
     ├── IterationAbortedError(RuntimeError)  a key walk gave up on a map changing too fast
+    ├── KeyCollisionError(ValueError)        distinct keys in the map decode to equal Python keys
     └── BatchError                           a bulk operation stopped; .applied, .failed_key, __cause__
         ├── BatchUpdateError                 update_many stopped at an element, or its input raised
         └── BatchDeleteError                 delete_many stopped at an element
@@ -154,6 +155,25 @@ class ClosedMapError(BpfError, ValueError):
 
 class IterationAbortedError(BpfError, RuntimeError):
     """A key walk took more steps than its bound because other writers kept changing the map."""
+
+
+class KeyCollisionError(BpfError, ValueError):
+    """Two keys that differ in the map decode to equal Python keys, so one ``dict`` cannot hold both.
+
+    pybpfmaps' own codecs never do that (each decodes distinct bytes to distinct values); a codec
+    of your own, an attrs layout reading garbage another writer left in its padding, or floats
+    (``-0.0 == 0.0``) can. ``copy()`` raises it; ``drain()``/``pop_many()`` carry such elements as
+    bytes in ``DrainError.undecoded``. Iteration yields every key regardless.
+
+    Attributes:
+        raw_keys: The bytes of keys that decode equal (at least two).
+    """
+
+    raw_keys: list[bytes]
+
+    def __init__(self, message: str, raw_keys: list[bytes]) -> None:
+        super().__init__(message)
+        self.raw_keys = raw_keys
 
 
 class BatchError(BpfError):

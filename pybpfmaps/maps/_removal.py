@@ -2,9 +2,9 @@
 
 An element removed from the kernel exists only in this process, so every removed element is
 either returned or carried by the exception that stops the operation: ``DrainError.removed``
-(and ``.undecoded`` for bytes the codecs refuse, say a validator of the user's class) or
-``BatchInterrupted.removed`` for Ctrl-C, which is held back while a removal and its bookkeeping
-are in flight.
+(and ``.undecoded`` for bytes the codecs refuse, say a validator of the user's class, or whose
+key decodes equal to another's, which one dict cannot hold) or ``BatchInterrupted.removed`` for
+Ctrl-C, which is held back while a removal and its bookkeeping are in flight.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.errors import BatchInterrupted, BpfError, DrainError, KeyNotFoundError
+from pybpfmaps.errors import BatchInterrupted, BpfError, DrainError, KeyCollisionError, KeyNotFoundError
 from pybpfmaps.maps import _reader
 from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
 
@@ -37,24 +37,37 @@ class _Removed:
         self.count = 0
 
     def add_chunk(self, m: MutableBpfMap[Any, Any], keys: memoryview, values: memoryview, count: int) -> None:
-        """Decode a chunk the kernel removed; elements the codecs refuse are kept as bytes."""
+        """Decode a chunk the kernel removed; elements the codecs refuse, or whose keys decode equal
+        to another's, are kept as bytes."""
         self.count += count
         try:
-            decoded = zip(m._key.unpack_many(keys, count), m._value.unpack_many(values, count), strict=True)
-            self.decoded.update(decoded)
+            chunk = dict(zip(m._key.unpack_many(keys, count), m._value.unpack_many(values, count), strict=True))
         except Exception:
-            key_size, value_size = m._info.key_size, m._value_size
-            for i in range(count):
-                raw_key = bytes(keys[i * key_size : (i + 1) * key_size])
-                self.add_one(m, raw_key, bytes(values[i * value_size : (i + 1) * value_size]), counted=True)
+            chunk = None
+        if chunk is not None and len(chunk) == count and self.decoded.keys().isdisjoint(chunk):
+            self.decoded.update(chunk)
+            return
+        key_size, value_size = m._info.key_size, m._value_size
+        for i in range(count):
+            raw_key = bytes(keys[i * key_size : (i + 1) * key_size])
+            self.add_one(m, raw_key, bytes(values[i * value_size : (i + 1) * value_size]), counted=True)
 
     def add_one(self, m: MutableBpfMap[Any, Any], raw_key: bytes, raw_value: bytes, counted: bool = False) -> None:
         self.count += 0 if counted else 1
         try:
-            self.decoded[m._key.unpack(raw_key)] = m._value.unpack(raw_value)
+            key, value = m._key.unpack(raw_key), m._value.unpack(raw_value)
         except Exception as exc:
             self.undecoded.append((raw_key, raw_value))
             self.failure = self.failure or exc
+            return
+        if key in self.decoded:  # a key that decodes equal to one removed before: the dict holds one
+            self.undecoded.append((raw_key, raw_value))
+            self.failure = self.failure or KeyCollisionError(
+                f"a removed key decodes to {key!r}, as another removed key does, so one dict cannot hold both",
+                [m._key.pack(key), raw_key] if _packs(m, key) else [raw_key],
+            )
+            return
+        self.decoded[key] = value
 
     def result(self, operation: str, m: MutableBpfMap[Any, Any]) -> dict[Any, Any]:
         """The decoded elements, or a DrainError carrying them all if some could not be decoded."""
@@ -69,7 +82,7 @@ class _Removed:
         if undecodable:
             error.args = (
                 f"{operation} on {m._label} removed {self.count} element(s); {len(self.undecoded)} could not be "
-                f"decoded (.undecoded holds their bytes, .removed the others): {cause}",
+                f"returned decoded (.undecoded holds their bytes, .removed the others): {cause}",
             )
         error.removed, error.undecoded = self.decoded, self.undecoded
         error.__cause__ = cause
@@ -89,6 +102,14 @@ class _Removed:
             if not self.count:
                 raise
             raise self.error(operation, m, exc) from exc
+
+
+def _packs(m: MutableBpfMap[Any, Any], key: Any) -> bool:
+    try:
+        m._key.pack(key)
+    except Exception:
+        return False
+    return True
 
 
 def drain(m: MutableBpfMap[Any, Any], operation: str = "drain") -> dict[Any, Any]:

@@ -22,6 +22,7 @@ from pybpfmaps.errors import (
     ClosedMapError,
     CodecError,
     CodecTypeError,
+    KeyCollisionError,
     NotSupportedError,
     from_raw,
 )
@@ -427,10 +428,42 @@ class BpfMap(Mapping[K, V]):
         ``dict(m)`` gives the same dict but, by Python's protocol, looks every key up on its own;
         ``m.copy()`` and ``dict(m.items())`` read keys and values together. With *lock*, each value
         is copied under its spin lock (BPF_F_LOCK), so that no BPF program is halfway through it.
+
+        Raises:
+            KeyCollisionError: two keys that differ in the map decode to equal Python keys (a codec
+                of your own, garbage another writer left in an attrs layout's padding): one dict
+                cannot hold both, and ``copy()`` does not pick one.
         """
         if lock:
             self._check_lock("lock=True")
-        return dict(self._iter_items(lock))
+        snapshot: dict[K, V] = {}
+        read = 0
+        if self._batch_works("lookup"):
+            unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
+            for packed_keys, packed_values, count in _reader.read_batches(self, lock=lock):
+                snapshot.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
+                read += count
+        else:
+            for key, value in self._walk_items(lock):
+                snapshot[key] = value
+                read += 1
+        if len(snapshot) != read:
+            self._check_collisions()
+        return snapshot
+
+    def _check_collisions(self) -> None:
+        """Raise ``KeyCollisionError`` if distinct keys of the map decode equal (a read that met a key
+        twice, as a trie's walk can while others write, is no collision)."""
+        seen: dict[Any, bytes] = {}
+        for raw_key in self._raw_keys():
+            key = self._key.unpack(raw_key)
+            if key in seen and seen[key] != raw_key:
+                raise KeyCollisionError(
+                    f"{self._label}: keys {seen[key]!r} and {raw_key!r} both decode to {key!r}, so one dict "
+                    "cannot hold both; open the map with a raw key codec to tell them apart",
+                    [seen[key], raw_key],
+                )
+            seen[key] = raw_key
 
     def lookup(self, key: K, *, lock: bool = False) -> V:
         """``m[key]``, and with *lock* copied under the value's spin lock (BPF_F_LOCK)."""

@@ -16,9 +16,24 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 
-from pybpfmaps import ArrayMap, BpfMap, CodecError, HashMap, LruHashMap, u32, u64
+from pybpfmaps import (
+    ArrayMap,
+    BpfMap,
+    CodecError,
+    DrainError,
+    HashMap,
+    KeyCollisionError,
+    LruHashMap,
+    boolean,
+    raw,
+    string,
+    u8,
+    u32,
+    u64,
+)
 from pybpfmaps.maps import _batch, _reader
 from tests import bpftool
 
@@ -173,3 +188,49 @@ def test_read_errors_reach_the_caller(make_map: MakeMap, bpffs: Any, monkeypatch
             blind.copy()
         with pytest.raises(BpfPermissionError, match="write-only"):
             list(blind)
+
+
+@attrs.frozen
+class Padded:
+    kind: int = u8()  # three bytes of padding follow, which C code may leave as garbage
+    port: int = u32()
+
+
+def test_keys_that_decode_equal_are_never_merged(make_map: MakeMap, chunk: int | None) -> None:
+    """Two kernel keys differing only in an attrs layout's padding: copy() refuses to pick one,
+    drain() and pop_many() return one and carry the other's bytes; nothing is lost."""
+    for remove in ("copy", "drain", "pop_many"):
+        m = make_map(HashMap, key=Padded, value=u64, max_entries=16)
+        raw_keys = [bytes([7, 0, 0, 0]) + struct.pack("=I", 80), bytes([7, 0xAA, 0, 0]) + struct.pack("=I", 80)]
+        with BpfMap.from_id(m.id, key=raw(8), value=u64) as raw_view:  # what a C program could store
+            raw_view.update_many({raw_keys[0]: 1, raw_keys[1]: 2, bytes(8): 3})
+        assert len(list(m)) == 3  # iteration yields every kernel key
+        if remove == "copy":
+            with pytest.raises(KeyCollisionError, match=r"both decode to Padded\(kind=7, port=80\)") as info:
+                m.copy()
+            assert sorted(info.value.raw_keys) == sorted(raw_keys)
+            assert len(bpftool.dump(m.id)) == 3
+            continue
+        with pytest.raises(DrainError, match="could not be returned decoded") as failed:
+            m.drain() if remove == "drain" else m.pop_many(10)
+        assert isinstance(failed.value.__cause__, KeyCollisionError)
+        removed, undecoded = failed.value.removed, failed.value.undecoded
+        assert removed[Padded(0, 0)] == 3
+        [(raw_key, raw_value)] = undecoded
+        assert {removed[Padded(7, 80)], struct.unpack("=Q", raw_value)[0]} == {1, 2}
+        assert raw_key in raw_keys
+        assert bpftool.dump(m.id) == {}  # all three removed, all three accounted for
+
+
+def test_strings_and_bools_other_writers_stored_stay_distinct_keys(make_map: MakeMap) -> None:
+    names = make_map(HashMap, key=string(8), value=u64, max_entries=8)
+    flags = make_map(HashMap, key=boolean, value=u64, max_entries=8)
+    with (
+        BpfMap.from_id(names.id, value=u64, btf=False) as raw_names,
+        BpfMap.from_id(flags.id, value=u64, btf=False) as raw_flags,
+    ):
+        raw_names.update_many({b"ab\0\x01\0\0\0\0": 1, b"ab\0\x02\0\0\0\0": 2, b"ab" + bytes(6): 3})
+        raw_flags.update_many({b"\x01": 1, b"\x02": 2})
+    assert names.copy() == {b"ab\0\x01\0\0\0\0": 1, b"ab\0\x02\0\0\0\0": 2, "ab": 3}
+    assert flags.drain() == {True: 1, 2: 2}
+    assert names.drain() == {b"ab\0\x01\0\0\0\0": 1, b"ab\0\x02\0\0\0\0": 2, "ab": 3}
