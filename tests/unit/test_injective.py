@@ -35,7 +35,7 @@ def btf_codecs() -> list[Codec[Any]]:
                 btf.Member("name", 3, 8),
                 btf.Member("either", 4, 96),
             ),
-        ),  # fmt: skip
+        ),
     }
     decoder = Decoder(types)
     return [decoder.codec(3), decoder.codec(5)]
@@ -51,10 +51,10 @@ CODECS: list[Codec[Any]] = [
 @given(st.sampled_from(CODECS), st.data())
 def test_distinct_bytes_decode_to_distinct_values_that_encode_back(codec: Codec[Any], data: st.DataObject) -> None:
     first = data.draw(st.binary(min_size=codec.size, max_size=codec.size))
-    second = data.draw(st.one_of(
-        st.binary(min_size=codec.size, max_size=codec.size),
-        st.builds(lambda i, b: first[:i] + bytes([b]) + first[i + 1 :], st.integers(0, codec.size - 1), st.integers(0, 255)),
-    ))  # fmt: skip  # often one byte apart: the cases a lossy decode merges
+    one_byte_apart = st.builds(  # the cases a lossy decode merges
+        lambda i, b: first[:i] + bytes([b]) + first[i + 1 :], st.integers(0, codec.size - 1), st.integers(0, 255)
+    )
+    second = data.draw(st.one_of(st.binary(min_size=codec.size, max_size=codec.size), one_byte_apart))
     decoded = codec.unpack(first), codec.unpack(second)
     assert codec.pack(decoded[0]) == first
     assert (decoded[0] == decoded[1]) == (first == second), (first, second, decoded)
