@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import array
+import operator
 import struct
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -133,7 +134,7 @@ class IntCodec(Codec[int]):
     def pack(self, value: int) -> bytes:
         try:
             return self._struct.pack(value)
-        except (struct.error, TypeError):
+        except Exception:  # struct.error, TypeError, or whatever a user type's __index__ raises
             raise self._error(value) from None
 
     def unpack(self, data: bytes) -> int:
@@ -146,7 +147,7 @@ class IntCodec(Codec[int]):
         items = values if isinstance(values, Sequence) else list(values)
         try:
             return struct.pack(f"{self._format[0]}{len(items)}{self._format[1:]}", *items)
-        except (struct.error, TypeError):
+        except Exception:  # struct.error, TypeError, or whatever a user type's __index__ raises
             for item in items:
                 self.pack(item)
             raise  # pragma: no cover - pack() above raised for the offending item
@@ -160,9 +161,14 @@ class IntCodec(Codec[int]):
         return StructMember(f"{self.size}s", self.pack, self.unpack)
 
     def _error(self, value: object) -> CodecError:
+        shown = _shown(value)
         if not hasattr(value, "__index__"):
-            return CodecTypeError(f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected an int")
-        return CodecError(f"{self.name} cannot encode {value!r}: out of range {self.minimum}..{self.maximum}")
+            return CodecTypeError(f"{self.name} cannot encode {shown} ({type(value).__name__}): expected an int")
+        try:
+            operator.index(value)
+        except Exception as exc:
+            return CodecTypeError(f"{self.name} cannot encode {shown}: its __index__ raised {exc!r}")
+        return CodecError(f"{self.name} cannot encode {shown}: out of range {self.minimum}..{self.maximum}")
 
 
 class WideIntCodec(IntCodec):
@@ -180,9 +186,10 @@ class WideIntCodec(IntCodec):
         self.maximum = (1 << 127) - 1 if signed else (1 << 128) - 1
 
     def pack(self, value: int) -> bytes:
-        if isinstance(value, bool) or not hasattr(value, "__index__"):
-            raise self._error(value)
-        number = value.__index__()
+        try:
+            number = operator.index(value)
+        except Exception:
+            raise self._error(value) from None
         if not self.minimum <= number <= self.maximum:
             raise self._error(value)
         return number.to_bytes(16, sys.byteorder, signed=self._signed)
@@ -241,6 +248,15 @@ class RawCodec(Codec[bytes]):
 
     def struct_member(self, order: str = "=") -> StructMember:
         return StructMember(f"{self.size}s", self.pack, None)
+
+
+def _shown(value: object) -> str:
+    """*value*'s repr for an error message, shortened (a 100,000-digit int would swamp the message)."""
+    try:
+        text = repr(value)
+    except Exception as exc:  # a user type whose repr raises
+        return f"<{type(value).__name__} whose repr raised {type(exc).__name__}>"
+    return text if len(text) <= 80 else f"{text[:40]}...{text[-20:]} ({len(text)} characters)"
 
 
 def check_size(size: object, maker: str) -> None:

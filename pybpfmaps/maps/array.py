@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from pybpfmaps._typevars import V
 from pybpfmaps.codec import Codec, u32
-from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, NotSupportedError
+from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, CodecTypeError, NotSupportedError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.layout import as_codec
 from pybpfmaps.maps import _validate
@@ -105,23 +106,28 @@ class ArrayMap(BpfMap[int, V]):
         return map(self._key.unpack, self._raw_keys())
 
     def _pack_keys(self, keys: Sequence[Any]) -> bytes:
-        limit = self._info.max_entries
-        try:  # below zero the key codec refuses them anyway
-            in_range = not keys or max(keys) < limit
-        except TypeError:  # not all ints: let the codec name the culprit
-            in_range = False
-        if not in_range:
-            for key in keys:
-                if isinstance(key, int) and not 0 <= key < limit:
-                    self._pack_key(key)  # raises ArrayIndexError, naming the index
+        if not (
+            set(map(type, keys)) <= {int} and (not keys or (min(keys) >= 0 and max(keys) < self._info.max_entries))
+        ):
+            keys = [self._index(key) for key in keys]  # range-checks every integer-like, names the culprit
         return super()._pack_keys(keys)
 
     def _pack_key(self, key: object) -> bytes:
-        if isinstance(key, int) and not isinstance(key, bool) and not 0 <= key < self._info.max_entries:
+        return super()._pack_key(self._index(key))
+
+    def _index(self, key: object) -> object:
+        """*key* as a plain ``int`` if it is integer-like (``operator.index``), checked against the range."""
+        if not hasattr(key, "__index__"):
+            return key  # the key codec says what it takes
+        try:
+            index = operator.index(key)
+        except Exception as exc:
+            raise CodecTypeError(f"bad key for {self._label}: {key!r}: its __index__ raised {exc!r}") from None
+        if not 0 <= index < self._info.max_entries:
             raise ArrayIndexError(
-                f"index {key} out of range for {self._label}: valid indexes are 0..{self._info.max_entries - 1}"
+                f"index {index} out of range for {self._label}: valid indexes are 0..{self._info.max_entries - 1}"
             )
-        return super()._pack_key(key)
+        return index
 
     def _raw_keys(self) -> Iterator[bytes]:
         self._live_fd()

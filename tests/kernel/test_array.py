@@ -11,7 +11,9 @@ import pytest
 from pybpfmaps import (
     ArrayIndexError,
     ArrayMap,
+    BatchUpdateError,
     BpfArgumentError,
+    CodecTypeError,
     KeyExistsError,
     NotSupportedError,
     UpdateFlags,
@@ -96,3 +98,39 @@ def test_raw_values(make_map: MakeMap) -> None:
     a[1] = b"xyz"
     assert a[1] == b"xyz"
     assert bpftool.dump(a.id) == {index(0): bytes(3), index(1): b"xyz"}
+
+
+class IntLike:
+    """An integer-like index, as numpy's integers are: an ``__index__`` and nothing else."""
+
+    def __init__(self, value: int, broken: bool = False) -> None:
+        self.value, self.broken = value, broken
+
+    def __index__(self) -> int:
+        if self.broken:
+            raise ValueError("no index today")
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"IntLike({self.value})"
+
+
+def test_every_integer_like_index_is_range_checked_before_anything_is_written(make_map: MakeMap) -> None:
+    a = make_map(ArrayMap, value=u64, max_entries=10)
+    assert IntLike(50) not in a
+    assert IntLike(3) in a
+    with pytest.raises(ArrayIndexError, match="index 50 out of range"):
+        a[IntLike(50)] = 1
+    a[IntLike(2)] = 5
+    a[True] = 6  # an int to Python, as list indexes are
+    assert (a[2], a[1]) == (5, 6)
+    with pytest.raises(BatchUpdateError) as failed:
+        a.update_many([(0, 7), (IntLike(50), 8)])
+    assert failed.value.applied == 0
+    assert isinstance(failed.value.__cause__, ArrayIndexError)
+    assert bpftool.dump(a.id)[struct.pack("=I", 0)] == bytes(8)  # nothing written before the check
+    with pytest.raises(CodecTypeError, match=r"its __index__ raised ValueError\('no index today'\)"):
+        a[IntLike(1, broken=True)]
+    with pytest.raises(BatchUpdateError, match=r"its __index__ raised ValueError") as refused:
+        a.update_many({IntLike(1, broken=True): 1})
+    assert isinstance(refused.value.__cause__, CodecTypeError)
