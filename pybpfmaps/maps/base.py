@@ -351,18 +351,22 @@ class BpfMap(Mapping[K, V]):
         self._pin_path = text
 
     def unpin(self) -> None:
-        """Remove the pin this object made or was opened from, after checking it still names this map."""
+        """Remove the pin this object made or was opened from, after checking it still names this map.
+
+        A path that leads to the pin through symbolic links removes the pin itself, not the links.
+        """
         path = self._pin_path
         if path is None:
             raise BpfArgumentError(f"{self._label} was not pinned or opened from a pin by this object")
         self._live_fd()
+        pin = os.path.realpath(path)
         try:
-            pinned_id = pinned_map_id(path)
+            pinned_id = pinned_map_id(pin)
         except RawBpfError as exc:
             raise from_raw(exc, map_label=self._label, hint=f"nothing pinned at {path!r} any more") from None
         if pinned_id != self._info.id:
             raise BpfArgumentError(f"{path!r} now pins another map than {self._label}; left in place")
-        os.unlink(path)
+        os.unlink(pin)
         self._pin_path = None
 
     def freeze(self) -> None:

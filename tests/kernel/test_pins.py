@@ -50,6 +50,18 @@ def test_symlinks_to_pins_open_the_map(make_map: MakeMap, bpffs: Path, tmp_path:
     assert pinned_id(bpffs / "through") == m.id
 
 
+def test_unpin_through_a_symlink_removes_the_pin_not_the_link(make_map: MakeMap, bpffs: Path, tmp_path: Path) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    for link in (bpffs / "link", tmp_path / "elsewhere"):  # on the bpf filesystem, and outside it
+        m.pin(bpffs / "real")
+        link.symlink_to(bpffs / "real")
+        with BpfMap.from_pin(link) as opened:
+            opened.unpin()
+        assert not (bpffs / "real").exists()
+        assert link.is_symlink()  # the link stays, dangling: it was not the pin
+        link.unlink()
+
+
 def test_symlinks_that_lead_nowhere_useful(make_map: MakeMap, bpffs: Path, tmp_path: Path) -> None:
     (tmp_path / "plain").write_text("not a pin")
     (bpffs / "to_plain").symlink_to(tmp_path / "plain")
