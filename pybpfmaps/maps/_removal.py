@@ -135,12 +135,21 @@ def pop_many(m: MutableBpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
     removed = _Removed()
     with removed.reporting("pop_many", m) as guard:
         if max_count and m._batch_works("lookup_and_delete"):
-            buffers = commands.BatchBuffers(m._info.key_size, m._value_size, max_count)
-            guard.enter()
-            count = _pop_batch(m, buffers)
+            # buffers for what the map can hold, in chunks: never for the count asked (pop_many(10**10))
+            key_size, value_size = m._info.key_size, m._value_size
+            chunk = min(
+                max_count, m._info.max_entries, _reader.READ_CHUNK, _reader.READ_BYTES // (key_size + value_size)
+            )
+            buffers = commands.BatchBuffers(key_size, value_size, max(1, chunk))
             keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
-            removed.add_chunk(m, keys, values, count)
-            guard.leave()
+            at_end = False
+            while removed.count < max_count and not at_end:
+                buffers.capacity = min(max(1, chunk), max_count - removed.count)
+                guard.enter()
+                count, at_end = _pop_batch(m, buffers)
+                removed.add_chunk(m, keys, values, count)
+                guard.leave()
+                at_end = at_end or not count
         if removed.count < max_count:
             _pop_each_into(m, removed, max_count - removed.count, guard)
     return removed.result("pop_many", m)
@@ -166,16 +175,17 @@ def _pop_each_into(m: MutableBpfMap[Any, Any], removed: _Removed, limit: int | N
         guard.leave()
 
 
-def _pop_batch(m: MutableBpfMap[Any, Any], buffers: commands.BatchBuffers) -> int:
-    """One LOOKUP_AND_DELETE_BATCH from the start into *buffers*; how many elements it removed.
+def _pop_batch(m: MutableBpfMap[Any, Any], buffers: commands.BatchBuffers) -> tuple[int, bool]:
+    """One LOOKUP_AND_DELETE_BATCH from the start into *buffers*: how many elements it removed, and
+    whether it reached the end of the map.
 
     The kernel moves whole hash buckets, so fewer than asked may come back (and none when the
     first bucket holds more than fit: ENOSPC, nothing deleted); the caller pops the rest one by one.
     """
     try:
-        count, _ = m._call(commands.map_lookup_batch, buffers, False, True)
+        count, at_end = m._call(commands.map_lookup_batch, buffers, False, True)
     except RawBpfError as exc:
         if exc.errno == errno.ENOSPC:
-            return 0
+            return 0, False
         raise m._error(exc, writing=True) from None
-    return count
+    return count, at_end

@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -234,3 +235,20 @@ def test_strings_and_bools_other_writers_stored_stay_distinct_keys(make_map: Mak
     assert names.copy() == {b"ab\0\x01\0\0\0\0": 1, b"ab\0\x02\0\0\0\0": 2, "ab": 3}
     assert flags.drain() == {True: 1, 2: 2}
     assert names.drain() == {b"ab\0\x01\0\0\0\0": 1, b"ab\0\x02\0\0\0\0": 2, "ab": 3}
+
+
+def test_absurd_counts_allocate_for_what_the_map_holds(make_map: MakeMap, chunk: int | None) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=16)
+    m.update_many({k: k for k in range(16)})
+    tracemalloc.start()
+    try:
+        popped = m.pop_many(10**10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert popped == {k: k for k in range(16)}
+    assert peak < 1 << 20, f"pop_many(10**10) of 16 elements allocated {peak} bytes"
+    big = make_map(HashMap, key=u32, value=u64, max_entries=5000)
+    big.update_many({k: k for k in range(5000)})
+    assert len(big.pop_many(4321)) == 4321  # more than one chunk: in chunks, not one buffer of 4321
+    assert len(big) == 679
