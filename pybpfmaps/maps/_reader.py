@@ -13,6 +13,7 @@ syscall). Deleting reads never run ahead, so that nothing is removed before the 
 from __future__ import annotations
 
 import errno
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -80,8 +81,10 @@ class _Reader:
         return keys[: count * self.key_size], values[: count * self.value_size], count
 
     def serial(self, capacity: int) -> Iterator[Chunk]:
-        buffers = self.buffers(capacity)
-        resume = False
+        return self.walk(self.buffers(capacity), False)
+
+    def walk(self, buffers: commands.BatchBuffers, resume: bool) -> Iterator[Chunk]:
+        """Chunks read in this thread, from the start or on from *buffers*' cursor."""
         while True:
             try:
                 buffers, count, at_end = self.step(buffers, resume)
@@ -118,6 +121,7 @@ class _Reader:
 
         worker = threading.Thread(target=read_ahead, name="pybpfmaps-batch-read", daemon=True)
         worker.start()
+        owner = os.getpid()
         try:
             while True:
                 item = ready.get()
@@ -130,8 +134,12 @@ class _Reader:
                     yield self.views(buffers, count)
                 if at_end:
                     return
+                if os.getpid() != owner:  # a forked child: the helper thread stayed in the parent
+                    yield from self.walk(buffers, True)  # on from the chunk just consumed, in this thread
+                    return
                 free.put(buffers)
         finally:
-            stop.set()
-            free.put(None)
-            worker.join()
+            if os.getpid() == owner:  # in a forked child the queues may be frozen mid-operation: leave them
+                stop.set()
+                free.put(None)
+                worker.join()

@@ -6,6 +6,7 @@ the exception reported.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -30,7 +31,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from pybpfmaps.maps import _batch
+from pybpfmaps.maps import _batch, _reader
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
@@ -230,3 +231,49 @@ def test_a_forked_child_uses_and_closes_its_copy(make_map: MakeMap) -> None:
         writer.join()
     assert os.waitstatus_to_exitcode(status) == 0
     assert m.copy() == {1: 1, 2: 2, 3: 3}  # the parent's object works on, and sees the child's write
+
+
+def wait_for_child(pid: int, timeout: float = 120) -> int:
+    """The exit code of child *pid*; a child still running after *timeout* is killed (a hang fails, not blocks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail(f"the forked child hung for {timeout} s")
+
+
+@pytest.mark.parametrize("read_chunk", [1_000, _reader.READ_CHUNK])
+def test_a_forked_child_continues_starts_and_finishes_reads_past_the_read_ahead(
+    make_map: MakeMap, read_chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads of more than one chunk run a helper thread, which a forked child does not have."""
+    monkeypatch.setattr(_reader, "READ_CHUNK", read_chunk)
+    n = 3 * read_chunk + 4_000
+    m = make_map(HashMap, key=u32, value=u64, max_entries=n)
+    m.update_many(range(n), range(n))
+    items = iter(m.items())
+    first = dict(itertools.islice(items, 10))  # the helper thread is reading ahead now
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            rest = dict(items)  # the parent's iteration, finished here
+            fresh = m.copy()  # a new one, started and finished here
+            whole = first | rest == fresh == dict(zip(range(n), range(n), strict=True))
+            m.delete_many(list(first)[:2])  # a bulk operation on the inherited map (keys the parent has read)
+            number = m.fileno()
+            m.close()
+            try:
+                os.fstat(number)
+            except OSError:
+                code = 0 if whole and len(first) + len(rest) == n else 2
+        finally:
+            os._exit(code)
+    assert wait_for_child(pid) == 0
+    rest = dict(items)  # the parent's own iteration goes on too
+    assert len(first) + len(rest) == n
+    assert len(m) == n - 2  # the child's deletes
