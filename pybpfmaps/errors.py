@@ -326,6 +326,9 @@ def from_raw(
     if err == errno_codes.E2BIG and cmd in _INSERT_COMMANDS:
         message = f"map full, no room for a new key{about_key}"
         return MapFullError(err, message, command=command, map_label=map_label)
+    if err == errno_codes.E2BIG and cmd == uapi.BPF_MAP_CREATE and hint is None:
+        message = "too large for this kernel: the key or value size, or max_entries, is over its limits"
+        return BpfSyscallError(err, message, command=command, map_label=map_label)
     if err in (errno_codes.EPERM, errno_codes.EACCES):
         return BpfPermissionError(err, hint or privilege_hint(command), command=command, map_label=map_label)
     if err in (uapi.ENOTSUPP, errno_codes.EOPNOTSUPP):

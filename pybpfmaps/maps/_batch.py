@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 from pybpfmaps import features
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.errors import BatchDeleteError, BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
+from pybpfmaps.errors import (
+    BatchDeleteError,
+    BatchInterrupted,
+    BatchUpdateError,
+    BpfArgumentError,
+    BpfError,
+    ClosedMapError,
+)
 from pybpfmaps.flags import UpdateFlags
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps._interrupts import deferred_interrupts
@@ -84,7 +91,7 @@ def update_many(
     try:
         with deferred_interrupts() as guard:
             for chunk in _chunks(m, columns, sized):
-                fd = m._acquire()  # held for one chunk: a close() from another thread waits for it
+                fd = _acquire(m, "update_many", applied, chunk)  # held for one chunk: a close() waits for it
                 guard.enter()
                 try:
                     done, failure = _write(m, fd, chunk, bits, batch)
@@ -105,6 +112,16 @@ def update_many(
     except Exception as exc:  # from the caller's iterator or generator: say what was written before it
         raise BatchUpdateError("update_many", m._label, applied, None, exc, input_failed=True) from exc
     return applied
+
+
+def _acquire(m: BpfMap[Any, Any], operation: str, applied: int, chunk: _Chunk, start: int = 0) -> int:
+    """The map's fd for the next chunk; a map closed meanwhile (by another thread) stops the operation
+    there, reported at the chunk's first key, not as a failure of the caller's input."""
+    try:
+        return m._acquire()
+    except ClosedMapError as closed:
+        error = BatchUpdateError if operation == "update_many" else BatchDeleteError
+        raise error(operation, m._label, applied, chunk.keys[start], closed) from closed
 
 
 def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) -> tuple[int, RawBpfError | None]:
@@ -137,7 +154,7 @@ def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> i
             for chunk in _key_chunks(m, keys):
                 start, count = 0, len(chunk.keys)
                 while start < count:
-                    fd = m._acquire()
+                    fd = _acquire(m, "delete_many", deleted, chunk, start)
                     guard.enter()
                     try:
                         done, failure = _delete(m, fd, chunk, start, batch)
@@ -234,14 +251,16 @@ def _sliced(keys: Sequence[Any], values: Sequence[Any], length: int) -> Iterator
 
 
 def _transposed(pairs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
-    """A chunk of (key, value) pairs as a tuple of keys and a tuple of values."""
-    try:
-        well_formed = set(map(len, pairs)) <= {2}
-    except TypeError:
-        well_formed = False
+    """A chunk of (key, value) pairs as a tuple of keys and a tuple of values.
+
+    A pair is a tuple or a list of two (a named tuple too); nothing else of length 2 counts (a dict
+    of two items, a two-character string), so such input is refused, not taken apart.
+    """
+    well_formed = set(map(type, pairs)) <= {tuple, list} and set(map(len, pairs)) <= {2}
     if not well_formed:
-        bad = next(item for item in pairs if not (isinstance(item, (tuple, list)) and len(item) == 2))
-        raise _EncodeFailure(bad, BpfArgumentError(f"expected (key, value) pairs, got {bad!r}"))
+        bad = next((item for item in pairs if not (isinstance(item, (tuple, list)) and len(item) == 2)), None)
+        if bad is not None:
+            raise _EncodeFailure(bad, BpfArgumentError(f"expected (key, value) pairs (2-tuples), got {bad!r}"))
     if not pairs:
         return (), ()
     keys, values = zip(*pairs, strict=True)

@@ -31,6 +31,12 @@ def max_entries(value: int) -> int:
     return value
 
 
+def codec_size(role: str, size: int) -> None:
+    """A key or value size the kernel's u32 field can say (the kernel then sets its own, lower, limits)."""
+    if not 0 <= size <= _U32_MAX:
+        raise BpfArgumentError(f"{role} codec is {size} bytes: a map's {role}s are at most {_U32_MAX} bytes")
+
+
 def create_flags(flags: MapFlags | int, allowed: MapFlags, kind: str) -> int:
     """*flags* as an int, if every bit is one this map type accepts at creation."""
     if not isinstance(flags, int) or isinstance(flags, bool):

@@ -117,6 +117,8 @@ class BpfMap(Mapping[K, V]):
         key = as_codec(key, "key")
         value = as_codec(value, "value")
         _check_hashable(key)  # before anything is created
+        _validate.codec_size("key", key.size)
+        _validate.codec_size("value", value.size)
         kind = cls.map_type.name.lower()
         raw_name = _validate.map_name(name)
         bits = _validate.create_flags(flags, cls.create_flags, kind)

@@ -192,6 +192,8 @@ def test_closing_a_map_during_update_many_stops_it_with_an_exact_account(make_ma
         [error] = outcome
         assert isinstance(error, BatchUpdateError)
         assert isinstance(error.__cause__, ClosedMapError)
+        assert "input raised" not in str(error)  # the map was closed; the caller's input did nothing wrong
+        assert error.failed_key == error.applied  # key k is the k-th element: the first one not written
         assert len(reader.copy()) == error.applied
     finally:
         reader.close()

@@ -6,6 +6,7 @@ to lack batch commands, with the same expectations: only ``batch_support`` diffe
 
 from __future__ import annotations
 
+import collections
 import struct
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from pybpfmaps import (
     BpfArgumentError,
     BpfMap,
     BpfPermissionError,
+    BpfSyscallError,
     CodecError,
     HashMap,
     KeyExistsError,
@@ -26,6 +28,7 @@ from pybpfmaps import (
     LruHashMap,
     MapFullError,
     UpdateFlags,
+    raw,
     u32,
     u64,
 )
@@ -217,5 +220,14 @@ def test_bad_arguments(make_map: MakeMap) -> None:
     with pytest.raises(BatchUpdateError) as caught:
         m.update_many([(1, 1), (2,)])
     assert isinstance(caught.value.__cause__, BpfArgumentError)
-    assert "expected (key, value) pairs, got (2,)" in str(caught.value)
+    assert "expected (key, value) pairs (2-tuples), got (2,)" in str(caught.value)
+    for not_a_pair in ({"key": 1, "value": 2}, "ab", b"\x01\x02", range(2)):  # of length 2, but not pairs
+        with pytest.raises(BatchUpdateError, match="expected \\(key, value\\) pairs"):
+            m.update_many([(1, 1), not_a_pair])
     assert contents(m) == {}
+    Pair = collections.namedtuple("Pair", "key value")
+    assert m.update_many([Pair(3, 4)]) == 1
+    with pytest.raises(BpfArgumentError, match="value codec is 4294967296 bytes"):
+        HashMap.create(key=u32, value=raw(1 << 32), max_entries=1)
+    with pytest.raises(BpfSyscallError, match="too large for this kernel"):
+        HashMap.create(key=u32, value=raw(4 << 20), max_entries=1)
