@@ -87,4 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours, not the user's input: still one line, with the way to see more
+        if args.debug:
+            raise
+        print(f"pybpfmaps: error: {type(exc).__name__}: {exc} (--debug shows the traceback)", file=sys.stderr)
+        return 1
     return code

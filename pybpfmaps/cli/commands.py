@@ -164,32 +164,59 @@ def cmd_freeze(args: argparse.Namespace) -> int:
 
 
 def _read_entries(path: Path, fmt: str | None, m: BpfMap[Any, Any]) -> Iterator[tuple[int, Any, Any]]:
-    """(line number, key, value) of every entry of a JSON-lines or CSV file, parsed for *m*."""
+    """(line number, key, value) of every entry of a JSON-lines or CSV file, parsed for *m*.
+
+    Whatever is wrong with the file (not UTF-8, not JSON, JSON nested too deep, an integer of more
+    digits than Python converts, a CSV field over csv's limit) is a ``BpfArgumentError`` naming the line.
+    """
     kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
-    with path.open(encoding="utf-8", newline="") as source:
-        if kind == "csv":
-            for number, row in enumerate(csv.reader(source), 1):
-                if not row or row[0].startswith("#"):
-                    continue
-                if len(row) != 2:
-                    raise BpfArgumentError(f"{path}:{number}: expected 2 columns (key,value), got {len(row)}")
-                if number == 1 and row == ["key", "value"]:
-                    continue
-                yield number, *_entry(path, number, row[0], row[1], m, parse_text=True)
-            return
-        for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BpfArgumentError(f"{path}:{number}: not JSON ({exc.msg})") from None
-            if isinstance(data, dict) and set(data) == {"key", "value"}:
-                yield number, *_entry(path, number, data["key"], data["value"], m, parse_text=False)
-            elif isinstance(data, list) and len(data) == 2:
-                yield number, *_entry(path, number, data[0], data[1], m, parse_text=False)
-            else:
-                raise BpfArgumentError(f'{path}:{number}: expected {{"key": ..., "value": ...}} or [key, value]')
+    where = [0]  # the last line read whole: an error comes from it (parsing) or the next (reading)
+    try:
+        with path.open(encoding="utf-8", newline="") as source:
+            yield from _csv_entries(path, source, m, where) if kind == "csv" else _jsonl_entries(path, source, m, where)
+    except UnicodeDecodeError as exc:
+        raise BpfArgumentError(
+            f"{path}: not UTF-8 text after line {where[0]} ({exc.reason}); nothing was applied"
+        ) from None
+    except (csv.Error, ValueError, RecursionError) as exc:
+        if isinstance(exc, BpfError):
+            raise
+        problem = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BpfArgumentError(f"{path}: {problem} (at or after line {where[0]}); nothing was applied") from None
+
+
+def _csv_entries(path: Path, source: Any, m: BpfMap[Any, Any], where: list[int]) -> Iterator[tuple[int, Any, Any]]:
+    reader = csv.reader(source)
+    for row in reader:
+        number = where[0] = reader.line_num
+        if not row or row[0].startswith("#"):
+            continue
+        if len(row) != 2:
+            raise BpfArgumentError(f"{path}:{number}: expected 2 columns (key,value), got {len(row)}")
+        if number == 1 and row == ["key", "value"]:
+            continue
+        yield number, *_entry(path, number, row[0], row[1], m, parse_text=True)
+
+
+def _jsonl_entries(path: Path, source: Any, m: BpfMap[Any, Any], where: list[int]) -> Iterator[tuple[int, Any, Any]]:
+    for number, line in enumerate(source, 1):
+        where[0] = number
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BpfArgumentError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        except RecursionError:
+            raise BpfArgumentError(f"{path}:{number}: JSON nested too deeply; nothing was applied") from None
+        except ValueError as exc:  # an integer of more digits than Python converts, say
+            raise BpfArgumentError(f"{path}:{number}: {exc}; nothing was applied") from None
+        if isinstance(data, dict) and set(data) == {"key", "value"}:
+            yield number, *_entry(path, number, data["key"], data["value"], m, parse_text=False)
+        elif isinstance(data, list) and len(data) == 2:
+            yield number, *_entry(path, number, data[0], data[1], m, parse_text=False)
+        else:
+            raise BpfArgumentError(f'{path}:{number}: expected {{"key": ..., "value": ...}} or [key, value]')
 
 
 def _entry(path: Path, number: int, key: Any, value: Any, m: BpfMap[Any, Any], parse_text: bool) -> tuple[Any, Any]:

@@ -42,9 +42,11 @@ def parse(text: str, codec: Codec[Any], role: str) -> Any:
         if text[:1] in ("{", "[", '"'):
             return from_json(json.loads(text), codec, role)
     except json.JSONDecodeError as exc:
-        raise BpfArgumentError(f"bad {role} {text!r}: not valid JSON ({exc.msg})") from None
+        raise BpfArgumentError(f"bad {role} {_short(text)}: not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise BpfArgumentError(f"bad {role} {text[:20]!r}...: JSON nested too deeply") from None
+    except ValueError as exc:  # JSON holding an integer of more digits than Python converts
+        raise BpfArgumentError(f"bad {role} {_short(text)}: {exc}") from None
     if text.startswith(HEX) and isinstance(codec, (StringCodec, AggregateCodec)):
         return _hex(text, role, codec.size, exact=isinstance(codec, AggregateCodec))
     return from_json(text, codec, role)
@@ -113,6 +115,12 @@ def _struct(value: dict[str, Any], codec: StructCodec[Any], role: str) -> Any:
     return codec.cls(**given)
 
 
+def _short(text: str) -> str:
+    """*text*'s repr for a message, shortened."""
+    shown = repr(text)
+    return shown if len(shown) <= 60 else f"{shown[:40]}...({len(text)} characters)"
+
+
 def _is_int(text: str) -> bool:
     try:
         int(text, 0)
@@ -128,8 +136,10 @@ def _int(value: Any, role: str) -> int:
         return value
     try:
         return int(value, 0)
-    except ValueError:
-        raise BpfArgumentError(f"bad {role} {value!r}: expected an integer such as 42 or 0x2a") from None
+    except ValueError as exc:
+        digits = "digits" in str(exc)  # more than Python converts (sys.set_int_max_str_digits)
+        why = str(exc) if digits else "expected an integer such as 42 or 0x2a"
+        raise BpfArgumentError(f"bad {role} {_short(value)}: {why}") from None
 
 
 def _float(value: Any, codec: FloatCodec, role: str) -> Any:
