@@ -34,7 +34,7 @@ from pybpfmaps.errors import (
 )
 from pybpfmaps.flags import UpdateFlags
 from pybpfmaps.maps import _validate
-from pybpfmaps.maps._interrupts import deferred_interrupts
+from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
 
 if TYPE_CHECKING:
     from pybpfmaps.maps.base import BpfMap
@@ -75,43 +75,64 @@ class _EncodeFailure(Exception):
 # -- writes ---------------------------------------------------------------------------------------
 
 
+class _Progress:
+    """How many elements a bulk write has applied: exact whenever a KeyboardInterrupt can be raised."""
+
+    __slots__ = ("applied",)
+
+    def __init__(self) -> None:
+        self.applied = 0
+
+
 def update_many(
     m: BpfMap[Any, Any],
     items: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | Sequence[Any],
     values: Sequence[Any] | None,
     flags: UpdateFlags | int,
 ) -> int:
-    """Write many elements; see ``BpfMap.update_many``."""
+    """Write many elements; see ``BpfMap.update_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
+    progress = _Progress()
+    try:
+        return _update_many(m, items, values, flags, progress)
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, BatchInterrupted):
+            raise
+        raise BatchInterrupted("update_many", m._label, progress.applied) from exc
+
+
+def _update_many(
+    m: BpfMap[Any, Any],
+    items: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | Sequence[Any],
+    values: Sequence[Any] | None,
+    flags: UpdateFlags | int,
+    progress: _Progress,
+) -> int:
     bits = _validate.update_flags(flags)
     if bits & UpdateFlags.LOCK:
         m._check_lock("UpdateFlags.LOCK")
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
     columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
-    applied = 0
     try:
         with deferred_interrupts() as guard:
-            for chunk in _chunks(m, columns, sized):
-                fd = _acquire(m, "update_many", applied, chunk)  # held for one chunk: a close() waits for it
-                guard.enter()
+            for chunk in _chunks(m, columns, sized, guard):
+                fd = _acquire(m, "update_many", progress.applied, chunk)  # held for one chunk: close() waits
                 try:
                     done, failure = _write(m, fd, chunk, bits, batch)
                 finally:
                     m._fd.release()
-                applied += done
-                guard.leave()
+                progress.applied += done
                 if failure is not None:
                     key = chunk.keys[done]
                     cause = m._error(failure, key, writing=True)
-                    raise BatchUpdateError("update_many", m._label, applied, key, cause) from cause
+                    raise BatchUpdateError("update_many", m._label, progress.applied, key, cause) from cause
+                guard.check()
     except _EncodeFailure as bad:
-        raise BatchUpdateError("update_many", m._label, applied, bad.key, bad.cause) from bad.cause
-    except (BatchUpdateError, BpfArgumentError):
+        raise BatchUpdateError("update_many", m._label, progress.applied, bad.key, bad.cause) from bad.cause
+    except (BatchUpdateError, BpfArgumentError, KeyboardInterrupt):
         raise
-    except KeyboardInterrupt as exc:
-        raise BatchInterrupted("update_many", m._label, applied) from exc
     except Exception as exc:  # from the caller's iterator or generator: say what was written before it
-        raise BatchUpdateError("update_many", m._label, applied, None, exc, input_failed=True) from exc
-    return applied
+        raise BatchUpdateError("update_many", m._label, progress.applied, None, exc, input_failed=True) from exc
+    return progress.applied
 
 
 def _acquire(m: BpfMap[Any, Any], operation: str, applied: int, chunk: _Chunk, start: int = 0) -> int:
@@ -146,22 +167,29 @@ def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) 
 
 
 def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> int:
-    """Delete many keys; see ``HashMap.delete_many``."""
+    """Delete many keys; see ``HashMap.delete_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
+    progress = _Progress()
+    try:
+        return _delete_many(m, keys, missing_ok, progress)
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, BatchInterrupted):
+            raise
+        raise BatchInterrupted("delete_many", m._label, progress.applied) from exc
+
+
+def _delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool, progress: _Progress) -> int:
     batch = m._batch_works("delete")
-    deleted = 0
     try:
         with deferred_interrupts() as guard:
-            for chunk in _key_chunks(m, keys):
+            for chunk in _key_chunks(m, keys, guard):
                 start, count = 0, len(chunk.keys)
                 while start < count:
-                    fd = _acquire(m, "delete_many", deleted, chunk, start)
-                    guard.enter()
+                    fd = _acquire(m, "delete_many", progress.applied, chunk, start)
                     try:
                         done, failure = _delete(m, fd, chunk, start, batch)
                     finally:
                         m._fd.release()
-                    deleted += done
-                    guard.leave()
+                    progress.applied += done
                     if failure is None:
                         break
                     failed = start + done
@@ -170,16 +198,15 @@ def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> i
                         continue
                     key = chunk.keys[failed]
                     cause = m._error(failure, key, writing=True)
-                    raise BatchDeleteError("delete_many", m._label, deleted, key, cause) from cause
+                    raise BatchDeleteError("delete_many", m._label, progress.applied, key, cause) from cause
+                guard.check()
     except _EncodeFailure as bad:
-        raise BatchDeleteError("delete_many", m._label, deleted, bad.key, bad.cause) from bad.cause
-    except (BatchDeleteError, BpfArgumentError):
+        raise BatchDeleteError("delete_many", m._label, progress.applied, bad.key, bad.cause) from bad.cause
+    except (BatchDeleteError, BpfArgumentError, KeyboardInterrupt):
         raise
-    except KeyboardInterrupt as exc:
-        raise BatchInterrupted("delete_many", m._label, deleted) from exc
     except Exception as exc:  # from the caller's iterator or generator
-        raise BatchDeleteError("delete_many", m._label, deleted, None, exc, input_failed=True) from exc
-    return deleted
+        raise BatchDeleteError("delete_many", m._label, progress.applied, None, exc, input_failed=True) from exc
+    return progress.applied
 
 
 def _delete(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, start: int, batch: bool) -> tuple[int, RawBpfError | None]:
@@ -268,23 +295,32 @@ def _transposed(pairs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
 
 
 def _chunks(
-    m: BpfMap[Any, Any], columns: Iterator[tuple[Sequence[Any], Sequence[Any] | None]], sized: bool
+    m: BpfMap[Any, Any],
+    columns: Iterator[tuple[Sequence[Any], Sequence[Any] | None]],
+    sized: bool,
+    guard: Guard | None = None,
 ) -> Iterator[_Chunk]:
-    """Encoded chunks; a sized input is encoded whole before the first is yielded."""
+    """Encoded chunks; a sized input is encoded whole before the first is yielded (a Ctrl-C recorded
+    meanwhile is raised between chunks: nothing has been written)."""
     encoded = (_encode(m, keys, values) for keys, values in columns)
-    if sized:
-        yield from list(encoded)
-    else:
+    if not sized:
         yield from encoded
+        return
+    chunks = []
+    for chunk in encoded:
+        chunks.append(chunk)
+        if guard is not None:
+            guard.check()
+    yield from chunks
 
 
-def _key_chunks(m: BpfMap[Any, Any], keys: Iterable[Any]) -> Iterator[_Chunk]:
+def _key_chunks(m: BpfMap[Any, Any], keys: Iterable[Any], guard: Guard | None = None) -> Iterator[_Chunk]:
     """Encoded chunks of keys alone (for deletes and lookups)."""
     length = chunk_length(m._info.key_size, 0)
     if isinstance(keys, Sequence):
-        return _chunks(m, ((keys[i : i + length], None) for i in range(0, len(keys), length)), True)
+        return _chunks(m, ((keys[i : i + length], None) for i in range(0, len(keys), length)), True, guard)
     sized = isinstance(keys, (Mapping, set, frozenset))
-    return _chunks(m, ((batch, None) for batch in _batched(iter(keys), length)), sized)
+    return _chunks(m, ((batch, None) for batch in _batched(iter(keys), length)), sized, guard)
 
 
 def _batched(items: Iterator[Any], length: int) -> Iterator[list[Any]]:

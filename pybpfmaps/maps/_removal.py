@@ -90,12 +90,14 @@ class _Removed:
 
     @contextmanager
     def reporting(self, operation: str, m: MutableBpfMap[Any, Any]) -> Iterator[Guard]:
-        """Run a removal with Ctrl-C held back in its critical sections; what stops it carries what
+        """Run a removal with Ctrl-C recorded until ``Guard.check()``; what stops it carries what
         was removed: a ``BatchInterrupted`` for Ctrl-C, a ``DrainError`` for a kernel error after
         the first removal (an error before it is raised as it is)."""
         try:
             with deferred_interrupts() as guard:
                 yield guard
+        except BatchInterrupted:
+            raise
         except KeyboardInterrupt as exc:
             raise BatchInterrupted(operation, m._label, self.count, self.decoded, self.undecoded) from exc
         except BpfError as exc:
@@ -114,19 +116,14 @@ def _packs(m: MutableBpfMap[Any, Any], key: Any) -> bool:
 
 def drain(m: MutableBpfMap[Any, Any], operation: str = "drain") -> dict[Any, Any]:
     """Remove every element in one pass and return them; see ``MutableBpfMap.drain``."""
-    if not m._batch_works("lookup_and_delete"):
-        return pop_each(m, None, operation)
     removed = _Removed()
     with removed.reporting(operation, m) as guard:
-        chunks = _reader.read_batches(m, delete=True)
-        while True:
-            guard.enter()
-            chunk = next(chunks, None)
-            if chunk is not None:
+        if not m._batch_works("lookup_and_delete"):
+            _pop_each_into(m, removed, None, guard)
+        else:
+            for chunk in _reader.read_batches(m, delete=True):
                 removed.add_chunk(m, *chunk)
-            guard.leave()
-            if chunk is None:
-                break
+                guard.check()
     return removed.result(operation, m)
 
 
@@ -145,34 +142,23 @@ def pop_many(m: MutableBpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
             at_end = False
             while removed.count < max_count and not at_end:
                 buffers.capacity = min(max(1, chunk), max_count - removed.count)
-                guard.enter()
                 count, at_end = _pop_batch(m, buffers)
                 removed.add_chunk(m, keys, values, count)
-                guard.leave()
+                guard.check()
                 at_end = at_end or not count
         if removed.count < max_count:
             _pop_each_into(m, removed, max_count - removed.count, guard)
     return removed.result("pop_many", m)
 
 
-def pop_each(m: MutableBpfMap[Any, Any], limit: int | None, operation: str) -> dict[Any, Any]:
-    """Pop elements one at a time, up to *limit* (all present at the start if None)."""
-    removed = _Removed()
-    with removed.reporting(operation, m) as guard:
-        _pop_each_into(m, removed, limit, guard)
-    return removed.result(operation, m)
-
-
 def _pop_each_into(m: MutableBpfMap[Any, Any], removed: _Removed, limit: int | None, guard: Guard) -> None:
     for raw_key in list(itertools.islice(m._raw_keys(), limit)):
-        guard.enter()
         try:
             raw_value = m._pop_raw(raw_key, raw_key)
         except KeyNotFoundError:
-            guard.leave()
             continue  # another writer removed it first
         removed.add_one(m, raw_key, raw_value)
-        guard.leave()
+        guard.check()
 
 
 def _pop_batch(m: MutableBpfMap[Any, Any], buffers: commands.BatchBuffers) -> tuple[int, bool]:

@@ -123,7 +123,7 @@ def test_drain_keeps_what_it_cannot_decode(make_map: MakeMap) -> None:
     writer.update_many({k: (5000 if k % 10 == 0 else k) for k in range(40)})  # some values the class refuses
     with BpfMap.from_id(writer.id, key=u32, value=Reading) as m:
         with pytest.raises(
-            DrainError, match=r"removed 40 element\(s\); 4 could not be decoded.*'value' must be < 1000"
+            DrainError, match=r"removed 40 element\(s\); 4 could not be returned decoded.*'value' must be < 1000"
         ) as info:
             m.drain()  # type: ignore[attr-defined]
         error = info.value
