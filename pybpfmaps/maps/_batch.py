@@ -75,15 +75,6 @@ class _EncodeFailure(Exception):
 # -- writes ---------------------------------------------------------------------------------------
 
 
-class _Progress:
-    """How many elements a bulk write has applied: exact whenever a KeyboardInterrupt can be raised."""
-
-    __slots__ = ("applied",)
-
-    def __init__(self) -> None:
-        self.applied = 0
-
-
 def update_many(
     m: BpfMap[Any, Any],
     items: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | Sequence[Any],
@@ -91,13 +82,14 @@ def update_many(
     flags: UpdateFlags | int,
 ) -> int:
     """Write many elements; see ``BpfMap.update_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
-    progress = _Progress()
+    progress = [0]  # elements applied: exact whenever a KeyboardInterrupt can be raised (no call: no window)
     try:
-        return _update_many(m, items, values, flags, progress)
+        with deferred_interrupts() as guard:  # first: the setup's syscalls hold the fd too
+            return _update_many(m, items, values, flags, progress, guard)
     except KeyboardInterrupt as exc:
         if isinstance(exc, BatchInterrupted):
             raise
-        raise BatchInterrupted("update_many", m._label, progress.applied) from exc
+        raise BatchInterrupted("update_many", m._label, progress[0]) from exc
 
 
 def _update_many(
@@ -105,7 +97,8 @@ def _update_many(
     items: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | Sequence[Any],
     values: Sequence[Any] | None,
     flags: UpdateFlags | int,
-    progress: _Progress,
+    progress: list[int],
+    guard: Guard,
 ) -> int:
     bits = _validate.update_flags(flags)
     if bits & UpdateFlags.LOCK:
@@ -113,26 +106,25 @@ def _update_many(
     batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
     columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
     try:
-        with deferred_interrupts() as guard:
-            for chunk in _chunks(m, columns, sized, guard):
-                fd = _acquire(m, "update_many", progress.applied, chunk)  # held for one chunk: close() waits
-                try:
-                    done, failure = _write(m, fd, chunk, bits, batch)
-                finally:
-                    m._fd.release()
-                progress.applied += done
-                if failure is not None:
-                    key = chunk.keys[done]
-                    cause = m._error(failure, key, writing=True)
-                    raise BatchUpdateError("update_many", m._label, progress.applied, key, cause) from cause
-                guard.check()
+        for chunk in _chunks(m, columns, sized, guard):
+            fd = _acquire(m, "update_many", progress[0], chunk)  # held for one chunk: close() waits
+            try:
+                done, failure = _write(m, fd, chunk, bits, batch)
+            finally:
+                m._fd.release()
+            progress[0] += done
+            if failure is not None:
+                key = chunk.keys[done]
+                cause = m._error(failure, key, writing=True)
+                raise BatchUpdateError("update_many", m._label, progress[0], key, cause) from cause
+            guard.check()
     except _EncodeFailure as bad:
-        raise BatchUpdateError("update_many", m._label, progress.applied, bad.key, bad.cause) from bad.cause
+        raise BatchUpdateError("update_many", m._label, progress[0], bad.key, bad.cause) from bad.cause
     except (BatchUpdateError, BpfArgumentError, KeyboardInterrupt):
         raise
     except Exception as exc:  # from the caller's iterator or generator: say what was written before it
-        raise BatchUpdateError("update_many", m._label, progress.applied, None, exc, input_failed=True) from exc
-    return progress.applied
+        raise BatchUpdateError("update_many", m._label, progress[0], None, exc, input_failed=True) from exc
+    return progress[0]
 
 
 def _acquire(m: BpfMap[Any, Any], operation: str, applied: int, chunk: _Chunk, start: int = 0) -> int:
@@ -168,45 +160,45 @@ def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) 
 
 def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> int:
     """Delete many keys; see ``HashMap.delete_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
-    progress = _Progress()
+    progress = [0]  # elements deleted, as in update_many
     try:
-        return _delete_many(m, keys, missing_ok, progress)
+        with deferred_interrupts() as guard:
+            return _delete_many(m, keys, missing_ok, progress, guard)
     except KeyboardInterrupt as exc:
         if isinstance(exc, BatchInterrupted):
             raise
-        raise BatchInterrupted("delete_many", m._label, progress.applied) from exc
+        raise BatchInterrupted("delete_many", m._label, progress[0]) from exc
 
 
-def _delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool, progress: _Progress) -> int:
+def _delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool, progress: list[int], guard: Guard) -> int:
     batch = m._batch_works("delete")
     try:
-        with deferred_interrupts() as guard:
-            for chunk in _key_chunks(m, keys, guard):
-                start, count = 0, len(chunk.keys)
-                while start < count:
-                    fd = _acquire(m, "delete_many", progress.applied, chunk, start)
-                    try:
-                        done, failure = _delete(m, fd, chunk, start, batch)
-                    finally:
-                        m._fd.release()
-                    progress.applied += done
-                    if failure is None:
-                        break
-                    failed = start + done
-                    if failure.errno == errno.ENOENT and missing_ok:
-                        start = failed + 1
-                        continue
-                    key = chunk.keys[failed]
-                    cause = m._error(failure, key, writing=True)
-                    raise BatchDeleteError("delete_many", m._label, progress.applied, key, cause) from cause
-                guard.check()
+        for chunk in _key_chunks(m, keys, guard):
+            start, count = 0, len(chunk.keys)
+            while start < count:
+                fd = _acquire(m, "delete_many", progress[0], chunk, start)
+                try:
+                    done, failure = _delete(m, fd, chunk, start, batch)
+                finally:
+                    m._fd.release()
+                progress[0] += done
+                if failure is None:
+                    break
+                failed = start + done
+                if failure.errno == errno.ENOENT and missing_ok:
+                    start = failed + 1
+                    continue
+                key = chunk.keys[failed]
+                cause = m._error(failure, key, writing=True)
+                raise BatchDeleteError("delete_many", m._label, progress[0], key, cause) from cause
+            guard.check()
     except _EncodeFailure as bad:
-        raise BatchDeleteError("delete_many", m._label, progress.applied, bad.key, bad.cause) from bad.cause
+        raise BatchDeleteError("delete_many", m._label, progress[0], bad.key, bad.cause) from bad.cause
     except (BatchDeleteError, BpfArgumentError, KeyboardInterrupt):
         raise
     except Exception as exc:  # from the caller's iterator or generator
-        raise BatchDeleteError("delete_many", m._label, progress.applied, None, exc, input_failed=True) from exc
-    return progress.applied
+        raise BatchDeleteError("delete_many", m._label, progress[0], None, exc, input_failed=True) from exc
+    return progress[0]
 
 
 def _delete(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, start: int, batch: bool) -> tuple[int, RawBpfError | None]:

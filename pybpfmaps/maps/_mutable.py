@@ -12,7 +12,7 @@ from typing import Any, TypeVar, overload
 from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
-from pybpfmaps.errors import BpfArgumentError, KeyExistsError, KeyNotFoundError
+from pybpfmaps.errors import KeyExistsError, KeyNotFoundError
 from pybpfmaps.flags import UpdateFlags
 from pybpfmaps.maps import _batch, _reader, _removal
 from pybpfmaps.maps.base import BpfMap
@@ -111,8 +111,6 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
                 ``.undecoded`` hold everything it removed.
             BatchInterrupted: Ctrl-C; ``.removed`` holds everything it removed.
         """
-        if not isinstance(max_count, int) or isinstance(max_count, bool) or max_count < 0:
-            raise BpfArgumentError(f"max_count must be an int >= 0, got {max_count!r}")
         return _removal.pop_many(self, max_count)
 
     def clear(self) -> None:

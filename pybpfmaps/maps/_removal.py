@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import errno
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.errors import BatchInterrupted, BpfError, DrainError, KeyCollisionError, KeyNotFoundError
+from pybpfmaps.errors import (
+    BatchInterrupted,
+    BpfArgumentError,
+    BpfError,
+    DrainError,
+    KeyCollisionError,
+    KeyNotFoundError,
+)
 from pybpfmaps.maps import _reader
 from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
 
 if TYPE_CHECKING:
     from pybpfmaps.maps._mutable import MutableBpfMap
+
+
+_NOTHING: Any = object()
+"""``removed`` before a removal has begun."""
 
 
 class _Removed:
@@ -88,22 +97,14 @@ class _Removed:
         error.__cause__ = cause
         return error
 
-    @contextmanager
-    def reporting(self, operation: str, m: MutableBpfMap[Any, Any]) -> Iterator[Guard]:
-        """Run a removal with Ctrl-C recorded until ``Guard.check()``; what stops it carries what
-        was removed: a ``BatchInterrupted`` for Ctrl-C, a ``DrainError`` for a kernel error after
-        the first removal (an error before it is raised as it is)."""
-        try:
-            with deferred_interrupts() as guard:
-                yield guard
-        except BatchInterrupted:
-            raise
-        except KeyboardInterrupt as exc:
-            raise BatchInterrupted(operation, m._label, self.count, self.decoded, self.undecoded) from exc
-        except BpfError as exc:
-            if not self.count:
-                raise
-            raise self.error(operation, m, exc) from exc
+    def stopped(self, operation: str, m: MutableBpfMap[Any, Any], exc: BaseException) -> BaseException:
+        """What a removal stopped by *exc* raises: a ``BatchInterrupted`` for Ctrl-C, a ``DrainError`` for
+        an error after the first removal, both carrying what was removed; an error before it, itself."""
+        if isinstance(exc, (BatchInterrupted, DrainError)):
+            return exc
+        if isinstance(exc, KeyboardInterrupt):
+            return BatchInterrupted(operation, m._label, self.count, self.decoded, self.undecoded)
+        return self.error(operation, m, exc) if self.count else exc
 
 
 def _packs(m: MutableBpfMap[Any, Any], key: Any) -> bool:
@@ -115,40 +116,65 @@ def _packs(m: MutableBpfMap[Any, Any], key: Any) -> bool:
 
 
 def drain(m: MutableBpfMap[Any, Any], operation: str = "drain") -> dict[Any, Any]:
-    """Remove every element in one pass and return them; see ``MutableBpfMap.drain``."""
-    removed = _Removed()
-    with removed.reporting(operation, m) as guard:
-        if not m._batch_works("lookup_and_delete"):
-            _pop_each_into(m, removed, None, guard)
-        else:
-            for chunk in _reader.read_batches(m, delete=True):
-                removed.add_chunk(m, *chunk)
-                guard.check()
-    return removed.result(operation, m)
+    """Remove every element in one pass and return them; see ``MutableBpfMap.drain``.
+
+    Ctrl-C is recorded while it runs and raised between chunks; from its first line to its return,
+    a Ctrl-C or an error comes out carrying everything removed (as in ``pop_many``).
+    """
+    removed = _NOTHING  # no call before the try: nothing can stop it outside
+    try:
+        removed = _Removed()
+        with deferred_interrupts() as guard:
+            if not m._batch_works("lookup_and_delete"):
+                _pop_each_into(m, removed, None, guard)
+            else:
+                for chunk in _reader.read_batches(m, delete=True):
+                    removed.add_chunk(m, *chunk)
+                    guard.check()
+        return removed.result(operation, m)
+    except (KeyboardInterrupt, BpfError) as exc:
+        error = (removed if removed is not _NOTHING else _Removed()).stopped(operation, m, exc)
+        if error is exc:
+            raise
+        raise error from exc
 
 
 def pop_many(m: MutableBpfMap[Any, Any], max_count: int) -> dict[Any, Any]:
     """Remove and return up to *max_count* elements; see ``MutableBpfMap.pop_many``."""
-    removed = _Removed()
-    with removed.reporting("pop_many", m) as guard:
-        if max_count and m._batch_works("lookup_and_delete"):
-            # buffers for what the map can hold, in chunks: never for the count asked (pop_many(10**10))
-            key_size, value_size = m._info.key_size, m._value_size
-            chunk = min(
-                max_count, m._info.max_entries, _reader.READ_CHUNK, _reader.READ_BYTES // (key_size + value_size)
-            )
-            buffers = commands.BatchBuffers(key_size, value_size, max(1, chunk))
-            keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
-            at_end = False
-            while removed.count < max_count and not at_end:
-                buffers.capacity = min(max(1, chunk), max_count - removed.count)
-                count, at_end = _pop_batch(m, buffers)
-                removed.add_chunk(m, keys, values, count)
-                guard.check()
-                at_end = at_end or not count
-        if removed.count < max_count:
-            _pop_each_into(m, removed, max_count - removed.count, guard)
-    return removed.result("pop_many", m)
+    removed = _NOTHING
+    try:
+        removed = _Removed()
+        with deferred_interrupts() as guard:
+            if not isinstance(max_count, int) or isinstance(max_count, bool) or max_count < 0:
+                raise BpfArgumentError(f"max_count must be an int >= 0, got {max_count!r}")
+            if max_count and m._batch_works("lookup_and_delete"):
+                _pop_batches_into(m, removed, max_count, guard)
+            if removed.count < max_count:
+                _pop_each_into(m, removed, max_count - removed.count, guard)
+        return removed.result("pop_many", m)
+    except (KeyboardInterrupt, BpfError) as exc:
+        error = (removed if removed is not _NOTHING else _Removed()).stopped("pop_many", m, exc)
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _pop_batches_into(m: MutableBpfMap[Any, Any], removed: _Removed, max_count: int, guard: Guard) -> None:
+    """LOOKUP_AND_DELETE_BATCH calls until *max_count* are removed or the map is empty; buffers for what
+    the map can hold, in chunks, never for the count asked (``pop_many(10**10)``)."""
+    key_size, value_size = m._info.key_size, m._value_size
+    chunk = max(
+        1, min(max_count, m._info.max_entries, _reader.READ_CHUNK, _reader.READ_BYTES // (key_size + value_size))
+    )
+    buffers = commands.BatchBuffers(key_size, value_size, chunk)
+    keys, values = memoryview(buffers.keys).cast("B"), memoryview(buffers.values).cast("B")
+    at_end = False
+    while removed.count < max_count and not at_end:
+        buffers.capacity = min(chunk, max_count - removed.count)
+        count, at_end = _pop_batch(m, buffers)
+        removed.add_chunk(m, keys, values, count)
+        guard.check()
+        at_end = at_end or not count
 
 
 def _pop_each_into(m: MutableBpfMap[Any, Any], removed: _Removed, limit: int | None, guard: Guard) -> None:
