@@ -253,3 +253,14 @@ def test_btf_lookups_by_name_and_kind() -> None:
         Btf.load(b"not BTF at all, not ELF either")
     with pytest.raises(BpfArgumentError, match="cannot read BTF from '/nonexistent'"):
         Btf.load("/nonexistent")
+
+
+def test_a_struct_of_65535_members_opens_and_round_trips() -> None:
+    """The most members BTF can give a struct (its vlen is 16 bits)."""
+    n = 65535
+    wide = btf.BtfType(btf.STRUCT, "wide", size=n, members=tuple(M(f"m{i}", U8, 8 * i) for i in range(n)))
+    codec = decode(wide)
+    data = bytes(range(256)) * (n // 256) + bytes(range(n % 256))
+    value = codec.unpack(data)
+    assert (value.m0, value.m65534) == (0, 254)
+    assert codec.pack(value) == data

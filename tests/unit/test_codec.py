@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pybpfmaps
-from pybpfmaps import CodecError, CodecTypeError, raw
+from pybpfmaps import CodecError, CodecTypeError, raw, u32, u128
 from pybpfmaps.codec import IntCodec
 
 INT_CODECS = [
@@ -89,3 +89,18 @@ def test_codec_reprs_are_their_names() -> None:
     assert [repr(c) for c, _ in INT_CODECS] == [
         "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "be16", "be32", "be64"
     ]  # fmt: skip
+
+
+def test_an_index_that_raises_is_a_codec_error_not_a_leak() -> None:
+    class Broken:
+        def __index__(self) -> int:
+            raise ValueError("no index today")
+
+    for codec in (u32, u128):
+        with pytest.raises(CodecTypeError, match=r"its __index__ raised ValueError\('no index today'\)"):
+            codec.pack(Broken())  # type: ignore[arg-type]
+        with pytest.raises(CodecTypeError):
+            codec.pack_many([1, Broken()])  # type: ignore[list-item]
+    with pytest.raises(CodecError, match=r"cannot encode 1000000000\d+\.\.\.0+ \(301 characters\)") as info:
+        u32.pack(10**300)
+    assert len(str(info.value)) < 200  # a huge number is shortened in the message
