@@ -339,6 +339,10 @@ def _no_member(value: object, name: str) -> AttributeError:
     )
 
 
+FAST_MEMBERS = 4096
+"""Structs of more members than this take the general path: generating code for them costs more than it saves."""
+
+
 def _compile(codec: AggregateCodec) -> tuple[Callable[[Any], Any], Callable[[Any], bytes]] | None:
     """Generated ``unpack(data)`` and ``pack(obj)`` for a struct whose members are whole and apart.
 
@@ -348,7 +352,7 @@ def _compile(codec: AggregateCodec) -> tuple[Callable[[Any], Any], Callable[[Any
     overlapping members and unions take the general path.
     """
     slots = sorted(codec.slots, key=lambda slot: slot.offset)
-    if codec.union or any(slot.bits for slot in slots):
+    if codec.union or any(slot.bits for slot in slots) or len(slots) > FAST_MEMBERS:
         return None
     formats, position = ["<"], 0
     namespace: dict[str, Any] = {"cls": codec.cls, "new": object.__new__, "set": object.__setattr__,
