@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import errno as errno_codes
 
+from pybpfmaps import features
 from pybpfmaps._sys import uapi
 from pybpfmaps._sys.syscall import RawBpfError
 
@@ -331,7 +332,7 @@ def from_raw(
         return BpfSyscallError(err, message, command=command, map_label=map_label)
     if err in (errno_codes.EPERM, errno_codes.EACCES):
         return BpfPermissionError(err, hint or privilege_hint(command), command=command, map_label=map_label)
-    if err in (uapi.ENOTSUPP, errno_codes.EOPNOTSUPP):
+    if features.not_supported(err):
         message = hint or "not supported by this kernel for this map type"
         return NotSupportedError(err, message, command=command, map_label=map_label)
     message = f"{exc.strerror}{about_key}" + (f" ({hint})" if hint else "")

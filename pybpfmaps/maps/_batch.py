@@ -347,4 +347,4 @@ def _pack(
 
 def batch_works(m: BpfMap[Any, Any], name: str) -> bool:
     """Whether batch command *name* (``"update"``, ``"lookup"``...) is known to work on this map."""
-    return m._call(features.probe, int(m._info.type), features.BATCH_COMMANDS[name]) is features.Probe.SUPPORTED
+    return m._call(features.batch, int(m._info.type), name) is features.Probe.SUPPORTED

@@ -11,14 +11,15 @@ from __future__ import annotations
 import errno
 from typing import Any
 
-from pybpfmaps import btf
-from pybpfmaps._sys import commands, uapi
+from pybpfmaps import btf, features
+from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.codec import Codec
 from pybpfmaps.errors import BpfArgumentError, BpfError, VerifierError, from_raw
 
-_REFUSED = (errno.EINVAL, errno.EOPNOTSUPP, uapi.ENOTSUPP, errno.E2BIG)
+_REFUSED = frozenset({errno.EINVAL, errno.E2BIG}) | features.NOT_SUPPORTED
+"""What a kernel or map type answers to BTF it does not take (a kind it does not know, say)."""
 
 
 def create_map(
@@ -71,6 +72,6 @@ def _btf_refusal(exc: RawBpfError, label: str) -> VerifierError:
 
 def _refusal(exc: RawBpfError, label: str, locked: bool) -> BpfError:
     hint = None
-    if locked and exc.errno in (errno.EOPNOTSUPP, uapi.ENOTSUPP):
+    if locked and features.not_supported(exc.errno):
         hint = "this map type cannot hold values with a spin_lock (hash and array maps can)"
     return from_raw(exc, map_label=label, hint=hint)

@@ -9,7 +9,8 @@ import errno
 from collections.abc import Iterable, MutableMapping
 from typing import Any, TypeVar, overload
 
-from pybpfmaps._sys import commands, uapi
+from pybpfmaps import features
+from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.errors import KeyExistsError, KeyNotFoundError
@@ -29,7 +30,6 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
         3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM) on hash maps.
     """
 
-    _atomic_pop: bool = True  # cleared when the kernel lacks LOOKUP_AND_DELETE_ELEM for this map
 
     def __delitem__(self, key: K) -> None:
         raw_key = self._pack_key(key)
@@ -127,13 +127,13 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
                     raise self._error(exc, self._key.unpack(raw_key), writing=True) from None
 
     def _pop_raw(self, raw_key: bytes, key: object) -> bytes:
-        if self._atomic_pop:
+        if features.atomic_pop(int(self._info.type)):
             try:
                 return self._call(commands.map_lookup_and_delete_elem, raw_key, self._value_size)
             except RawBpfError as exc:
-                if exc.errno != uapi.ENOTSUPP:
+                if not features.not_supported(exc.errno):
                     raise self._error(exc, key, writing=True) from None
-                self._atomic_pop = False
+                features.no_atomic_pop(int(self._info.type))
         data = self._lookup_raw(raw_key)
         if data is None:
             message = f"key not found: {key!r}"

@@ -17,7 +17,9 @@ from pybpfmaps import (
     KeyNotFoundError,
     MapFlags,
     MapFullError,
+    MapType,
     UpdateFlags,
+    features,
     raw,
     u32,
     u64,
@@ -195,4 +197,4 @@ def test_pop_is_atomic_lookup_and_delete(make_map: MakeMap) -> None:
     m[7] = 70
     assert m.pop(7) == 70
     assert bpftool.dump(m.id) == {}
-    assert m._atomic_pop  # the kernel has BPF_MAP_LOOKUP_AND_DELETE_ELEM for hash maps (5.14+)
+    assert features.atomic_pop(MapType.HASH)  # the kernel has BPF_MAP_LOOKUP_AND_DELETE_ELEM for hash maps (5.14+)
