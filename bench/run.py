@@ -133,7 +133,7 @@ def measure(case: Case, floor: dict[str, float], repeats: int, slow_repeats: int
 
     def fresh_per_element() -> BpfMap[Any, Any]:
         m = fresh()
-        m._batch_works = lambda name: False  # type: ignore[method-assign]  # the fallback, as on Linux < 5.6
+        m._handle.use_batch = False  # the fallback, as on Linux < 5.6
         return m
 
     def full() -> BpfMap[Any, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import errno
+from collections.abc import Callable
 
 import attrs
 
@@ -62,15 +63,15 @@ class Probe(enum.Enum):
 _cache: dict[tuple[str, int], Probe] = {}
 
 
-def batch(fd: int, map_type: int, name: str) -> Probe:
+def batch(fd: int, map_type: int, name: str, probe: Callable[[int, int], None] = commands.map_batch_probe) -> Probe:
     """Whether batch command *name* (``"update"``, ``"lookup"``...) works on maps of *map_type*,
-    asking the map behind *fd* if not known."""
+    asking the map behind *fd* (with *probe*: a count=0 call) if not known."""
     key = (f"batch_{name}", map_type)
     known = _cache.get(key)
     if known is not None:
         return known
     try:
-        commands.map_batch_probe(fd, BATCH_COMMANDS[name])
+        probe(fd, BATCH_COMMANDS[name])
     except RawBpfError as exc:
         if exc.errno == errno.EINVAL:
             answer = Probe.NO_BATCH_API
@@ -115,9 +116,9 @@ class BatchSupport:
     reason: str
 
     @classmethod
-    def of(cls, fd: int, map_type: int) -> BatchSupport:
+    def of(cls, fd: int, map_type: int, probe: Callable[[int, int], None] = commands.map_batch_probe) -> BatchSupport:
         """Probe (or recall) the four batch commands for a map."""
-        answers = {name: batch(fd, map_type, name) for name in BATCH_COMMANDS}
+        answers = {name: batch(fd, map_type, name, probe) for name in BATCH_COMMANDS}
         by_answer: dict[Probe, list[str]] = {}
         for name, answer in answers.items():
             by_answer.setdefault(answer, []).append(name)

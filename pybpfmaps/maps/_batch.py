@@ -19,9 +19,8 @@ from __future__ import annotations
 import errno
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pybpfmaps import features
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import (
@@ -34,22 +33,10 @@ from pybpfmaps.errors import (
 )
 from pybpfmaps.flags import UpdateFlags
 from pybpfmaps.maps import _validate
+from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
 
-if TYPE_CHECKING:
-    from pybpfmaps.maps.base import BpfMap
-
-CHUNK_BYTES = 4 << 20
-"""Bulk operations work in chunks of about this many bytes of keys and values."""
-MAX_CHUNK = 1 << 16
-"""... and of at most this many elements."""
-
 _PER_ELEMENT_FLAGS = int(UpdateFlags.NOEXIST | UpdateFlags.EXIST)
-
-
-def chunk_length(key_size: int, value_size: int) -> int:
-    """How many elements one batch write handles."""
-    return max(1, min(MAX_CHUNK, CHUNK_BYTES // (key_size + value_size)))
 
 
 class _Chunk:
@@ -76,7 +63,7 @@ class _EncodeFailure(Exception):
 
 
 def update_many(
-    m: BpfMap[Any, Any],
+    h: MapHandle,
     items: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | Sequence[Any],
     values: Sequence[Any] | None,
     flags: UpdateFlags | int,
@@ -85,15 +72,15 @@ def update_many(
     progress = [0]  # elements applied: exact whenever a KeyboardInterrupt can be raised (no call: no window)
     try:
         with deferred_interrupts() as guard:  # first: the setup's syscalls hold the fd too
-            return _update_many(m, items, values, flags, progress, guard)
+            return _update_many(h, items, values, flags, progress, guard)
     except KeyboardInterrupt as exc:
         if isinstance(exc, BatchInterrupted):
             raise
-        raise BatchInterrupted("update_many", m._label, progress[0]) from exc
+        raise BatchInterrupted("update_many", h.label, progress[0]) from exc
 
 
 def _update_many(
-    m: BpfMap[Any, Any],
+    h: MapHandle,
     items: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | Sequence[Any],
     values: Sequence[Any] | None,
     flags: UpdateFlags | int,
@@ -102,55 +89,55 @@ def _update_many(
 ) -> int:
     bits = _validate.update_flags(flags)
     if bits & UpdateFlags.LOCK:
-        m._check_lock("UpdateFlags.LOCK")
-    batch = not bits & _PER_ELEMENT_FLAGS and m._batch_works("update")
-    columns, sized = _columns(items, values, chunk_length(m._info.key_size, m._value_size))
+        h.check_lock("UpdateFlags.LOCK")
+    batch = not bits & _PER_ELEMENT_FLAGS and h.batch_works("update")
+    columns, sized = _columns(items, values, h.chunks.write(h.info.key_size, h.value_size))
     try:
-        for chunk in _chunks(m, columns, sized, guard):
-            fd = _acquire(m, "update_many", progress[0], chunk)  # held for one chunk: close() waits
+        for chunk in _chunks(h, columns, sized, guard):
+            fd = _acquire(h, "update_many", progress[0], chunk)  # held for one chunk: close() waits
             try:
-                done, failure = _write(m, fd, chunk, bits, batch)
+                done, failure = _write(h, fd, chunk, bits, batch)
             finally:
-                m._fd.release()
+                h.release()
             progress[0] += done
             if failure is not None:
                 key = chunk.keys[done]
-                cause = m._error(failure, key, writing=True)
-                raise BatchUpdateError("update_many", m._label, progress[0], key, cause) from cause
+                cause = h.error(failure, key, writing=True)
+                raise BatchUpdateError("update_many", h.label, progress[0], key, cause) from cause
             guard.check()
     except _EncodeFailure as bad:
-        raise BatchUpdateError("update_many", m._label, progress[0], bad.key, bad.cause) from bad.cause
+        raise BatchUpdateError("update_many", h.label, progress[0], bad.key, bad.cause) from bad.cause
     except (BatchUpdateError, BpfArgumentError, KeyboardInterrupt):
         raise
     except Exception as exc:  # from the caller's iterator or generator: say what was written before it
-        raise BatchUpdateError("update_many", m._label, progress[0], None, exc, input_failed=True) from exc
+        raise BatchUpdateError("update_many", h.label, progress[0], None, exc, input_failed=True) from exc
     return progress[0]
 
 
-def _acquire(m: BpfMap[Any, Any], operation: str, applied: int, chunk: _Chunk, start: int = 0) -> int:
+def _acquire(h: MapHandle, operation: str, applied: int, chunk: _Chunk, start: int = 0) -> int:
     """The map's fd for the next chunk; a map closed meanwhile (by another thread) stops the operation
     there, reported at the chunk's first key, not as a failure of the caller's input."""
     try:
-        return m._acquire()
+        return h.acquire()
     except ClosedMapError as closed:
         error = BatchUpdateError if operation == "update_many" else BatchDeleteError
-        raise error(operation, m._label, applied, chunk.keys[start], closed) from closed
+        raise error(operation, h.label, applied, chunk.keys[start], closed) from closed
 
 
-def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) -> tuple[int, RawBpfError | None]:
+def _write(h: MapHandle, fd: int, chunk: _Chunk, bits: int, batch: bool) -> tuple[int, RawBpfError | None]:
     """Write one chunk; returns how many elements took effect and the failure that stopped it."""
     count = len(chunk.keys)
     if batch:
         try:
-            commands.map_update_batch(fd, chunk.packed_keys, chunk.packed_values, count, bits)
+            h.commands.map_update_batch(fd, chunk.packed_keys, chunk.packed_values, count, bits)
         except RawBpfError as exc:
             return commands.batch_applied(count, exc.count or 0), exc
         return count, None
-    key_size, value_size = m._info.key_size, m._value_size
+    key_size, value_size = h.info.key_size, h.value_size
     keys, values = chunk.packed_keys, chunk.packed_values
     for i in range(count):
         try:
-            commands.map_update_elem(
+            h.commands.map_update_elem(
                 fd, keys[i * key_size : (i + 1) * key_size], values[i * value_size : (i + 1) * value_size], bits
             )
         except RawBpfError as exc:
@@ -158,29 +145,29 @@ def _write(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, bits: int, batch: bool) 
     return count, None
 
 
-def delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool) -> int:
+def delete_many(h: MapHandle, keys: Iterable[Any], missing_ok: bool) -> int:
     """Delete many keys; see ``HashMap.delete_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
     progress = [0]  # elements deleted, as in update_many
     try:
         with deferred_interrupts() as guard:
-            return _delete_many(m, keys, missing_ok, progress, guard)
+            return _delete_many(h, keys, missing_ok, progress, guard)
     except KeyboardInterrupt as exc:
         if isinstance(exc, BatchInterrupted):
             raise
-        raise BatchInterrupted("delete_many", m._label, progress[0]) from exc
+        raise BatchInterrupted("delete_many", h.label, progress[0]) from exc
 
 
-def _delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool, progress: list[int], guard: Guard) -> int:
-    batch = m._batch_works("delete")
+def _delete_many(h: MapHandle, keys: Iterable[Any], missing_ok: bool, progress: list[int], guard: Guard) -> int:
+    batch = h.batch_works("delete")
     try:
-        for chunk in _key_chunks(m, keys, guard):
+        for chunk in _key_chunks(h, keys, guard):
             start, count = 0, len(chunk.keys)
             while start < count:
-                fd = _acquire(m, "delete_many", progress[0], chunk, start)
+                fd = _acquire(h, "delete_many", progress[0], chunk, start)
                 try:
-                    done, failure = _delete(m, fd, chunk, start, batch)
+                    done, failure = _delete(h, fd, chunk, start, batch)
                 finally:
-                    m._fd.release()
+                    h.release()
                 progress[0] += done
                 if failure is None:
                     break
@@ -189,51 +176,51 @@ def _delete_many(m: BpfMap[Any, Any], keys: Iterable[Any], missing_ok: bool, pro
                     start = failed + 1
                     continue
                 key = chunk.keys[failed]
-                cause = m._error(failure, key, writing=True)
-                raise BatchDeleteError("delete_many", m._label, progress[0], key, cause) from cause
+                cause = h.error(failure, key, writing=True)
+                raise BatchDeleteError("delete_many", h.label, progress[0], key, cause) from cause
             guard.check()
     except _EncodeFailure as bad:
-        raise BatchDeleteError("delete_many", m._label, progress[0], bad.key, bad.cause) from bad.cause
+        raise BatchDeleteError("delete_many", h.label, progress[0], bad.key, bad.cause) from bad.cause
     except (BatchDeleteError, BpfArgumentError, KeyboardInterrupt):
         raise
     except Exception as exc:  # from the caller's iterator or generator
-        raise BatchDeleteError("delete_many", m._label, progress[0], None, exc, input_failed=True) from exc
+        raise BatchDeleteError("delete_many", h.label, progress[0], None, exc, input_failed=True) from exc
     return progress[0]
 
 
-def _delete(m: BpfMap[Any, Any], fd: int, chunk: _Chunk, start: int, batch: bool) -> tuple[int, RawBpfError | None]:
+def _delete(h: MapHandle, fd: int, chunk: _Chunk, start: int, batch: bool) -> tuple[int, RawBpfError | None]:
     """Delete the chunk's keys from *start* on; returns how many went and the failure that stopped it."""
-    key_size = m._info.key_size
+    key_size = h.info.key_size
     count = len(chunk.keys) - start
     if batch:
         try:
-            commands.map_delete_batch(fd, chunk.packed_keys, count, key_offset=start * key_size)
+            h.commands.map_delete_batch(fd, chunk.packed_keys, count, key_offset=start * key_size)
         except RawBpfError as exc:
             return commands.batch_applied(count, exc.count or 0), exc
         return count, None
     packed = chunk.packed_keys
     for i in range(start, start + count):
         try:
-            commands.map_delete_elem(fd, packed[i * key_size : (i + 1) * key_size])
+            h.commands.map_delete_elem(fd, packed[i * key_size : (i + 1) * key_size])
         except RawBpfError as exc:
             return i - start, exc
     return count, None
 
 
-def lookup_many(m: BpfMap[Any, Any], keys: Iterable[Any], default: Any) -> list[Any]:
+def lookup_many(h: MapHandle, keys: Iterable[Any], default: Any) -> list[Any]:
     """Look many keys up; see ``BpfMap.lookup_many``."""
-    key_size, value_size = m._info.key_size, m._value_size
-    unpack = m._value.unpack
+    key_size, value_size = h.info.key_size, h.value_size
+    unpack = h.value.unpack
     found: list[Any] = []
     try:
-        for chunk in _key_chunks(m, keys):
+        for chunk in _key_chunks(h, keys):
             packed = chunk.packed_keys
             for i, key in enumerate(chunk.keys):
                 try:
-                    data = m._call(commands.map_lookup_elem, packed[i * key_size : (i + 1) * key_size], value_size)
+                    data = h.call(h.commands.map_lookup_elem, packed[i * key_size : (i + 1) * key_size], value_size)
                 except RawBpfError as exc:
                     if exc.errno != errno.ENOENT:
-                        raise m._error(exc, key) from None
+                        raise h.error(exc, key) from None
                     found.append(default)
                 else:
                     found.append(unpack(data))
@@ -287,14 +274,14 @@ def _transposed(pairs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
 
 
 def _chunks(
-    m: BpfMap[Any, Any],
+    h: MapHandle,
     columns: Iterator[tuple[Sequence[Any], Sequence[Any] | None]],
     sized: bool,
     guard: Guard | None = None,
 ) -> Iterator[_Chunk]:
     """Encoded chunks; a sized input is encoded whole before the first is yielded (a Ctrl-C recorded
     meanwhile is raised between chunks: nothing has been written)."""
-    encoded = (_encode(m, keys, values) for keys, values in columns)
+    encoded = (_encode(h, keys, values) for keys, values in columns)
     if not sized:
         yield from encoded
         return
@@ -306,13 +293,13 @@ def _chunks(
     yield from chunks
 
 
-def _key_chunks(m: BpfMap[Any, Any], keys: Iterable[Any], guard: Guard | None = None) -> Iterator[_Chunk]:
+def _key_chunks(h: MapHandle, keys: Iterable[Any], guard: Guard | None = None) -> Iterator[_Chunk]:
     """Encoded chunks of keys alone (for deletes and lookups)."""
-    length = chunk_length(m._info.key_size, 0)
+    length = h.chunks.write(h.info.key_size, 0)
     if isinstance(keys, Sequence):
-        return _chunks(m, ((keys[i : i + length], None) for i in range(0, len(keys), length)), True, guard)
+        return _chunks(h, ((keys[i : i + length], None) for i in range(0, len(keys), length)), True, guard)
     sized = isinstance(keys, (Mapping, set, frozenset))
-    return _chunks(m, ((batch, None) for batch in _batched(iter(keys), length)), sized, guard)
+    return _chunks(h, ((batch, None) for batch in _batched(iter(keys), length)), sized, guard)
 
 
 def _batched(items: Iterator[Any], length: int) -> Iterator[list[Any]]:
@@ -320,11 +307,11 @@ def _batched(items: Iterator[Any], length: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _encode(m: BpfMap[Any, Any], keys: Sequence[Any], values: Sequence[Any] | None) -> _Chunk:
-    packed_keys = _pack(keys, keys, m._pack_keys, m._pack_key)
+def _encode(h: MapHandle, keys: Sequence[Any], values: Sequence[Any] | None) -> _Chunk:
+    packed_keys = _pack(keys, keys, h.pack_keys, h.pack_key)
     if values is None:
         return _Chunk(keys, packed_keys, b"")
-    return _Chunk(keys, packed_keys, _pack(values, keys, m._value.pack_many, m._pack_value))
+    return _Chunk(keys, packed_keys, _pack(values, keys, h.value.pack_many, h.pack_value))
 
 
 def _pack(
@@ -343,8 +330,3 @@ def _pack(
 
 
 # -- reads ----------------------------------------------------------------------------------------
-
-
-def batch_works(m: BpfMap[Any, Any], name: str) -> bool:
-    """Whether batch command *name* (``"update"``, ``"lookup"``...) is known to work on this map."""
-    return m._call(features.batch, int(m._info.type), name) is features.Probe.SUPPORTED

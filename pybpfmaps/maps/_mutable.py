@@ -9,8 +9,6 @@ import errno
 from collections.abc import Iterable, MutableMapping
 from typing import Any, TypeVar, overload
 
-from pybpfmaps import features
-from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.errors import KeyExistsError, KeyNotFoundError
@@ -30,13 +28,11 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
         3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM) on hash maps.
     """
 
-
     def __delitem__(self, key: K) -> None:
-        raw_key = self._pack_key(key)
-        try:
-            self._call(commands.map_delete_elem, raw_key)
-        except RawBpfError as exc:
-            raise self._error(exc, key, writing=True) from None
+        h = self._handle
+        raw_key = h.pack_key(key)
+        with h.translated(key, writing=True):
+            h.call(h.commands.map_delete_elem, raw_key)
 
     @overload
     def pop(self, key: K) -> V: ...
@@ -46,7 +42,7 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
     def pop(self, key: K, default: Any = _MISSING) -> Any:
         """Remove *key* and return its value, atomically where the kernel can (Linux 5.14+)."""
         try:
-            return self._value.unpack(self._pop_raw(self._pack_key(key), key))
+            return self._handle.value.unpack(self._handle.pop_raw(self._handle.pack_key(key), key))
         except KeyNotFoundError:
             if default is _MISSING:
                 raise
@@ -55,12 +51,12 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
     def popitem(self) -> tuple[K, V]:
         """Remove and return some (key, value) pair; ``KeyError`` if the map is empty."""
         while True:
-            raw_key = self._next_raw_key(None)
+            raw_key = self._handle.next_raw_key(None)
             if raw_key is None:
-                raise KeyNotFoundError(None, "popitem(): map is empty", command=None, map_label=self._label)
-            key = self._key.unpack(raw_key)
+                raise KeyNotFoundError(None, "popitem(): map is empty", command=None, map_label=self._handle.label)
+            key = self._handle.key.unpack(raw_key)
             try:
-                return key, self._value.unpack(self._pop_raw(raw_key, key))
+                return key, self._handle.value.unpack(self._handle.pop_raw(raw_key, key))
             except KeyNotFoundError:
                 continue  # another writer removed it first; take the next one
 
@@ -87,7 +83,7 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
             BatchDeleteError: ``.applied`` keys were deleted, ``.failed_key`` was not, and
                 ``__cause__`` says why (``KeyNotFoundError`` for a missing key).
         """
-        return _batch.delete_many(self, keys, missing_ok)
+        return _batch.delete_many(self._handle, keys, missing_ok)
 
     def drain(self) -> dict[K, V]:
         """Remove every element and return them, with BPF_MAP_LOOKUP_AND_DELETE_BATCH where the kernel has it.
@@ -101,7 +97,7 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
                 and ``.undecoded`` hold everything it removed.
             BatchInterrupted: Ctrl-C; ``.removed`` holds everything it removed.
         """
-        return _removal.drain(self)
+        return _removal.drain(self._handle)
 
     def pop_many(self, max_count: int) -> dict[K, V]:
         """Remove and return up to *max_count* elements (fewer only if the map holds fewer).
@@ -111,35 +107,18 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
                 ``.undecoded`` hold everything it removed.
             BatchInterrupted: Ctrl-C; ``.removed`` holds everything it removed.
         """
-        return _removal.pop_many(self, max_count)
+        return _removal.pop_many(self._handle, max_count)
 
     def clear(self) -> None:
         """Delete every key present when the call started; keys others add meanwhile may remain."""
-        if self._batch_works("lookup_and_delete"):
-            for _ in _reader.read_batches(self, delete=True):
+        if self._handle.batch_works("lookup_and_delete"):
+            for _ in _reader.read_batches(self._handle, delete=True):
                 pass
             return
-        for raw_key in list(self._raw_keys()):
+        h = self._handle
+        for raw_key in list(h.raw_keys()):
             try:
-                self._call(commands.map_delete_elem, raw_key)
+                h.call(h.commands.map_delete_elem, raw_key)
             except RawBpfError as exc:
                 if exc.errno != errno.ENOENT:
-                    raise self._error(exc, self._key.unpack(raw_key), writing=True) from None
-
-    def _pop_raw(self, raw_key: bytes, key: object) -> bytes:
-        if features.atomic_pop(int(self._info.type)):
-            try:
-                return self._call(commands.map_lookup_and_delete_elem, raw_key, self._value_size)
-            except RawBpfError as exc:
-                if not features.not_supported(exc.errno):
-                    raise self._error(exc, key, writing=True) from None
-                features.no_atomic_pop(int(self._info.type))
-        data = self._lookup_raw(raw_key)
-        if data is None:
-            message = f"key not found: {key!r}"
-            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
-        try:
-            self._call(commands.map_delete_elem, raw_key)
-        except RawBpfError as exc:
-            raise self._error(exc, key, writing=True) from None
-        return data
+                    raise h.error(exc, h.key.unpack(raw_key), writing=True) from None

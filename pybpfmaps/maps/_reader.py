@@ -17,45 +17,37 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
-
-if TYPE_CHECKING:
-    from pybpfmaps.maps.base import BpfMap
-
-READ_CHUNK = 1 << 18
-"""A read asks for up to this many elements per call..."""
-READ_BYTES = 16 << 20
-"""... and for at most this many bytes of keys and values."""
+from pybpfmaps.maps._handle import MapHandle
 
 Chunk = tuple[memoryview, memoryview, int]
 """Packed keys, packed values and their count; views into a buffer the next chunk may reuse."""
 
 
-def read_batches(m: BpfMap[Any, Any], delete: bool = False, lock: bool = False) -> Iterator[Chunk]:
-    """The map's elements, a chunk at a time (READ_CHUNK, or more when a hash bucket needs it).
+def read_batches(h: MapHandle, delete: bool = False, lock: bool = False) -> Iterator[Chunk]:
+    """The map's elements, a chunk at a time (``h.chunks.read``, or more when a hash bucket needs it).
 
     One pass over the map: each element at most once, every element present throughout
     included. With *delete*, each chunk is removed as it is read; with *lock*, each value is
     copied under its spin lock (BPF_F_LOCK). Decode a chunk before asking for the next.
     """
-    reader = _Reader(m, delete, uapi.BPF_F_LOCK if lock else 0)
-    capacity = max(1, min(READ_CHUNK, READ_BYTES // (reader.key_size + reader.value_size), reader.limit))
+    reader = _Reader(h, delete, uapi.BPF_F_LOCK if lock else 0)
+    capacity = h.chunks.read(reader.key_size, reader.value_size, reader.limit)
     if delete or capacity >= reader.limit:
         return reader.serial(capacity)
     return reader.prefetched(capacity)
 
 
 class _Reader:
-    __slots__ = ("delete", "elem_flags", "key_size", "limit", "map", "value_size")
+    __slots__ = ("delete", "elem_flags", "handle", "key_size", "limit", "value_size")
 
-    def __init__(self, m: BpfMap[Any, Any], delete: bool, elem_flags: int) -> None:
-        self.map = m
-        m._live_fd()
-        self.key_size, self.value_size = m._info.key_size, m._value_size
-        self.limit = m._info.max_entries
+    def __init__(self, h: MapHandle, delete: bool, elem_flags: int) -> None:
+        self.handle = h
+        h.live_fd()
+        self.key_size, self.value_size = h.info.key_size, h.value_size
+        self.limit = h.info.max_entries
         self.delete = delete
         self.elem_flags = elem_flags
 
@@ -66,7 +58,9 @@ class _Reader:
         """One batch call, growing *buffers* on ENOSPC; returns the buffers used, the count and the end."""
         while True:
             try:
-                count, at_end = self.map._call(commands.map_lookup_batch, buffers, resume, self.delete, self.elem_flags)
+                count, at_end = self.handle.call(
+                    self.handle.commands.map_lookup_batch, buffers, resume, self.delete, self.elem_flags
+                )
             except RawBpfError as exc:
                 if exc.errno != errno.ENOSPC or buffers.capacity >= self.limit:
                     raise
@@ -89,7 +83,7 @@ class _Reader:
             try:
                 buffers, count, at_end = self.step(buffers, resume)
             except RawBpfError as exc:
-                raise self.map._error(exc, writing=self.delete) from None
+                raise self.handle.error(exc, writing=self.delete) from None
             if count:
                 yield self.views(buffers, count)
             if at_end:
@@ -126,7 +120,7 @@ class _Reader:
             while True:
                 item = ready.get()
                 if isinstance(item, RawBpfError):
-                    raise self.map._error(item) from None
+                    raise self.handle.error(item) from None
                 if isinstance(item, BaseException):
                     raise item
                 buffers, count, at_end = item

@@ -12,11 +12,46 @@ from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, CodecTypeError, 
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.layout import as_codec
 from pybpfmaps.maps import _validate
+from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.info import MapInfo
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+
+class ArrayHandle(MapHandle):
+    """An array's handle: keys are indexes, range-checked before anything reaches the kernel, and
+    walked ``0..max_entries-1`` without a syscall."""
+
+    __slots__ = ()
+
+    def pack_keys(self, keys: Sequence[Any]) -> bytes:
+        limit = self.info.max_entries
+        if not (set(map(type, keys)) <= {int} and (not keys or (min(keys) >= 0 and max(keys) < limit))):
+            keys = [self.index(key) for key in keys]  # range-checks every integer-like, names the culprit
+        return super().pack_keys(keys)
+
+    def pack_key(self, key: object) -> bytes:
+        return super().pack_key(self.index(key))
+
+    def index(self, key: object) -> object:
+        """*key* as a plain ``int`` if it is integer-like (``operator.index``), checked against the range."""
+        if not hasattr(key, "__index__"):
+            return key  # the key codec says what it takes
+        try:
+            index = operator.index(key)
+        except Exception as exc:
+            raise CodecTypeError(f"bad key for {self.label}: {key!r}: its __index__ raised {exc!r}") from None
+        if not 0 <= index < self.info.max_entries:
+            last = self.info.max_entries - 1
+            raise ArrayIndexError(f"index {index} out of range for {self.label}: valid indexes are 0..{last}")
+        return index
+
+    def raw_keys(self) -> Iterator[bytes]:
+        self.live_fd()
+        pack = u32.pack
+        return (pack(index) for index in range(self.info.max_entries))
 
 
 class ArrayMap(BpfMap[int, V]):
@@ -39,6 +74,7 @@ class ArrayMap(BpfMap[int, V]):
 
     map_type: ClassVar[MapType | None] = MapType.ARRAY
     create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE | MapFlags.MMAPABLE | _validate.ACCESS_FLAGS
+    _handle_type: ClassVar[type[MapHandle]] = ArrayHandle
 
     @classmethod
     def create(
@@ -77,59 +113,30 @@ class ArrayMap(BpfMap[int, V]):
             self.put(index, value)
 
     def __delitem__(self, key: int) -> NoReturn:
-        self._live_fd()
+        self._handle.live_fd()
         raise NotSupportedError(
             None,
             f"array maps cannot delete elements: index {key!r} always exists; write a zero value instead",
             command="BPF_MAP_DELETE_ELEM",
-            map_label=self._label,
+            map_label=self._handle.label,
         )
 
     def __contains__(self, key: object) -> bool:
-        self._live_fd()
+        self._handle.live_fd()
         try:
-            self._pack_key(key)
+            self._handle.pack_key(key)
         except ArrayIndexError:
             return False
         return True
 
     def __bool__(self) -> bool:
-        self._live_fd()
+        self._handle.live_fd()
         return True
 
     def __len__(self) -> int:
-        self._live_fd()
-        return self._info.max_entries
+        self._handle.live_fd()
+        return self._handle.info.max_entries
 
     def __iter__(self) -> Iterator[int]:
         """The indexes ``0..max_entries-1``, without a syscall."""
-        return map(self._key.unpack, self._raw_keys())
-
-    def _pack_keys(self, keys: Sequence[Any]) -> bytes:
-        if not (
-            set(map(type, keys)) <= {int} and (not keys or (min(keys) >= 0 and max(keys) < self._info.max_entries))
-        ):
-            keys = [self._index(key) for key in keys]  # range-checks every integer-like, names the culprit
-        return super()._pack_keys(keys)
-
-    def _pack_key(self, key: object) -> bytes:
-        return super()._pack_key(self._index(key))
-
-    def _index(self, key: object) -> object:
-        """*key* as a plain ``int`` if it is integer-like (``operator.index``), checked against the range."""
-        if not hasattr(key, "__index__"):
-            return key  # the key codec says what it takes
-        try:
-            index = operator.index(key)
-        except Exception as exc:
-            raise CodecTypeError(f"bad key for {self._label}: {key!r}: its __index__ raised {exc!r}") from None
-        if not 0 <= index < self._info.max_entries:
-            raise ArrayIndexError(
-                f"index {index} out of range for {self._label}: valid indexes are 0..{self._info.max_entries - 1}"
-            )
-        return index
-
-    def _raw_keys(self) -> Iterator[bytes]:
-        self._live_fd()
-        pack = u32.pack
-        return (pack(index) for index in range(self._info.max_entries))
+        return map(self._handle.key.unpack, self._handle.raw_keys())

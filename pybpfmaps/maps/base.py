@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
-from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -16,10 +16,7 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.codec import Codec, RawCodec, raw
 from pybpfmaps.errors import (
-    PRIVILEGE_HINT,
     BpfArgumentError,
-    BpfError,
-    ClosedMapError,
     CodecError,
     CodecTypeError,
     KeyCollisionError,
@@ -29,8 +26,9 @@ from pybpfmaps.errors import (
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, UpdateFlags
 from pybpfmaps.layout import StructCodec, as_codec
-from pybpfmaps.maps import _batch, _iter, _pins, _reader, _validate
+from pybpfmaps.maps import _batch, _pins, _reader, _validate
 from pybpfmaps.maps._create import create_map
+from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps.info import MapInfo, pinned_map_id, read_info
 
 if TYPE_CHECKING:
@@ -60,6 +58,8 @@ class BpfMap(Mapping[K, V]):
     create_flags: ClassVar[MapFlags] = MapFlags.NONE
     """The ``MapFlags`` this map type accepts at creation."""
     _classes: ClassVar[dict[int, type[BpfMap[Any, Any]]]] = {}
+    _handle_type: ClassVar[type[MapHandle]] = MapHandle
+    """The handle this class works through (``ArrayMap``'s checks and walks indexes)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -68,19 +68,16 @@ class BpfMap(Mapping[K, V]):
 
     def __init__(self, fd: Fd, info: MapInfo, key: Codec[K], value: Codec[V], pin_path: str | None = None) -> None:
         """Take ownership of *fd*. Use ``create()`` or the ``from_*()`` constructors instead."""
-        self._fd = fd
-        self._info = info
-        self._key = key
-        self._value: Codec[V] = self._value_codec(value)
+        self._handle = self._handle_type(fd, info, key, self._value_codec(value), type(self).__name__)
         self._pin_path = pin_path
-        self._value_size = self._value.size  # what user space reads and writes per element
-        self._label = info.label
-        fd.label = self._label
         _check_hashable(key)
-        for role, codec, size in (("key", key, info.key_size), ("value", self._element(self._value), info.value_size)):
+        for role, codec, size in (
+            ("key", key, info.key_size),
+            ("value", self._element(self._handle.value), info.value_size),
+        ):
             if codec.size != size:
                 raise CodecError(
-                    f"{role} codec {codec!r} is {codec.size} bytes but {self._label} has {role}_size {size}"
+                    f"{role} codec {codec!r} is {codec.size} bytes but {info.label} has {role}_size {size}"
                 )
 
     # -- constructors -------------------------------------------------------------------------
@@ -247,7 +244,7 @@ class BpfMap(Mapping[K, V]):
         except BaseException:
             fd.close()
             raise
-        instance._created_access = created_access
+        instance._handle.created_access = created_access
         return instance
 
     @classmethod
@@ -270,24 +267,21 @@ class BpfMap(Mapping[K, V]):
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    _created_access: str | None = None
-    """"read-only"/"write-only" when this object created the map with MapFlags.RDONLY/WRONLY."""
-
     @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
-        return self._fd.closed
+        return self._handle.fd.closed
 
     def close(self) -> None:
         """Release this object's fd; safe to call twice. The map lives on while the kernel holds it."""
-        self._fd.close()
+        self._handle.fd.close()
 
     def fileno(self) -> int:
         """The map's file descriptor, for passing to other libraries (still owned by this object)."""
-        return self._live_fd()
+        return self._handle.live_fd()
 
     def __enter__(self) -> Self:
-        self._live_fd()
+        self._handle.live_fd()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -299,27 +293,27 @@ class BpfMap(Mapping[K, V]):
     @property
     def key_codec(self) -> Codec[K]:
         """The codec of the keys."""
-        return self._key
+        return self._handle.key
 
     @property
     def value_codec(self) -> Codec[V]:
         """The codec of the values."""
-        return self._value
+        return self._handle.value
 
     @property
     def max_entries(self) -> int:
         """The map's capacity."""
-        return self._info.max_entries
+        return self._handle.info.max_entries
 
     @property
     def name(self) -> str:
         """The map's kernel name (at most 15 characters)."""
-        return self._info.name
+        return self._handle.info.name
 
     @property
     def id(self) -> int:
         """The map's kernel id."""
-        return self._info.id
+        return self._handle.info.id
 
     @property
     def pin_path(self) -> str | None:
@@ -330,15 +324,15 @@ class BpfMap(Mapping[K, V]):
     def info(self) -> MapInfo:
         """A fresh ``MapInfo`` from the kernel (``frozen`` included)."""
         try:
-            return self._call(read_info)
+            return self._handle.call(read_info)
         except RawBpfError as exc:
-            raise self._error(exc) from None
+            raise self._handle.error(exc) from None
 
     def pin(self, path: str | os.PathLike[str]) -> None:
         """Pin the map at *path* on a bpf filesystem (``mount -t bpf bpf DIR``), so it outlives this process."""
         text = _validate.pin_path(path)
         try:
-            self._call(commands.obj_pin, os.fsencode(text))
+            self._handle.call(commands.obj_pin, os.fsencode(text))
         except RawBpfError as exc:
             hints = {errno.ENOENT: f"the directory of {text!r} does not exist"}
             if exc.errno == errno.EEXIST:
@@ -346,10 +340,10 @@ class BpfMap(Mapping[K, V]):
                     pinned_id = pinned_map_id(text)
                 except RawBpfError:  # not a pin, or one we may not open
                     pinned_id = None
-                hints[errno.EEXIST] = _pins.already_there(text, pinned_id, self._info.id)
+                hints[errno.EEXIST] = _pins.already_there(text, pinned_id, self._handle.info.id)
             if exc.errno in (errno.EPERM, errno.EACCES):
                 hints[exc.errno] = _pins.pin_refused(text, exc.errno, exc.command)
-            raise self._error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
+            raise self._handle.error(exc, hint=hints.get(exc.errno or 0, f"path {text!r}")) from None
         self._pin_path = text
 
     def unpin(self) -> None:
@@ -359,15 +353,15 @@ class BpfMap(Mapping[K, V]):
         """
         path = self._pin_path
         if path is None:
-            raise BpfArgumentError(f"{self._label} was not pinned or opened from a pin by this object")
-        self._live_fd()
+            raise BpfArgumentError(f"{self._handle.label} was not pinned or opened from a pin by this object")
+        self._handle.live_fd()
         pin = os.path.realpath(path)
         try:
             pinned_id = pinned_map_id(pin)
         except RawBpfError as exc:
-            raise from_raw(exc, map_label=self._label, hint=f"nothing pinned at {path!r} any more") from None
-        if pinned_id != self._info.id:
-            raise BpfArgumentError(f"{path!r} now pins another map than {self._label}; left in place")
+            raise from_raw(exc, map_label=self._handle.label, hint=f"nothing pinned at {path!r} any more") from None
+        if pinned_id != self._handle.info.id:
+            raise BpfArgumentError(f"{path!r} now pins another map than {self._handle.label}; left in place")
         os.unlink(pin)
         self._pin_path = None
 
@@ -376,27 +370,29 @@ class BpfMap(Mapping[K, V]):
 
         Freezing a frozen map does nothing. Needs a writable fd.
         """
-        self._live_fd()
-        if self._fd_state()[1]:
+        self._handle.live_fd()
+        if self._handle.fd_state()[1]:
             return
         try:
-            self._call(commands.map_freeze)
+            self._handle.call(commands.map_freeze)
         except RawBpfError as exc:
-            raise self._error(exc, writing=True) from None
+            raise self._handle.error(exc, writing=True) from None
 
     # -- reading ------------------------------------------------------------------------------
 
     def __getitem__(self, key: K) -> V:
-        raw_key = self._pack_key(key)
+        h = self._handle
+        raw_key = h.pack_key(key)
         try:
-            data = self._call(commands.map_lookup_elem, raw_key, self._value_size)
+            data = h.call(h.commands.map_lookup_elem, raw_key, h.value_size)
         except RawBpfError as exc:
-            raise self._error(exc, key) from None
-        return self._value.unpack(data)
+            raise h.error(exc, key) from None
+        value: V = h.value.unpack(data)
+        return value
 
     def __contains__(self, key: object) -> bool:
-        raw_key = self._pack_key(key)
-        return self._lookup_raw(raw_key) is not None
+        raw_key = self._handle.pack_key(key)
+        return self._handle.lookup_raw(raw_key) is not None
 
     def __iter__(self) -> Iterator[K]:
         """The keys, read a chunk at a time with BPF_MAP_LOOKUP_BATCH (Linux 5.6+), else walked one by one.
@@ -404,21 +400,21 @@ class BpfMap(Mapping[K, V]):
         Each key comes at most once, and every key that stays in the map meanwhile comes; see
         docs/api.md#iteration. Deleting the keys you are handed is safe.
         """
-        if self._batch_works("lookup"):
-            unpack_many = self._key.unpack_many
-            chunks = (unpack_many(packed_keys, count) for packed_keys, _, count in _reader.read_batches(self))
+        if self._handle.batch_works("lookup"):
+            unpack_many = self._handle.key.unpack_many
+            chunks = (unpack_many(packed_keys, count) for packed_keys, _, count in _reader.read_batches(self._handle))
             return itertools.chain.from_iterable(chunks)
-        return map(self._key.unpack, self._raw_keys())
+        return map(self._handle.key.unpack, self._handle.raw_keys())
 
     def __bool__(self) -> bool:
         """Whether the map holds any key: one syscall, not a count."""
-        return self._next_raw_key(None) is not None
+        return self._handle.next_raw_key(None) is not None
 
     def __len__(self) -> int:
         """The number of keys, counted by reading the map (batch reads on Linux 5.6+, else O(n) syscalls)."""
-        if self._batch_works("lookup"):
-            return sum(count for _, _, count in _reader.read_batches(self))
-        return sum(1 for _ in self._raw_keys())
+        if self._handle.batch_works("lookup"):
+            return sum(count for _, _, count in _reader.read_batches(self._handle))
+        return sum(1 for _ in self._handle.raw_keys())
 
     def items(self) -> ItemsView[K, V]:
         """A view of (key, value) pairs; keys deleted by others while it is iterated are skipped."""
@@ -441,12 +437,12 @@ class BpfMap(Mapping[K, V]):
                 cannot hold both, and ``copy()`` does not pick one.
         """
         if lock:
-            self._check_lock("lock=True")
+            self._handle.check_lock("lock=True")
         snapshot: dict[K, V] = {}
         read = 0
-        if self._batch_works("lookup"):
-            unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-            for packed_keys, packed_values, count in _reader.read_batches(self, lock=lock):
+        if self._handle.batch_works("lookup"):
+            unpack_keys, unpack_values = self._handle.key.unpack_many, self._handle.value.unpack_many
+            for packed_keys, packed_values, count in _reader.read_batches(self._handle, lock=lock):
                 snapshot.update(zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True))
                 read += count
         else:
@@ -461,11 +457,11 @@ class BpfMap(Mapping[K, V]):
         """Raise ``KeyCollisionError`` if distinct keys of the map decode equal (a read that met a key
         twice, as a trie's walk can while others write, is no collision)."""
         seen: dict[Any, bytes] = {}
-        for raw_key in self._raw_keys():
-            key = self._key.unpack(raw_key)
+        for raw_key in self._handle.raw_keys():
+            key = self._handle.key.unpack(raw_key)
             if key in seen and seen[key] != raw_key:
                 raise KeyCollisionError(
-                    f"{self._label}: keys {seen[key]!r} and {raw_key!r} both decode to {key!r}, so one dict "
+                    f"{self._handle.label}: keys {seen[key]!r} and {raw_key!r} both decode to {key!r}, so one dict "
                     "cannot hold both; open the map with a raw key codec to tell them apart",
                     [seen[key], raw_key],
                 )
@@ -475,19 +471,13 @@ class BpfMap(Mapping[K, V]):
         """``m[key]``, and with *lock* copied under the value's spin lock (BPF_F_LOCK)."""
         if not lock:
             return self[key]
-        self._check_lock("lock=True")
-        raw_key = self._pack_key(key)
-        try:
-            data = self._call(commands.map_lookup_elem, raw_key, self._value_size, uapi.BPF_F_LOCK)
-        except RawBpfError as exc:
-            raise self._error(exc, key) from None
-        return self._value.unpack(data)
-
-    def _check_lock(self, what: str) -> None:
-        if not btf.has_spin_lock(self._value):
-            raise BpfArgumentError(
-                f"{what} on {self._label}: its values have no spin_lock field (struct bpf_spin_lock) to take"
-            )
+        h = self._handle
+        h.check_lock("lock=True")
+        raw_key = h.pack_key(key)
+        with h.translated(key):
+            data = h.call(h.commands.map_lookup_elem, raw_key, h.value_size, uapi.BPF_F_LOCK)
+        value: V = h.value.unpack(data)
+        return value
 
     def lookup_many(self, keys: Iterable[K], default: D = None) -> list[V | D]:  # type: ignore[assignment]
         """The value of each key, in order, or *default* where a key is absent.
@@ -495,12 +485,12 @@ class BpfMap(Mapping[K, V]):
         Keys are encoded before the first syscall (an unencodable key raises its ``CodecError``);
         each is then one BPF_MAP_LOOKUP_ELEM, since the kernel has no batch lookup by key.
         """
-        return _batch.lookup_many(self, keys, default)
+        return _batch.lookup_many(self._handle, keys, default)
 
     @property
     def batch_support(self) -> BatchSupport:
         """Which bulk operations run as one batch syscall on this map, and why the others do not."""
-        return self._call(BatchSupport.of, int(self._info.type))
+        return self._handle.call(BatchSupport.of, int(self._handle.info.type), self._handle.commands.map_batch_probe)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -514,19 +504,19 @@ class BpfMap(Mapping[K, V]):
         """
         bits = _validate.update_flags(flags)
         if bits & UpdateFlags.LOCK:
-            self._check_lock("UpdateFlags.LOCK")
+            self._handle.check_lock("UpdateFlags.LOCK")
         self._write(key, value, bits)
 
     def __setitem__(self, key: K, value: V) -> None:
         self._write(key, value, 0)
 
     def _write(self, key: K, value: V, bits: int) -> None:
-        raw_key = self._pack_key(key)
-        raw_value = self._pack_value(value)
+        raw_key = self._handle.pack_key(key)
+        raw_value = self._handle.pack_value(value)
         try:
-            self._call(commands.map_update_elem, raw_key, raw_value, bits)
+            self._handle.call(self._handle.commands.map_update_elem, raw_key, raw_value, bits)
         except RawBpfError as exc:
-            raise self._error(exc, key, writing=True) from None
+            raise self._handle.error(exc, key, writing=True) from None
 
     def update_many(
         self,
@@ -557,133 +547,35 @@ class BpfMap(Mapping[K, V]):
         Minimum kernel:
             Any; the batch path needs Linux 5.6 (5.13 for per-CPU arrays).
         """
-        return _batch.update_many(self, items, values, flags)
+        return _batch.update_many(self._handle, items, values, flags)
 
     # -- shared helpers -----------------------------------------------------------------------
 
-    def _live_fd(self) -> int:
-        """The fd number, for a check that the map is open; syscalls go through ``_call``/``_acquire``."""
-        fd = self._fd.fileno()
-        if fd < 0:
-            raise self._closed_error()
-        return fd
-
-    def _closed_error(self) -> ClosedMapError:
-        return ClosedMapError(f"operation on closed {type(self).__name__} ({self._label})")
-
-    def _acquire(self) -> int:
-        """The fd number, kept open (even by a ``close()`` in another thread) until ``self._fd.release()``."""
-        fd = self._fd.acquire()
-        if fd < 0:
-            raise self._closed_error()
-        return fd
-
-    def _call(self, command: Callable[..., T], *args: Any) -> T:
-        """``command(fd, *args)`` with the map's fd held open for the duration of the syscall."""
-        fd = self._fd.acquire()
-        if fd < 0:
-            raise self._closed_error()
-        try:
-            return command(fd, *args)
-        finally:
-            self._fd.release()
-
-    def _pack_key(self, key: Any) -> bytes:
-        try:
-            return self._key.pack(key)
-        except CodecError as exc:
-            raise type(exc)(f"bad key for {self._label}: {exc}") from None
-
-    def _pack_keys(self, keys: Sequence[Any]) -> bytes:
-        """Many keys, encoded into one buffer (``BpfArgumentError`` if any does not fit)."""
-        return self._key.pack_many(keys)
-
-    def _batch_works(self, name: str) -> bool:
-        return _batch.batch_works(self, name)
-
-    def _pack_value(self, value: Any) -> bytes:
-        try:
-            return self._value.pack(value)
-        except CodecError as exc:
-            raise type(exc)(f"bad value for {self._label}: {exc}") from None
-
-    def _lookup_raw(self, raw_key: bytes, flags: int = 0) -> bytes | None:
-        """The value's bytes, or ``None`` if the key is absent."""
-        try:
-            return self._call(commands.map_lookup_elem, raw_key, self._value_size, flags)
-        except RawBpfError as exc:
-            if exc.errno == errno.ENOENT:
-                return None
-            raise self._error(exc, self._key.unpack(raw_key)) from None
-
-    def _next_raw_key(self, raw_key: bytes | None) -> bytes | None:
-        try:
-            return self._call(commands.map_get_next_key, raw_key, self._info.key_size)
-        except RawBpfError as exc:
-            raise self._error(exc) from None
-
-    def _raw_keys(self) -> Iterator[bytes]:
-        def is_present(raw_key: bytes) -> bool:
-            return self._lookup_raw(raw_key) is not None
-
-        return _iter.walk_keys(self._next_raw_key, is_present, self._info.max_entries, self._label)
-
     def _iter_items(self, lock: bool = False) -> Iterator[tuple[K, V]]:
         """(key, value) pairs: batch reads where the kernel has them, else the walk."""
-        if self._batch_works("lookup"):
+        if self._handle.batch_works("lookup"):
             return itertools.chain.from_iterable(self._item_chunks(lock))  # no Python frame per element
         return self._walk_items(lock)
 
     def _item_chunks(self, lock: bool) -> Iterator[Iterator[tuple[K, V]]]:
-        unpack_keys, unpack_values = self._key.unpack_many, self._value.unpack_many
-        for packed_keys, packed_values, count in _reader.read_batches(self, lock=lock):
+        unpack_keys, unpack_values = self._handle.key.unpack_many, self._handle.value.unpack_many
+        for packed_keys, packed_values, count in _reader.read_batches(self._handle, lock=lock):
             yield zip(unpack_keys(packed_keys, count), unpack_values(packed_values, count), strict=True)
 
     def _walk_items(self, lock: bool = False) -> Iterator[tuple[K, V]]:
         """(key, value) pairs by GET_NEXT_KEY and LOOKUP_ELEM, skipping keys deleted in between."""
-        unpack_key, unpack_value = self._key.unpack, self._value.unpack
-        for raw_key in self._raw_keys():
-            data = self._lookup_raw(raw_key, uapi.BPF_F_LOCK if lock else 0)
+        unpack_key, unpack_value = self._handle.key.unpack, self._handle.value.unpack
+        for raw_key in self._handle.raw_keys():
+            data = self._handle.lookup_raw(raw_key, uapi.BPF_F_LOCK if lock else 0)
             if data is not None:
                 yield unpack_key(raw_key), unpack_value(data)
 
-    def _error(
-        self, exc: RawBpfError, key: object = None, *, writing: bool = False, hint: str | None = None
-    ) -> BpfError:
-        """Translate a failed command on this map, explaining EPERM by what this fd and map allow."""
-        if hint is None and exc.errno in (errno.EPERM, errno.EACCES):
-            hint = self._permission_hint(writing)
-        return from_raw(exc, map_label=self._label, key=None if key is None else repr(key), hint=hint)
-
-    def _fd_state(self) -> tuple[int | None, bool]:
-        """This fd's access mode (``os.O_RDONLY``/``O_WRONLY``/``O_RDWR``) and whether the map is frozen."""
-        fd = self._fd.acquire()
-        if fd < 0:
-            return None, False
-        try:
-            fields = read_fdinfo(fd)
-        finally:
-            self._fd.release()
-        return int(fields.get("flags", "2"), 8) & _O_ACCMODE, fields.get("frozen") == "1"
-
-    def _permission_hint(self, writing: bool) -> str:
-        mode, frozen = self._fd_state()
-        if writing and frozen:
-            return "the map is frozen: user space can no longer change it"
-        if writing and mode == os.O_RDONLY:
-            return "this map object was opened read-only"
-        if not writing and mode == os.O_WRONLY:
-            return "this map object was opened write-only"
-        if self._created_access is not None:
-            return f"the map was created {self._created_access} for user space"
-        return PRIVILEGE_HINT
-
     def head(self, count: int = 10) -> dict[K, V]:
         """The first *count* elements, in the map's own order (without reading the whole map)."""
-        unpack_key, unpack_value = self._key.unpack, self._value.unpack
+        unpack_key, unpack_value = self._handle.key.unpack, self._handle.value.unpack
         first: dict[K, V] = {}
-        for raw_key in itertools.islice(self._raw_keys(), count):
-            data = self._lookup_raw(raw_key)
+        for raw_key in itertools.islice(self._handle.raw_keys(), count):
+            data = self._handle.lookup_raw(raw_key)
             if data is not None:
                 first[unpack_key(raw_key)] = unpack_value(data)
         return first
@@ -691,7 +583,7 @@ class BpfMap(Mapping[K, V]):
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """IPython's display: the one-line ``repr`` and the first elements, decoded."""
         printer.text(repr(self))
-        if cycle or self._fd.closed:
+        if cycle or self._handle.fd.closed:
             return
         shown = self.head(PRETTY_ENTRIES + 1)
         with printer.indent(2):
@@ -701,23 +593,23 @@ class BpfMap(Mapping[K, V]):
 
     def _ipython_key_completions_(self) -> list[K]:
         """Keys IPython offers after ``m[`` (the first thousand)."""
-        return [self._key.unpack(raw_key) for raw_key in itertools.islice(self._raw_keys(), 1000)]
+        return [self._handle.key.unpack(raw_key) for raw_key in itertools.islice(self._handle.raw_keys(), 1000)]
 
     def __repr__(self) -> str:
-        info = self._info
+        info = self._handle.info
         parts = [
             f"<{type(self).__name__}",
             repr(info.name) if info.name else "(unnamed)",
             f"id={info.id}",
-            f"key={self._key!r}",
-            f"value={self._value!r}",
+            f"key={self._handle.key!r}",
+            f"value={self._handle.value!r}",
             f"max_entries={info.max_entries}",
         ]
-        if self._fd.closed:
+        if self._handle.fd.closed:
             parts.append("closed")
         else:
-            mode, frozen = self._fd_state()
-            access = self._created_access or _ACCESS_NAMES.get(mode if mode is not None else os.O_RDWR)
+            mode, frozen = self._handle.fd_state()
+            access = self._handle.created_access or _ACCESS_NAMES.get(mode if mode is not None else os.O_RDWR)
             if access:
                 parts.append(access)
             if frozen:

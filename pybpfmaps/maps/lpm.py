@@ -87,36 +87,36 @@ class LpmTrieMap(MutableBpfMap[K, V]):
         key's data bytes alone (``key_size - 4`` of them), matched at their full length.
         """
         raw_key = self._match_key(key)
-        data = self._lookup_raw(raw_key)
+        data = self._handle.lookup_raw(raw_key)
         if data is not None:
-            return self._value.unpack(data)
+            return self._handle.value.unpack(data)
         if default is _MISSING:
             message = f"no prefix contains {key!r}"
-            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
+            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._handle.label)
         return default
 
     def _match_key(self, key: Any) -> bytes:
-        width = self._info.key_size - 4
-        if isinstance(self._key, NetworkCodec):
-            ipv4 = self._key.size == lpm_ipv4.size
+        width = self._handle.info.key_size - 4
+        if isinstance(self._handle.key, NetworkCodec):
+            ipv4 = self._handle.key.size == lpm_ipv4.size
             try:
                 host = ipaddress.IPv4Address(key) if ipv4 else ipaddress.IPv6Address(key)
             except (ValueError, TypeError) as exc:
-                raise CodecError(f"bad address for {self._label}: {key!r}: {exc}") from None
+                raise CodecError(f"bad address for {self._handle.label}: {key!r}: {exc}") from None
             return (8 * width).to_bytes(4, sys.byteorder) + host.packed
         if isinstance(key, (bytes, bytearray, memoryview)) and len(key) == width:
             return (8 * width).to_bytes(4, sys.byteorder) + bytes(key)
-        return self._pack_key(key)
+        return self._handle.pack_key(key)
 
     def __getitem__(self, key: K) -> V:
-        raw_key = self._pack_key(key)
+        raw_key = self._handle.pack_key(key)
         if not self._holds_exactly(raw_key):
             message = f"key not found: {key!r}"
-            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._label)
+            raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self._handle.label)
         return super().__getitem__(key)
 
     def __contains__(self, key: object) -> bool:
-        return self._holds_exactly(self._pack_key(key))
+        return self._holds_exactly(self._handle.pack_key(key))
 
     def _holds_exactly(self, raw_key: bytes) -> bool:
         """Whether this very prefix is in the trie (a lookup would return a shorter one that contains it).
@@ -124,8 +124,8 @@ class LpmTrieMap(MutableBpfMap[K, V]):
         GET_NEXT_KEY of a prefix that is not in the trie starts over at the first key, and no
         prefix's successor is the first key (docs/kernel-notes.md#get-next-key).
         """
-        first = self._next_raw_key(None)
+        first = self._handle.next_raw_key(None)
         if first is None:
             return False
-        following = self._next_raw_key(raw_key)
+        following = self._handle.next_raw_key(raw_key)
         return following is None or following != first

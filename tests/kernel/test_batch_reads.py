@@ -35,7 +35,8 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from pybpfmaps.maps import _batch, _reader
+from pybpfmaps.maps import _handle
+from pybpfmaps.maps._handle import ChunkPolicy
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
@@ -49,8 +50,7 @@ def contents(m: BpfMap[Any, Any]) -> dict[int, int]:
 def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int | None:
     """Reads in chunks of 1..9 elements (ENOSPC growth on hash buckets), or the default size."""
     if request.param is not None:
-        monkeypatch.setattr(_batch, "MAX_CHUNK", request.param)
-        monkeypatch.setattr(_reader, "READ_CHUNK", request.param)
+        monkeypatch.setattr(_handle, "CHUNKS", ChunkPolicy(write_elements=request.param, read_elements=request.param))
     value: int | None = request.param
     return value
 
@@ -163,7 +163,7 @@ def test_drain_under_concurrent_inserts_ends_and_loses_nothing(make_map: MakeMap
 def test_abandoned_reads_leave_no_reader_behind(make_map: MakeMap, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    monkeypatch.setattr(_reader, "READ_CHUNK", 16)
+    monkeypatch.setattr(_handle, "CHUNKS", ChunkPolicy(read_elements=16))
     m = make_map(HashMap, key=u32, value=u64, max_entries=1000)
     m.update_many({k: k for k in range(1000)})
     before = threading.active_count()
@@ -181,7 +181,7 @@ def test_abandoned_reads_leave_no_reader_behind(make_map: MakeMap, monkeypatch: 
 def test_read_errors_reach_the_caller(make_map: MakeMap, bpffs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from pybpfmaps import BpfPermissionError
 
-    monkeypatch.setattr(_reader, "READ_CHUNK", 4)
+    monkeypatch.setattr(_handle, "CHUNKS", ChunkPolicy(read_elements=4))
     m = make_map(HashMap, key=u32, value=u64, max_entries=100)
     m.update_many({k: k for k in range(100)})
     with BpfMap.from_id(m.id, writeonly=True, key=u32, value=u64) as blind:

@@ -31,7 +31,8 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from pybpfmaps.maps import _batch, _reader
+from pybpfmaps.maps import _handle
+from pybpfmaps.maps._handle import ChunkPolicy
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
@@ -79,7 +80,7 @@ def test_ctrl_c_leaves_an_exact_account(operation: str) -> None:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(_batch, "MAX_CHUNK", 100)
+    monkeypatch.setattr(_handle, "CHUNKS", ChunkPolicy(write_elements=100))
     return 100
 
 
@@ -248,12 +249,12 @@ def wait_for_child(pid: int, timeout: float = 120) -> int:
     pytest.fail(f"the forked child hung for {timeout} s")
 
 
-@pytest.mark.parametrize("read_chunk", [1_000, _reader.READ_CHUNK])
+@pytest.mark.parametrize("read_chunk", [1_000, ChunkPolicy().read_elements])
 def test_a_forked_child_continues_starts_and_finishes_reads_past_the_read_ahead(
     make_map: MakeMap, read_chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reads of more than one chunk run a helper thread, which a forked child does not have."""
-    monkeypatch.setattr(_reader, "READ_CHUNK", read_chunk)
+    monkeypatch.setattr(_handle, "CHUNKS", ChunkPolicy(read_elements=read_chunk))
     n = 3 * read_chunk + 4_000
     m = make_map(HashMap, key=u32, value=u64, max_entries=n)
     m.update_many(range(n), range(n))

@@ -23,7 +23,8 @@ import pytest
 
 import pybpfmaps
 from pybpfmaps import BatchInterrupted, HashMap, UpdateFlags, u32, u64
-from pybpfmaps.maps import _batch, _reader
+from pybpfmaps.maps import _handle
+from pybpfmaps.maps._handle import ChunkPolicy
 
 PACKAGE = str(Path(pybpfmaps.__file__).parent)
 N = 10
@@ -89,8 +90,7 @@ def test_a_ctrl_c_at_any_line_leaves_an_exact_account(
     name: str, make_map: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    monkeypatch.setattr(_batch, "MAX_CHUNK", 4)  # several chunks: lines between syscalls
-    monkeypatch.setattr(_reader, "READ_CHUNK", 4)
+    monkeypatch.setattr(_handle, "CHUNKS", ChunkPolicy(write_elements=4, read_elements=4))  # lines between syscalls
     before, operation, after = OPERATIONS[name]
     m = make_map(HashMap, key=u32, value=u64, max_entries=64)
     reader = HashMap.from_id(m.id, key=u32, value=u64)
@@ -109,7 +109,7 @@ def test_a_ctrl_c_at_any_line_leaves_an_exact_account(
             where = f"{name}: SIGINT at line {at} of {lines}, {injector.where}"
             assert injector.where, f"{where}: this run took fewer lines than the dry run"
             assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, where
-            assert m._fd._users == [], f"{where}: a use of the fd was left open"
+            assert m._handle.fd._users == [], f"{where}: a use of the fd was left open"
             held = reader.copy()
             assert isinstance(failure, KeyboardInterrupt), f"{where}: the Ctrl-C was lost ({failure!r})"
             if isinstance(failure, BatchInterrupted):

@@ -27,7 +27,7 @@ Reader = Callable[[HashMap[Any, Any]], Iterator[Any]]
 
 def walk(m: HashMap[Any, Any]) -> Iterator[Any]:
     """The GET_NEXT_KEY walk, whatever the kernel offers."""
-    return map(m.key_codec.unpack, m._raw_keys())
+    return map(m.key_codec.unpack, m._handle.raw_keys())
 
 
 @pytest.fixture(params=["iter", "walk"])

@@ -32,7 +32,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from pybpfmaps.maps import _batch
+from pybpfmaps.maps._handle import ChunkPolicy
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
@@ -162,7 +162,7 @@ def test_array_index_out_of_range_is_refused_before_anything_is_written(make_map
 
 
 def test_a_stream_is_written_chunk_by_chunk_and_reports_progress_across_chunks(make_map: MakeMap) -> None:
-    chunk = _batch.chunk_length(4, 8)
+    chunk = ChunkPolicy().write(4, 8)
     a = make_map(ArrayMap, value=u64, max_entries=chunk + 100)
     reader = BpfMap.from_id(a.id, key=u32, value=u64)
     seen_when_streaming: list[int] = []
