@@ -3,6 +3,7 @@
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
+from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
 from pybpfmaps.maps.lpm import LpmTrieMap
@@ -16,6 +17,7 @@ __all__ = [
     "LpmTrieMap",
     "LruHashMap",
     "LruPerCpuHashMap",
+    "MapCore",
     "MapInfo",
     "MutableBpfMap",
     "PerCpuArrayMap",

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pybpfmaps import HashMap, IterationAbortedError, LruHashMap, u32, u64
+from pybpfmaps.maps import _snapshot
 from tests import bpftool
 
 MakeMap = Callable[..., Any]
@@ -100,7 +101,7 @@ def test_walked_items_skip_keys_deleted_between_walk_and_lookup(make_map: MakeMa
     m = make_map(HashMap, key=u32, value=u64, max_entries=64)
     m.update((n, n * 10) for n in range(20))
     pairs = []
-    for key, value in m._walk_items():
+    for key, value in _snapshot.walk(m._handle):
         pairs.append((key, value))
         for other in range(20):  # delete everything else the moment the first pair arrives
             if other != key:
