@@ -15,14 +15,14 @@ from layouts import Flow, Process, Stats
 
 from pybpfmaps import Codec, codec_for, u32, u64
 from pybpfmaps.btf import format as btf
-from pybpfmaps.btf.from_codec import describe
 from pybpfmaps.btf.to_codec import Decoder
+from pybpfmaps.codecs.hooks import btf_type
 
 
 def from_btf(codec: Codec[Any]) -> Codec[Any]:
     """The codec pybpfmaps makes from *codec*'s BTF: how maps made elsewhere are decoded."""
     builder = btf.Builder()
-    type_id = describe(builder, codec)
+    type_id = btf_type(codec, builder)
     return Decoder(btf.parse(builder.blob()).types).codec(type_id, codec.size)
 
 

@@ -1,24 +1,46 @@
 """pybpfmaps: Linux eBPF maps as Python dicts, over the raw bpf(2) syscall.
 
-The whole public API is listed here; everything else is private.
+The whole public API is listed here: the codecs are those ``pybpfmaps.codecs.__all__`` names (a test
+keeps the two lists equal); everything else is private.
 """
 
 from pybpfmaps.btf import Btf
-from pybpfmaps.btf.aggregate import BtfStruct, BtfUnion
-from pybpfmaps.codec import (
+from pybpfmaps.codecs import (
     FIELD_CODEC,
     FIELD_PAD_AFTER,
+    BtfStruct,
+    BtfUnion,
     Codec,
+    FieldLayout,
+    IfindexCodec,
+    PerCpuCodec,
+    PerCpuValues,
+    StructCodec,
     StructMember,
+    array,
     be16,
     be32,
     be64,
+    boolean,
+    codec_for,
+    f32,
+    f64,
+    field,
     i8,
     i16,
     i32,
     i64,
     i128,
+    ifindex,
+    int_enum,
+    ipv4,
+    ipv6,
+    lpm_ipv4,
+    lpm_ipv6,
+    mac,
     raw,
+    spin_lock,
+    string,
     u8,
     u16,
     u32,
@@ -50,8 +72,6 @@ from pybpfmaps.errors import (
 )
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, MapType, ProgType, UpdateFlags, XdpAction
-from pybpfmaps.interfaces import IfindexCodec, ifindex
-from pybpfmaps.layout import FieldLayout, StructCodec, codec_for, field
 from pybpfmaps.maps import (
     ArrayMap,
     BpfMap,
@@ -66,22 +86,7 @@ from pybpfmaps.maps import (
     PerCpuHashMap,
     list_maps,
 )
-from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
 from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
-from pybpfmaps.scalar import (
-    array,
-    boolean,
-    f32,
-    f64,
-    int_enum,
-    ipv4,
-    ipv6,
-    lpm_ipv4,
-    lpm_ipv6,
-    mac,
-    spin_lock,
-    string,
-)
 
 __version__ = "0.1.0"
 

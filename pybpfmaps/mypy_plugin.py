@@ -21,14 +21,21 @@ from mypy.plugins.attrs import (
     attr_tag_callback,
 )
 
+from pybpfmaps import codecs
+from pybpfmaps.codecs.base import Codec
+
+FIELD = f"{codecs.structs.__name__}.{codecs.structs.field.__name__}"
+SPIN_LOCK = f"{codecs.locks.__name__}.spin_lock"
 FIELD_HELPERS = frozenset(
-    [f"pybpfmaps.codec.{name}" for name in ("u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "u128", "i128")]
-    + [f"pybpfmaps.codec.{name}" for name in ("be16", "be32", "be64")]
-    + [f"pybpfmaps.scalar.{name}" for name in ("boolean", "ipv4", "ipv6", "mac", "spin_lock", "f32", "f64")]
-    + ["pybpfmaps.layout.field", "pybpfmaps.interfaces.ifindex"]
+    {
+        f"{module.__name__}.{name}"  # the name mypy resolves a call of the public codec to
+        for module in codecs.MODULES
+        for name in module.__all__
+        if isinstance(getattr(module, name), Codec)
+    }
+    | {FIELD}
 )
-SPIN_LOCK = "pybpfmaps.scalar.spin_lock"
-FIELD = "pybpfmaps.layout.field"
+"""Every ready-made codec (calling one makes a field) and ``field``, derived from the codec modules."""
 
 attr_attrib_makers.update(FIELD_HELPERS)
 

@@ -16,9 +16,14 @@ from typing import Any
 
 from pybpfmaps import Codec
 from pybpfmaps.btf import format as btf
-from pybpfmaps.btf.aggregate import AggregateCodec, BitfieldCodec
-from pybpfmaps.codec import IntCodec, RawCodec, WideIntCodec
-from pybpfmaps.scalar import ArrayCodec, BoolCodec, IntEnumCodec, SpinLockCodec, StringCodec
+from pybpfmaps.codecs.aggregates import AggregateCodec, BitfieldCodec
+from pybpfmaps.codecs.arrays import ArrayCodec
+from pybpfmaps.codecs.booleans import BoolCodec
+from pybpfmaps.codecs.enums import IntEnumCodec
+from pybpfmaps.codecs.ints import IntCodec, WideIntCodec
+from pybpfmaps.codecs.locks import SpinLockCodec
+from pybpfmaps.codecs.raw_bytes import RawCodec
+from pybpfmaps.codecs.strings import StringCodec
 
 
 def as_bpftool(value: Any, codec: Codec[Any]) -> Any:

@@ -1,8 +1,9 @@
 """BTF, the kernel's type format: generated for the maps pybpfmaps creates, read for the maps it opens.
 
 ``map_btf(key, value)`` gives the raw BTF and the key and value type ids for a new map (``None``
-if a codec has no BTF form); ``decoder(btf_id)`` makes codecs from an existing map's BTF; ``Btf``
-reads BTF from anywhere (the kernel, a module, an object file, bytes) and types any of it.
+if a codec has no BTF form; each codec module registers its BTF type, see ``codecs.hooks``);
+``decoder(btf_id)`` makes codecs from an existing map's BTF; ``Btf`` reads BTF from anywhere (the
+kernel, a module, an object file, bytes) and types any of it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps.btf import format as _format
-from pybpfmaps.btf.from_codec import NoBtf, describe, has_spin_lock
 from pybpfmaps.btf.source import Btf
 from pybpfmaps.btf.to_codec import Decoder
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.hooks import NoBtf, btf_type
 
 _decoders: OrderedDict[bytes, Decoder] = OrderedDict()
 DECODER_CACHE = 64
@@ -27,7 +28,7 @@ def map_btf(key: Codec[Any], value: Codec[Any]) -> tuple[bytes, int, int] | None
     """Raw BTF describing *key* and *value*, with their type ids; ``None`` if one has no BTF form."""
     builder = _format.Builder()
     try:
-        key_id, value_id = describe(builder, key), describe(builder, value)
+        key_id, value_id = btf_type(key, builder), btf_type(value, builder)
     except NoBtf:
         return None
     return builder.blob(), key_id, value_id
@@ -53,4 +54,4 @@ def decoder(btf_id: int) -> Decoder:
     return made
 
 
-__all__ = ["Btf", "Decoder", "NoBtf", "decoder", "has_spin_lock", "map_btf"]
+__all__ = ["Btf", "Decoder", "decoder", "map_btf"]

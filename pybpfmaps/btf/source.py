@@ -14,7 +14,7 @@ from pybpfmaps._sys.fd import Fd
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.btf import format as btf
 from pybpfmaps.btf.to_codec import Decoder
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BpfArgumentError, from_raw
 
 KERNEL_BTF = Path("/sys/kernel/btf")

@@ -1,8 +1,9 @@
 """Codecs for BTF types: the keys and values of a map that describes itself, and any type of a BTF blob.
 
-Structs, unions and data sections become ``AggregateCodec`` classes (see ``aggregate``), enums
-``IntEnum`` classes, ``char`` arrays strings, other arrays tuples; ``__be16``/``__be32``/``__be64``
-typedefs decode in network order and ``struct in_addr``/``in6_addr`` as addresses. A member that
+Leaf types decode to the codec their module registered for that shape (``codecs.hooks.BTF_SHAPES``:
+integers, ``_Bool``, floats, ``__be16``/``__be32``/``__be64`` typedefs in network order, ``struct
+in_addr``/``in6_addr`` as addresses, ``char`` arrays as text); structs, unions and data sections
+become ``AggregateCodec`` classes, enums ``IntEnum`` classes, other arrays tuples. A member that
 cannot be typed stays raw bytes inside a typed struct; a type that cannot be typed at all becomes
 ``raw`` bytes with the ``reason`` why, so opening a map never fails for its types.
 """
@@ -14,36 +15,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from pybpfmaps.btf import format as btf
-from pybpfmaps.btf.aggregate import AggregateCodec, BitfieldCodec, Slot, little_endian
 from pybpfmaps.btf.names import class_name, is_dunder, member_names, python_name
-from pybpfmaps.codec import (
-    Codec,
-    IntCodec,
-    RawCodec,
-    be16,
-    be32,
-    be64,
-    i8,
-    i16,
-    i32,
-    i64,
-    i128,
-    u8,
-    u16,
-    u32,
-    u64,
-    u128,
-)
-from pybpfmaps.scalar import BoolCodec, IntEnumCodec, array, boolean, f32, f64, int_enum, ipv4, ipv6, spin_lock, string
+from pybpfmaps.codecs.aggregates import AggregateCodec, BitfieldCodec, Slot, little_endian
+from pybpfmaps.codecs.arrays import array
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.booleans import BoolCodec
+from pybpfmaps.codecs.enums import IntEnumCodec, int_enum
+from pybpfmaps.codecs.hooks import BTF_SHAPES
+from pybpfmaps.codecs.ints import IntCodec, u8, u64
+from pybpfmaps.codecs.raw_bytes import RawCodec
 
-_INTS: dict[tuple[int, bool], IntCodec] = {
-    (1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64, (16, False): u128,
-    (1, True): i8, (2, True): i16, (4, True): i32, (8, True): i64, (16, True): i128,
-}  # fmt: skip
-_BIG_ENDIAN = {"__be16": be16, "__be32": be32, "__be64": be64}
-_SPECIAL_STRUCTS: dict[tuple[str, int], Codec[Any]] = {
-    ("bpf_spin_lock", 4): spin_lock, ("in_addr", 4): ipv4, ("in6_addr", 16): ipv6,
-}  # fmt: skip
 POINTER_SIZE = 8
 """Pointers in BPF programs' BTF (and 64-bit kernels') are 8 bytes; they decode as ``u64``."""
 
@@ -109,15 +90,15 @@ class Decoder:
         if kind is None:
             raise CannotType("void" if type_id == 0 else f"type id {type_id} is not in this BTF")
         for name in typedefs:
-            codec = _BIG_ENDIAN.get(name)
+            codec = BTF_SHAPES.typedefs.get(name)
             if codec is not None and kind.kind == btf.INT and kind.size == codec.size:
                 return codec
         if kind.kind == btf.INT:
-            if kind.encoding & btf.INT_BOOL and kind.size == 1:
-                return boolean
-            if (kind.size, kind.signed) not in _INTS:
+            if kind.encoding & btf.INT_BOOL and kind.size == 1 and BTF_SHAPES.boolean is not None:
+                return BTF_SHAPES.boolean
+            if (kind.size, kind.signed) not in BTF_SHAPES.ints:
                 raise CannotType(f"{kind.size}-byte integers ({kind.name}) have no codec")
-            return _INTS[(kind.size, kind.signed)]
+            return BTF_SHAPES.ints[(kind.size, kind.signed)]
         if kind.kind == btf.PTR:
             return u64
         if kind.kind in (btf.ENUM, btf.ENUM64):
@@ -125,12 +106,12 @@ class Decoder:
         if kind.kind == btf.ARRAY:
             return self._array(kind, hint=hint)
         if kind.kind in (btf.STRUCT, btf.UNION, btf.DATASEC):
-            special = _SPECIAL_STRUCTS.get((kind.name, kind.size)) if kind.kind == btf.STRUCT else None
+            special = BTF_SHAPES.structs.get((kind.name, kind.size)) if kind.kind == btf.STRUCT else None
             return special or self._aggregate(type_id, kind, typedefs, hint=hint)
         if kind.kind == btf.FLOAT:
-            if kind.size not in (4, 8):
+            if kind.size not in BTF_SHAPES.floats:
                 raise CannotType(f"{kind.size}-byte floats ({kind.name}) have no Python type")
-            return f32 if kind.size == 4 else f64
+            return BTF_SHAPES.floats[kind.size]
         if kind.kind == btf.VAR:
             return self.make(kind.ref, hint)
         if kind.kind == btf.FWD:
@@ -138,7 +119,7 @@ class Decoder:
         raise CannotType(f"a {btf.KIND_NAMES.get(kind.kind, f'kind {kind.kind}')} is not data")
 
     def _enum(self, type_id: int, kind: btf.BtfType, typedefs: list[str], hint: str) -> Codec[Any]:
-        base = _INTS.get((kind.size, kind.signed))
+        base = BTF_SHAPES.ints.get((kind.size, kind.signed))
         if base is None or kind.size > 8:
             raise CannotType(f"{kind.size}-byte enums have no codec")
         if not kind.values:
@@ -150,10 +131,10 @@ class Decoder:
         count = kind.nelems if length is None else length
         element, typedefs = btf.resolve(self.types, kind.ref)
         if count and element is not None and element.kind == btf.INT and element.size == 1:
-            if element.name == "char" and not typedefs:  # char name[16]: text
-                return string(count)
-            if not element.encoding & btf.INT_BOOL:  # __u8 data[6], unsigned char buf[4]: bytes
-                return RawCodec(count)
+            if element.name == "char" and not typedefs and BTF_SHAPES.char_array:  # char name[16]: text
+                return BTF_SHAPES.char_array(count)
+            if not element.encoding & btf.INT_BOOL and BTF_SHAPES.byte_array:  # __u8 data[6], unsigned char buf[4]
+                return BTF_SHAPES.byte_array(count)
         return array(self.make(kind.ref, hint), count)
 
     def _aggregate(
@@ -220,7 +201,7 @@ class Decoder:
         except CannotType as exc:
             raise CannotType(f"bitfield {c_name}: {exc}") from None
         if isinstance(storage, IntEnumCodec):
-            storage = storage._base
+            storage = storage.base
         elif isinstance(storage, BoolCodec):
             storage = u8
         if not isinstance(storage, IntCodec) or not 0 < bits <= 8 * storage.size:

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pybpfmaps.btf.aggregate import untyped_parts
 from pybpfmaps.cli import text
 from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import find_info, open_map
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.aggregates import untyped_parts
+from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError, NotSupportedError
 from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
@@ -80,7 +80,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
         key_codec, value_codec = m.key_codec, m.value_codec
         if args.json:
             for key, value in m.items():
-                print(json.dumps({"key": text.to_json(key, key_codec), "value": text.to_json(value, value_codec)}))
+                print(json.dumps({"key": text.to_json(key_codec, key), "value": text.to_json(value_codec, value)}))
             return 0
         rows = [(text.show(key, key_codec), text.show(value, value_codec)) for key, value in m.items()]
     _print_table([("key", "value"), *rows])
@@ -91,7 +91,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
 def cmd_get(args: argparse.Namespace) -> int:
     with open_map(args.map, readonly=True) as m:
         value = m[text.parse(args.key, m.key_codec, "key")]
-        print(json.dumps(text.to_json(value, m.value_codec)) if args.json else text.show(value, m.value_codec))
+        print(json.dumps(text.to_json(m.value_codec, value)) if args.json else text.show(value, m.value_codec))
     return 0
 
 
@@ -220,9 +220,14 @@ def _jsonl_entries(path: Path, source: Any, m: BpfMap[Any, Any], where: list[int
 
 
 def _entry(path: Path, number: int, key: Any, value: Any, m: BpfMap[Any, Any], parse_text: bool) -> tuple[Any, Any]:
-    convert = text.parse if parse_text else text.from_json
     try:
-        parsed_key, parsed_value = convert(key, m.key_codec, "key"), convert(value, m.value_codec, "value")
+        if parse_text:
+            parsed_key, parsed_value = text.parse(key, m.key_codec, "key"), text.parse(value, m.value_codec, "value")
+        else:
+            parsed_key, parsed_value = (
+                text.from_json(m.key_codec, key, "key"),
+                text.from_json(m.value_codec, value, "value"),
+            )
         m.key_codec.pack(parsed_key)  # refuse what does not fit now, naming the line
         m.value_codec.pack(parsed_value)
     except BpfError as exc:

@@ -15,7 +15,8 @@ from pybpfmaps import btf, features
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.hooks import holds_spin_lock
 from pybpfmaps.errors import BpfArgumentError, BpfError, VerifierError, from_raw
 
 _REFUSED = frozenset({errno.EINVAL, errno.E2BIG}) | features.NOT_SUPPORTED
@@ -33,7 +34,7 @@ def create_map(
     with_btf: bool,
 ) -> int:
     """Create a map of *key* and *value* (the kernel's value, one CPU's for per-CPU maps); its fd."""
-    locked = btf.has_spin_lock(value)
+    locked = holds_spin_lock(value)
     described = btf.map_btf(key, value) if with_btf or locked else None
     if locked and described is None:
         raise BpfArgumentError(f"{label}: a value with a spin_lock needs BTF, and one of its codecs has no BTF form")

@@ -22,11 +22,12 @@ from typing import Any, TypeVar
 
 import attrs
 
-from pybpfmaps import btf, features
+from pybpfmaps import features
 from pybpfmaps._sys import commands as kernel_commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.hooks import holds_spin_lock
 from pybpfmaps.errors import (
     PRIVILEGE_HINT,
     BpfArgumentError,
@@ -187,7 +188,7 @@ class MapHandle:
 
     def check_lock(self, what: str) -> None:
         """Refuse *what* (``UpdateFlags.LOCK``, ``lock=True``) on values without a spin lock."""
-        if not btf.has_spin_lock(self.value):
+        if not holds_spin_lock(self.value):
             raise BpfArgumentError(
                 f"{what} on {self.label}: its values have no spin_lock field (struct bpf_spin_lock) to take"
             )

@@ -15,7 +15,8 @@ from pybpfmaps import btf
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
-from pybpfmaps.codec import Codec, RawCodec
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.raw_bytes import RawCodec
 from pybpfmaps.errors import BpfArgumentError, NotSupportedError, from_raw
 from pybpfmaps.maps import _pins, _registry, _validate
 from pybpfmaps.maps.info import MapInfo, read_info

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from pybpfmaps._typevars import V
-from pybpfmaps.codec import Codec, u32
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.ints import u32
+from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, CodecTypeError, NotSupportedError
 from pybpfmaps.flags import MapFlags, MapType
-from pybpfmaps.layout import as_codec
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps.base import BpfMap

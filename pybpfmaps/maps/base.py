@@ -15,11 +15,12 @@ from pybpfmaps._sys import uapi
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
-from pybpfmaps.codec import Codec, RawCodec, raw
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.raw_bytes import RawCodec, raw
+from pybpfmaps.codecs.structs import StructCodec, as_codec
 from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, UpdateFlags
-from pybpfmaps.layout import StructCodec, as_codec
 from pybpfmaps.maps import _batch, _display, _open, _snapshot, _validate
 from pybpfmaps.maps._create import create_map
 from pybpfmaps.maps.core import MapCore

@@ -12,7 +12,7 @@ import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pybpfmaps._sys.fd import Fd
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.base import Codec
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _display, _open, _pinning, _registry
 from pybpfmaps.maps._handle import MapHandle

@@ -8,14 +8,14 @@ import sys
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pybpfmaps._typevars import K, V
-from pybpfmaps.btf.aggregate import AggregateCodec
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.addresses import NetworkCodec, lpm_ipv4, lpm_ipv6
+from pybpfmaps.codecs.aggregates import AggregateCodec
+from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import CodecError, KeyNotFoundError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.info import MapInfo
-from pybpfmaps.scalar import NetworkCodec, lpm_ipv4, lpm_ipv6
 
 if TYPE_CHECKING:
     from typing_extensions import Self

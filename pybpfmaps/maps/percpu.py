@@ -6,12 +6,12 @@ from typing import Any, ClassVar
 
 from pybpfmaps._sys.cpus import possible_cpus
 from pybpfmaps._typevars import K
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.percpu_values import PerCpuCodec
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
-from pybpfmaps.percpu import PerCpuCodec
 
 
 class _PerCpu:

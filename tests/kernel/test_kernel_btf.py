@@ -13,8 +13,8 @@ import pytest
 
 from pybpfmaps import Btf
 from pybpfmaps.btf import format as btf
-from pybpfmaps.btf.aggregate import untyped_parts
 from pybpfmaps.btf.source import vmlinux
+from pybpfmaps.codecs.aggregates import untyped_parts
 
 KERNEL_BTF = Path("/sys/kernel/btf")
 SOURCES = sorted(KERNEL_BTF.iterdir(), key=lambda path: path.name != "vmlinux")  # vmlinux first: the base

@@ -19,7 +19,7 @@ import attrs
 import pytest
 
 from pybpfmaps import ArrayMap, BpfMap, Btf, BtfStruct, BtfUnion, HashMap, KeyExistsError, LpmTrieMap, UpdateFlags, u32
-from pybpfmaps.btf.aggregate import AggregateCodec, untyped_parts
+from pybpfmaps.codecs.aggregates import AggregateCodec, untyped_parts
 from tests import bpftool, clang
 from tests.btfview import as_bpftool
 

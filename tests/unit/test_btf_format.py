@@ -11,16 +11,16 @@ from hypothesis import strategies as st
 from pybpfmaps import be32, u32
 from pybpfmaps.btf import format as btf
 from pybpfmaps.btf import map_btf
-from pybpfmaps.btf.aggregate import AggregateCodec
-from pybpfmaps.btf.from_codec import NoBtf, describe
 from pybpfmaps.btf.to_codec import Decoder
-from pybpfmaps.codec import Codec
+from pybpfmaps.codecs.aggregates import AggregateCodec
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.hooks import NoBtf, btf_type
 from tests.cstructs import LayoutSpec, instances, layouts
 
 
 def through_btf(codec: Codec[Any]) -> Codec[Any]:
     builder = btf.Builder()
-    type_id = describe(builder, codec)
+    type_id = btf_type(codec, builder)
     return Decoder(btf.parse(builder.blob()).types).codec(type_id, codec.size)
 
 
@@ -77,7 +77,7 @@ def test_codecs_without_btf_make_maps_without_it() -> None:
             return int.from_bytes(data, "little")
 
     with pytest.raises(NoBtf):
-        describe(btf.Builder(), Custom())
+        btf_type(Custom(), btf.Builder())
     assert map_btf(u32, Custom()) is None
     assert map_btf(u32, be32) is not None
 

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from pybpfmaps import BpfArgumentError, Btf, BtfStruct, BtfUnion, CodecError
 from pybpfmaps.btf import format as btf
-from pybpfmaps.btf.aggregate import AggregateCodec, untyped_parts
 from pybpfmaps.btf.names import member_names, python_name
 from pybpfmaps.btf.to_codec import Decoder
-from pybpfmaps.codec import Codec, RawCodec
+from pybpfmaps.codecs.aggregates import AggregateCodec, untyped_parts
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.raw_bytes import RawCodec
 
 U8, U16, U32, S8, S32, U64 = 1, 2, 3, 4, 5, 6
 BASE = {

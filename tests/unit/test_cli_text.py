@@ -12,7 +12,7 @@ import pytest
 
 from pybpfmaps import BpfArgumentError, Codec, array, codec_for, field, int_enum, ipv4, lpm_ipv4, raw, u8, u16, u32
 from pybpfmaps.cli import text
-from pybpfmaps.percpu import PerCpuCodec, PerCpuValues
+from pybpfmaps.codecs.percpu_values import PerCpuCodec, PerCpuValues
 
 
 class Color(enum.IntEnum):
@@ -55,13 +55,13 @@ def test_output_parses_back_to_the_same_bytes() -> None:
         (PerCpuCodec(u32, 2), PerCpuValues([5, 6])),
     ]
     for codec, value in cases:
-        data = text.to_json(value, codec)
-        assert codec.pack(text.from_json(data, codec, "value")) == codec.pack(value), codec
+        data = text.to_json(codec, value)
+        assert codec.pack(text.from_json(codec, data, "value")) == codec.pack(value), codec
 
 
 def test_structs_are_json_objects() -> None:
     codec = codec_for(Point)
-    assert text.to_json(Point(1, 2, Color.RED, (0, 9)), codec) == {"x": 1, "y": 2, "color": "RED", "tags": [0, 9]}
+    assert text.to_json(codec, Point(1, 2, Color.RED, (0, 9))) == {"x": 1, "y": 2, "color": "RED", "tags": [0, 9]}
     assert text.parse('{"x": 1, "y": 2, "color": "BLUE", "tags": [0, 9]}', codec, "value") == Point(
         1, 2, Color.BLUE, (0, 9)
     )

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import pybpfmaps
 from pybpfmaps import CodecError, CodecTypeError, raw, u32, u128
-from pybpfmaps.codec import IntCodec
+from pybpfmaps.codecs.ints import IntCodec
 
 INT_CODECS = [
     (pybpfmaps.u8, "=B"),

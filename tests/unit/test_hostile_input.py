@@ -47,7 +47,7 @@ from pybpfmaps import (
     u64,
 )
 from pybpfmaps.cli import text
-from pybpfmaps.codec import IntCodec
+from pybpfmaps.codecs.ints import IntCodec
 from tests.layouts import Flow
 
 
@@ -116,9 +116,9 @@ def test_any_bytes_decode(codec: Codec[Any], data: st.DataObject) -> None:
     decoded = codec.unpack(raw_bytes)
     canonical = codec.pack(decoded)  # what writing it back stores: stable from then on
     assert codec.pack(codec.unpack(canonical)) == canonical
-    shown = text.to_json(decoded, codec)
+    shown = text.to_json(codec, decoded)
     json.dumps(shown)  # the command line can print it
-    assert codec.pack(text.from_json(json.loads(json.dumps(shown)), codec, "value")) == canonical
+    assert codec.pack(text.from_json(codec, json.loads(json.dumps(shown)), "value")) == canonical
 
 
 command_line_text = st.one_of(

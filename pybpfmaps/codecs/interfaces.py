@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pybpfmaps import _netlink
-from pybpfmaps.codec import Buffer, Codec, StructMember
+from pybpfmaps.codecs.base import Buffer, Codec, StructMember
+from pybpfmaps.codecs.hooks import btf_type
 from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
+
+if TYPE_CHECKING:
+    from pybpfmaps.btf.format import Builder
+
+__all__ = ["IfindexCodec", "ifindex"]
 
 _U32 = struct.Struct("=I")
 
@@ -72,3 +79,8 @@ class IfindexCodec(Codec[str | int]):
 
 ifindex = IfindexCodec()
 """An interface index in this process's network namespace; gives names (``"eth0"``)."""
+
+
+@btf_type.register(IfindexCodec)
+def _(codec: IfindexCodec, builder: Builder) -> int:
+    return builder.typedef("ifindex", builder.int_type("__u32", 4))

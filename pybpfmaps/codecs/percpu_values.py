@@ -8,12 +8,18 @@ any single value, which then goes to every CPU.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
 
-from pybpfmaps.codec import Buffer, Codec
+from pybpfmaps.codecs.base import Buffer, Codec
+from pybpfmaps.codecs.hooks import btf_type, from_json, holds_spin_lock, to_json
 from pybpfmaps.errors import CodecError
+
+if TYPE_CHECKING:
+    from pybpfmaps.btf.format import Builder
+
+__all__ = ["PerCpuCodec", "PerCpuValues"]
 
 T = TypeVar("T")
 
@@ -74,3 +80,28 @@ class PerCpuCodec(Codec[PerCpuValues[T]], Generic[T]):
 
     def pack_many(self, values: Iterable[Any]) -> bytes:
         return b"".join(map(self.pack, values))
+
+
+@btf_type.register(PerCpuCodec)
+def _(codec: PerCpuCodec, builder: Builder) -> int:  # type: ignore[type-arg]
+    return btf_type(codec.element, builder)  # the kernel describes one CPU's value
+
+
+@holds_spin_lock.register(PerCpuCodec)
+def _(codec: PerCpuCodec) -> bool:  # type: ignore[type-arg]
+    return holds_spin_lock(codec.element)
+
+
+@from_json.register(PerCpuCodec)
+def _(codec: PerCpuCodec, value: Any, role: str, *, text: bool = False) -> Any:  # type: ignore[type-arg]
+    """A list of one value per CPU, or one value for every CPU."""
+    if isinstance(value, list):
+        return [from_json(codec.element, item, role) for item in value]
+    return from_json(codec.element, value, role, text=text)
+
+
+@to_json.register(PerCpuCodec)
+def _(codec: PerCpuCodec, value: Any) -> Any:  # type: ignore[type-arg]
+    if isinstance(value, tuple):
+        return [to_json(codec.element, item) for item in value]
+    return to_json(codec.element, value)

@@ -15,12 +15,19 @@ from collections.abc import Iterable
 from itertools import starmap
 from operator import attrgetter
 from types import FunctionType, MethodType
-from typing import Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 import attrs
 
-from pybpfmaps.codec import FIELD_CODEC, FIELD_PAD_AFTER, Buffer, Codec, StructMember
-from pybpfmaps.errors import CodecError, CodecTypeError
+from pybpfmaps.codecs.base import FIELD_CODEC, FIELD_PAD_AFTER, Buffer, Codec, StructMember
+from pybpfmaps.codecs.hooks import btf_type, from_json, holds_spin_lock
+from pybpfmaps.codecs.locks import SpinLockCodec
+from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
+
+if TYPE_CHECKING:
+    from pybpfmaps.btf.format import Builder
+
+__all__ = ["FieldLayout", "StructCodec", "codec_for", "field"]
 
 T = TypeVar("T")
 
@@ -346,3 +353,33 @@ def field(spec: Any, **field_options: Any) -> Any:
     Options go to ``attrs.field`` (``default=``, ``converter=``, ``kw_only=``...).
     """
     return codec_for(spec)(**field_options)
+
+
+@btf_type.register(StructCodec)
+def _(codec: StructCodec, builder: Builder) -> int:  # type: ignore[type-arg]
+    members = [(layout.name, btf_type(layout.codec, builder), layout.offset) for layout in codec.fields]
+    return builder.struct(codec.cls.__name__, codec.size, members)
+
+
+@holds_spin_lock.register(StructCodec)
+def _(codec: StructCodec) -> bool:  # type: ignore[type-arg]
+    return any(isinstance(layout.codec, SpinLockCodec) for layout in codec.fields)
+
+
+@from_json.register(StructCodec)
+def _(codec: StructCodec, value: Any, role: str, *, text: bool = False) -> Any:  # type: ignore[type-arg]
+    """An instance from a JSON object of its fields, each read by its own codec."""
+    if not isinstance(value, dict):
+        return from_json.dispatch(object)(codec, value, role, text=text)
+    fields = {field.name: field for field in attrs.fields(codec.cls)}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise BpfArgumentError(f"bad {role}: {codec.cls.__name__} has no field {unknown[0]!r}")
+    given = {
+        fields[name].alias: from_json(fields[name].metadata[FIELD_CODEC], item, role) for name, item in value.items()
+    }
+    missing = [name for name, f in fields.items() if f.default is attrs.NOTHING and f.init and name not in value]
+    if missing:
+        fields_needed = f"field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+        raise BpfArgumentError(f"bad {role}: {codec.cls.__name__} needs {fields_needed}")
+    return codec.cls(**given)
