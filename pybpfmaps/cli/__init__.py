@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import commands, shell
+from pybpfmaps.cli import shell, subcommands
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -35,40 +35,40 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
         return command
 
-    listing = add("list", commands.cmd_list, "list every map: id, type, name, sizes, entries, pins")
+    listing = add("list", subcommands.cmd_list, "list every map: id, type, name, sizes, entries, pins")
     listing.add_argument("--json", action="store_true", help="one JSON object per map")
-    show = add("show", commands.cmd_show, "describe one map")
+    show = add("show", subcommands.cmd_show, "describe one map")
     show.add_argument("map", help=MAP_HELP)
     show.add_argument("--json", action="store_true")
-    dump = add("dump", commands.cmd_dump, "print every key and value (read in batches)")
+    dump = add("dump", subcommands.cmd_dump, "print every key and value (read in batches)")
     dump.add_argument("map", help=MAP_HELP)
     dump.add_argument("--json", action="store_true", help='JSON lines {"key": ..., "value": ...}, as load reads them')
-    get = add("get", commands.cmd_get, "print the value of a key")
+    get = add("get", subcommands.cmd_get, "print the value of a key")
     get.add_argument("map", help=MAP_HELP)
     get.add_argument("key")
     get.add_argument("--json", action="store_true")
-    put = add("set", commands.cmd_set, "write the value of a key")
+    put = add("set", subcommands.cmd_set, "write the value of a key")
     put.add_argument("map", help=MAP_HELP)
     put.add_argument("key")
     put.add_argument("value")
     mode = put.add_mutually_exclusive_group()
     mode.add_argument("--noexist", action="store_true", help="only create: fail if the key is there")
     mode.add_argument("--exist", action="store_true", help="only replace: fail if the key is not there")
-    delete = add("delete", commands.cmd_delete, "delete a key")
+    delete = add("delete", subcommands.cmd_delete, "delete a key")
     delete.add_argument("map", help=MAP_HELP)
     delete.add_argument("key")
-    load = add("load", commands.cmd_load, "write the entries of a JSON-lines or CSV file (update_many)")
+    load = add("load", subcommands.cmd_load, "write the entries of a JSON-lines or CSV file (update_many)")
     load.add_argument("map", help=MAP_HELP)
     load.add_argument("file", help='JSON lines ({"key": ..., "value": ...} or [key, value]) or CSV (key,value)')
     load.add_argument("--format", choices=["jsonl", "csv"], help="default: by the file's extension (.csv), else jsonl")
-    clear = add("clear", commands.cmd_clear, "delete every key")
+    clear = add("clear", subcommands.cmd_clear, "delete every key")
     clear.add_argument("map", help=MAP_HELP)
-    pin = add("pin", commands.cmd_pin, "pin a map at a path on a bpf filesystem")
+    pin = add("pin", subcommands.cmd_pin, "pin a map at a path on a bpf filesystem")
     pin.add_argument("map", help=MAP_HELP)
     pin.add_argument("path")
-    unpin = add("unpin", commands.cmd_unpin, "remove a pin")
+    unpin = add("unpin", subcommands.cmd_unpin, "remove a pin")
     unpin.add_argument("path")
-    freeze = add("freeze", commands.cmd_freeze, "forbid writes from user space, for good")
+    freeze = add("freeze", subcommands.cmd_freeze, "forbid writes from user space, for good")
     freeze.add_argument("map", help=MAP_HELP)
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
     interactive.add_argument("maps", nargs="*", metavar="MAP", help=MAP_HELP)

@@ -28,9 +28,12 @@ def test_the_command_is_installed() -> None:
 
 def test_every_module_imports() -> None:
     names = [info.name for info in pkgutil.walk_packages(pybpfmaps.__path__, "pybpfmaps.")]
-    assert {"pybpfmaps._sys.syscall", "pybpfmaps.maps.base", "pybpfmaps.btf.to_codec", "pybpfmaps.cli.commands"} <= set(
-        names
-    )
+    assert {
+        "pybpfmaps._sys.syscall",
+        "pybpfmaps.maps.base",
+        "pybpfmaps.btf.to_codec",
+        "pybpfmaps.cli.subcommands",
+    } <= set(names)
     for name in names:
         if name not in {"pybpfmaps.mypy_plugin", "pybpfmaps.__main__"}:  # loaded by mypy; runs the command
             importlib.import_module(name)
