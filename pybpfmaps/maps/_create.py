@@ -9,7 +9,7 @@ form, or a kernel that refuses the BTF, gives a map without it, except for value
 from __future__ import annotations
 
 import errno
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pybpfmaps import btf, features
 from pybpfmaps._sys import commands
@@ -18,6 +18,13 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.hooks import holds_spin_lock
 from pybpfmaps.errors import BpfArgumentError, BpfError, VerifierError, from_raw
+from pybpfmaps.flags import MapFlags
+from pybpfmaps.maps import _open, _validate
+
+if TYPE_CHECKING:
+    from pybpfmaps.maps.core import MapCore
+
+M = TypeVar("M", bound="MapCore")
 
 _REFUSED = frozenset({errno.EINVAL, errno.E2BIG}) | features.NOT_SUPPORTED
 """What a kernel or map type answers to BTF it does not take (a kind it does not know, say)."""
@@ -76,3 +83,21 @@ def _refusal(exc: RawBpfError, label: str, locked: bool) -> BpfError:
     if locked and features.not_supported(exc.errno):
         hint = "this map type cannot hold values with a spin_lock (hash and array maps can)"
     return from_raw(exc, map_label=label, hint=hint)
+
+
+def create_keyed(
+    cls: type[M], key: Codec[Any], value: Codec[Any], max_entries: int, name: str, flags: int, with_btf: bool
+) -> M:
+    """A new map of *cls*'s type with these codecs, opened as *cls*; every argument is checked before the syscall."""
+    if cls.map_type is None:
+        raise BpfArgumentError(f"{cls.__name__} cannot create maps; use HashMap, LruHashMap or ArrayMap")
+    _validate.hashable_key(key)
+    _validate.codec_size("key", key.size)
+    _validate.codec_size("value", value.size)
+    kind = cls.map_type.name.lower()
+    bits = _validate.create_flags(flags, cls.create_flags, kind)
+    entries, raw_name = _validate.max_entries(max_entries), _validate.map_name(name)
+    label = f"new {kind} map '{name}'" if name else f"new {kind} map"
+    number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, with_btf)
+    access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
+    return _open.adopt(cls, Fd(number, f"new {kind} map"), key, value, None, created_access=access)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
-from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.structs import StructCodec
+from pybpfmaps.errors import BpfArgumentError, CodecTypeError
 from pybpfmaps.flags import MapFlags, UpdateFlags
 
 _MAP_NAME = re.compile(r"[A-Za-z0-9_.]{0,15}")
@@ -76,3 +79,11 @@ def access(readonly: bool, writeonly: bool) -> int:
     if readonly and writeonly:
         raise BpfArgumentError("readonly and writeonly exclude each other")
     return int(MapFlags.RDONLY) if readonly else int(MapFlags.WRONLY) if writeonly else 0
+
+
+def hashable_key(key: Codec[Any]) -> None:
+    """Refuse a struct key whose instances cannot be dict keys."""
+    if isinstance(key, StructCodec) and not key.hashable:
+        raise CodecTypeError(
+            f"key class {key.name} is not hashable, so its instances cannot be dict keys: use @attrs.frozen"
+        )

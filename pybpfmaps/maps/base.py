@@ -17,12 +17,12 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec, raw
-from pybpfmaps.codecs.structs import StructCodec, as_codec
-from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
+from pybpfmaps.codecs.structs import as_codec
+from pybpfmaps.errors import CodecError
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import MapFlags, UpdateFlags
 from pybpfmaps.maps import _batch, _display, _open, _snapshot, _validate
-from pybpfmaps.maps._create import create_map
+from pybpfmaps.maps._create import create_keyed
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.info import MapInfo
 
@@ -45,7 +45,7 @@ class BpfMap(MapCore, Mapping[K, V]):
         """Take ownership of *fd*. Use ``create()`` or the ``from_*()`` constructors instead."""
         self._handle = self._handle_type(fd, info, key, self._value_codec(value), type(self).__name__)
         self._pin_path = pin_path
-        _check_hashable(key)
+        _validate.hashable_key(key)
         element = self._element(self._handle.value)
         for role, codec, size in (("key", key, info.key_size), ("value", element, info.value_size)):
             if codec.size != size:
@@ -80,19 +80,7 @@ class BpfMap(MapCore, Mapping[K, V]):
             BpfArgumentError: a bad name, capacity, flag or codec; nothing was created.
             BpfPermissionError: no CAP_BPF / not root.
         """
-        if cls.map_type is None:
-            raise BpfArgumentError(f"{cls.__name__} cannot create maps; use HashMap, LruHashMap or ArrayMap")
-        key, value = as_codec(key, "key"), as_codec(value, "value")
-        _check_hashable(key)  # before anything is created
-        _validate.codec_size("key", key.size)
-        _validate.codec_size("value", value.size)
-        kind = cls.map_type.name.lower()
-        bits = _validate.create_flags(flags, cls.create_flags, kind)
-        entries, raw_name = _validate.max_entries(max_entries), _validate.map_name(name)
-        label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-        number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, btf)
-        access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
-        return _open.adopt(cls, Fd(number, f"new {kind} map"), key, value, None, created_access=access)
+        return create_keyed(cls, as_codec(key, "key"), as_codec(value, "value"), max_entries, name, flags, btf)
 
     @classmethod
     def _from_kernel(
@@ -285,13 +273,6 @@ class BpfMap(MapCore, Mapping[K, V]):
 
     def __repr__(self) -> str:
         return _display.describe(self._handle, type(self).__name__, self._pin_path)
-
-
-def _check_hashable(key: Codec[Any]) -> None:
-    if isinstance(key, StructCodec) and not key.hashable:
-        raise CodecTypeError(
-            f"key class {key.name} is not hashable, so its instances cannot be dict keys: use @attrs.frozen"
-        )
 
 
 class _ItemsView(ItemsView[K, V]):
