@@ -19,12 +19,15 @@ from __future__ import annotations
 import errno
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import (
     BatchDeleteError,
+    BatchError,
     BatchInterrupted,
     BatchUpdateError,
     BpfArgumentError,
@@ -69,14 +72,34 @@ def update_many(
     flags: UpdateFlags | int,
 ) -> int:
     """Write many elements; see ``BpfMap.update_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
-    progress = [0]  # elements applied: exact whenever a KeyboardInterrupt can be raised (no call: no window)
+    return _interruptible("update_many", h, partial(_update_many, h, items, values, flags))
+
+
+def _interruptible(operation: str, h: MapHandle, run: Callable[[list[int], Guard], int]) -> int:
+    """``run(progress, guard)`` with Ctrl-C deferred to where it is safe and reported as a ``BatchInterrupted``
+    saying how many elements took effect (``progress[0]``, exact whenever one can be raised)."""
+    progress = [0]
     try:
         with deferred_interrupts() as guard:  # first: the setup's syscalls hold the fd too
-            return _update_many(h, items, values, flags, progress, guard)
+            return run(progress, guard)
     except KeyboardInterrupt as exc:
         if isinstance(exc, BatchInterrupted):
             raise
-        raise BatchInterrupted("update_many", h.label, progress[0]) from exc
+        raise BatchInterrupted(operation, h.label, progress[0]) from exc
+
+
+@contextmanager
+def _accounted(operation: str, h: MapHandle, error: type[BatchError], progress: list[int]) -> Iterator[None]:
+    """Failures inside the block as *error*, saying how many elements took effect: an element that
+    could not be encoded, or an exception from the caller's iterator or generator."""
+    try:
+        yield
+    except _EncodeFailure as bad:
+        raise error(operation, h.label, progress[0], bad.key, bad.cause) from bad.cause
+    except (BatchError, BpfArgumentError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # from the caller's iterator or generator: say what was written before it
+        raise error(operation, h.label, progress[0], None, exc, input_failed=True) from exc
 
 
 def _update_many(
@@ -92,7 +115,7 @@ def _update_many(
         h.check_lock("UpdateFlags.LOCK")
     batch = not bits & _PER_ELEMENT_FLAGS and h.batch_works("update")
     columns, sized = _columns(items, values, h.chunks.write(h.info.key_size, h.value_size))
-    try:
+    with _accounted("update_many", h, BatchUpdateError, progress):
         for chunk in _chunks(h, columns, sized, guard):
             fd = _acquire(h, "update_many", progress[0], chunk)  # held for one chunk: close() waits
             try:
@@ -105,12 +128,6 @@ def _update_many(
                 cause = h.error(failure, key, writing=True)
                 raise BatchUpdateError("update_many", h.label, progress[0], key, cause) from cause
             guard.check()
-    except _EncodeFailure as bad:
-        raise BatchUpdateError("update_many", h.label, progress[0], bad.key, bad.cause) from bad.cause
-    except (BatchUpdateError, BpfArgumentError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # from the caller's iterator or generator: say what was written before it
-        raise BatchUpdateError("update_many", h.label, progress[0], None, exc, input_failed=True) from exc
     return progress[0]
 
 
@@ -147,19 +164,12 @@ def _write(h: MapHandle, fd: int, chunk: _Chunk, bits: int, batch: bool) -> tupl
 
 def delete_many(h: MapHandle, keys: Iterable[Any], missing_ok: bool) -> int:
     """Delete many keys; see ``HashMap.delete_many``. A Ctrl-C anywhere in it is a ``BatchInterrupted``."""
-    progress = [0]  # elements deleted, as in update_many
-    try:
-        with deferred_interrupts() as guard:
-            return _delete_many(h, keys, missing_ok, progress, guard)
-    except KeyboardInterrupt as exc:
-        if isinstance(exc, BatchInterrupted):
-            raise
-        raise BatchInterrupted("delete_many", h.label, progress[0]) from exc
+    return _interruptible("delete_many", h, partial(_delete_many, h, keys, missing_ok))
 
 
 def _delete_many(h: MapHandle, keys: Iterable[Any], missing_ok: bool, progress: list[int], guard: Guard) -> int:
     batch = h.batch_works("delete")
-    try:
+    with _accounted("delete_many", h, BatchDeleteError, progress):
         for chunk in _key_chunks(h, keys, guard):
             start, count = 0, len(chunk.keys)
             while start < count:
@@ -179,12 +189,6 @@ def _delete_many(h: MapHandle, keys: Iterable[Any], missing_ok: bool, progress: 
                 cause = h.error(failure, key, writing=True)
                 raise BatchDeleteError("delete_many", h.label, progress[0], key, cause) from cause
             guard.check()
-    except _EncodeFailure as bad:
-        raise BatchDeleteError("delete_many", h.label, progress[0], bad.key, bad.cause) from bad.cause
-    except (BatchDeleteError, BpfArgumentError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # from the caller's iterator or generator
-        raise BatchDeleteError("delete_many", h.label, progress[0], None, exc, input_failed=True) from exc
     return progress[0]
 
 

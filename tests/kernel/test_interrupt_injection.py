@@ -29,9 +29,11 @@ from pybpfmaps.maps._handle import ChunkPolicy
 PACKAGE = str(Path(pybpfmaps.__file__).parent)
 N = 10
 INITIAL = {k: k for k in range(N)}
-ENTRY = 3
-"""Lines at the call itself: the map's method, the bulk function's first statement and its ``try:``.
-A Ctrl-C there comes before anything is done, as a plain KeyboardInterrupt: the caller's own."""
+ENTRY = 4
+"""Lines at the call itself: the map's method, the bulk function's first statement, and the first
+statement and ``try:`` of the function that defers Ctrl-C (or, for removals, the bulk function's
+first statement and ``try:``). A Ctrl-C there comes before anything is done, as a plain
+KeyboardInterrupt: the caller's own."""
 
 
 class Injector:
