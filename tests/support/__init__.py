@@ -1,0 +1,1 @@
+"""Helpers the test suites share: a fake kernel, map makers and the like."""
