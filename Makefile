@@ -40,9 +40,9 @@ dist: $(STAMP)
 	$(BIN)/python -m build --outdir dist . >/dev/null
 
 # The whole suite against the wheel installed in a fresh venv (not this source tree), while other
-# BPF software creates, pins and removes awkward maps and a CPU is kept busy (tests/churn.py).
+# BPF software creates, pins and removes awkward maps and a CPU is kept busy (tests/support/churn.py).
 test: $(STAMP) tools lint docs dist
-	$(BIN)/python -m tests.churn -- env PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python tests/run_installed.py dist $(PYTEST_ARGS)
+	$(BIN)/python -m tests.support.churn -- env PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python tests/support/run_installed.py dist $(PYTEST_ARGS)
 
 # The same suite against the editable install: quicker while working, e.g. PYTEST_ARGS=tests/unit.
 test-dev: $(STAMP) tools

@@ -25,7 +25,7 @@ batch ops. Set by tests/kernel/test_emulated_kernels.py for the child pytest it 
 
 
 EXPECT_INSTALLED = os.environ.get("PYBPFMAPS_EXPECT_INSTALLED") == "1"
-"""Set by tests/run_installed.py: the suite must import pybpfmaps from an installed wheel."""
+"""Set by tests/support/run_installed.py: the suite must import pybpfmaps from an installed wheel."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if "site-packages" not in Path(pybpfmaps.__file__).parts:
             raise pytest.UsageError(f"PYBPFMAPS_EXPECT_INSTALLED=1 but pybpfmaps comes from {pybpfmaps.__file__}")
     if EMULATE_NO_BATCH:
-        from tests import seccomp  # noqa: PLC0415 - only an emulating child process needs it
+        from tests.support import seccomp  # noqa: PLC0415 - only an emulating child process needs it
 
         seccomp.install({"EINVAL": errno.EINVAL, "ENOTSUPP": 524}[EMULATE_NO_BATCH])
 

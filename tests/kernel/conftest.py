@@ -15,6 +15,9 @@ from pyroute2 import IPRoute, netns
 from pybpfmaps import BpfMap
 from pybpfmaps._sys import commands
 
+MakeMap = Callable[..., Any]
+"""The type of the ``make_map`` fixture: ``make_map(HashMap, key=u32, value=u64, max_entries=8)``."""
+
 
 @pytest.fixture(scope="session")
 def bpffs_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
@@ -81,7 +84,7 @@ def bpf_commands(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.fixture
-def make_map() -> Iterator[Callable[..., Any]]:
+def make_map() -> Iterator[MakeMap]:
     """Create maps that are closed when the test ends.
 
     * **Name**: make_map

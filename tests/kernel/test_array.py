@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Mapping, MutableMapping
 
 import pytest
 
@@ -21,9 +20,8 @@ from pybpfmaps import (
     raw,
     u64,
 )
-from tests import bpftool
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
 
 def index(n: int) -> bytes:

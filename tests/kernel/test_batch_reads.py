@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -37,9 +36,8 @@ from pybpfmaps import (
 )
 from pybpfmaps.maps import _handle
 from pybpfmaps.maps._handle import ChunkPolicy
-from tests import bpftool
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
 
 def contents(m: BpfMap[Any, Any]) -> dict[int, int]:

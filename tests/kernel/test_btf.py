@@ -10,7 +10,6 @@ import ipaddress
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +40,10 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests import bpftool, clang
-from tests.layouts import Flow, Proto
-from tests.traffic import udp_frame
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool, clang
+from tests.support.layouts import Flow, Proto
+from tests.support.traffic import udp_frame
 
 
 @attrs.frozen
@@ -237,7 +235,7 @@ def test_a_kernel_without_btf_still_makes_maps(tmp_path: Path) -> None:
     script.write_text(
         "import errno, sys\n"
         f"sys.path.insert(0, {str(root)!r})\n"
-        "from tests import seccomp\n"
+        "from tests.support import seccomp\n"
         "seccomp.install(errno.EINVAL, (18,))  # BPF_BTF_LOAD\n"
         "from pybpfmaps import HashMap, VerifierError, u32\n"
         "from tests.kernel.test_btf import FLOW, STATS, Account, Flow, Stats\n"

@@ -8,7 +8,6 @@ import shutil
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ import attrs
 import pytest
 
 from pybpfmaps import ArrayMap, BpfMap, HashMap, LpmTrieMap, PerCpuArrayMap, field, string, u32, u64
-from tests import bpftool, clang
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool, clang
 
-MakeMap = Callable[..., Any]
 ROOT = Path(__file__).parents[2]
 
 
@@ -210,7 +209,7 @@ def test_console_script_is_installed() -> None:
 @pytest.fixture
 def awkward_maps(bpffs: Path, tmp_path: Path) -> Path:
     """Maps as other software leaves them (tests/awkward_maps.py), pinned under the returned directory."""
-    from tests import awkward_maps as made
+    from tests.support import awkward_maps as made
 
     made.make_all(made.build(tmp_path), bpffs)
     clang.run(bpffs / "object" / "prog" / "fill", bytes(64), tmp_path)
@@ -255,7 +254,7 @@ def test_every_command_survives_maps_it_cannot_type_or_has_no_class_for(awkward_
 
 
 def awkward_maps_module() -> Any:
-    from tests import awkward_maps
+    from tests.support import awkward_maps
 
     return awkward_maps
 

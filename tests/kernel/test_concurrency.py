@@ -11,16 +11,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pybpfmaps import HashMap, KeyNotFoundError, LruHashMap, u32, u64
-from tests import bpftool
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
-MakeMap = Callable[..., Any]
 ROOT = Path(__file__).parents[2]
 
 
@@ -29,7 +28,7 @@ def as_ints(dump: dict[bytes, bytes]) -> dict[int, int]:
 
 
 def child(*args: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "tests.workers", *args]
+    command = [sys.executable, "-m", "tests.support.workers", *args]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from pybpfmaps import ArrayMap, BatchDeleteError, BpfMap, CodecError, HashMap, KeyNotFoundError, LruHashMap, u32, u64
-from tests import bpftool
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
 
 def keys_in_kernel(m: BpfMap[Any, Any]) -> set[int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docpages import PAGES, ROOT, blocks
+from tests.support.docpages import PAGES, ROOT, blocks
 
 SESSIONS = [(page, index, block) for page in PAGES for index, (_, block) in enumerate(blocks(page, "console"))]
 

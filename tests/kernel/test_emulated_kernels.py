@@ -36,7 +36,8 @@ def test_kernel_suite_passes_without_batch_commands(mode: str) -> None:
 
 def test_the_filter_really_blocks_batch_commands() -> None:
     probe = (
-        "import errno, sys; sys.path.insert(0, sys.argv[1]); from tests import seccomp; seccomp.install(errno.EINVAL);"
+        "import errno, sys; sys.path.insert(0, sys.argv[1]);"
+        "from tests.support import seccomp; seccomp.install(errno.EINVAL);"
         "from pybpfmaps._sys import commands, uapi;"
         "fd = commands.map_create(1, 4, 4, 4, 0, b'');"
         "commands.map_update_elem(fd, b'\\1\\0\\0\\0', b'\\2\\0\\0\\0', 0);"

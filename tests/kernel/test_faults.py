@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,9 @@ from pybpfmaps import (
 )
 from pybpfmaps.maps import _handle
 from pybpfmaps.maps._handle import ChunkPolicy
-from tests import bpftool
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
-MakeMap = Callable[..., Any]
 ROOT = Path(__file__).parents[2]
 
 
@@ -44,9 +44,9 @@ def as_ints(dump: dict[bytes, bytes]) -> dict[int, int]:
 
 
 def interrupted(operation: str, delay: float) -> dict[str, Any]:
-    """What ``tests.interrupts`` reports when SIGINT comes *delay* seconds into *operation*."""
+    """What ``tests.support.interrupts`` reports when SIGINT comes *delay* seconds into *operation*."""
     result = subprocess.run(
-        [sys.executable, "-m", "tests.interrupts", operation, str(delay)],
+        [sys.executable, "-m", "tests.support.interrupts", operation, str(delay)],
         cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     report: dict[str, Any] = json.loads(result.stdout)

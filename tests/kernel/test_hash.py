@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, MutableMapping
-from typing import Any
+from collections.abc import MutableMapping
 
 import pytest
 
@@ -24,9 +23,8 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests import bpftool
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
 
 def k(n: int) -> bytes:

@@ -6,9 +6,7 @@ import os
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import attrs
 import pytest
@@ -26,9 +24,9 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests import bpftool
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
-MakeMap = Callable[..., Any]
 ROOT = Path(__file__).parents[2]
 
 

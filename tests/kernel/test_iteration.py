@@ -19,9 +19,9 @@ import pytest
 
 from pybpfmaps import HashMap, IterationAbortedError, LruHashMap, u32, u64
 from pybpfmaps.maps import _snapshot
-from tests import bpftool
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
-MakeMap = Callable[..., Any]
 KINDS = [HashMap, LruHashMap]
 Reader = Callable[[HashMap[Any, Any]], Iterator[Any]]
 

@@ -9,7 +9,6 @@ import struct
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,8 @@ from pybpfmaps import (
 )
 from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
-from tests import bpftool
-from tests.kernel.conftest import open_fds
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap, open_fds
+from tests.support import bpftool
 
 
 def test_info_matches_bpftool(make_map: MakeMap) -> None:

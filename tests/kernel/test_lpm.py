@@ -5,15 +5,14 @@ from __future__ import annotations
 import ipaddress
 import struct
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from pybpfmaps import BatchDeleteError, BpfMap, CodecError, KeyNotFoundError, LpmTrieMap, MapFlags, lpm_ipv6, u32
-from tests import bpftool
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
-MakeMap = Callable[..., Any]
 N4 = ipaddress.IPv4Network
 
 

@@ -20,8 +20,8 @@ import pytest
 
 from pybpfmaps import ArrayMap, BpfMap, Btf, BtfStruct, BtfUnion, HashMap, KeyExistsError, LpmTrieMap, UpdateFlags, u32
 from pybpfmaps.codecs.aggregates import AggregateCodec, untyped_parts
-from tests import bpftool, clang
-from tests.btfview import as_bpftool
+from tests.support import bpftool, clang
+from tests.support.btfview import as_bpftool
 
 MAPS = ["locked", "flagmap", "numbers", "floats", "floatbytes", "trie", "names"]
 SECTIONS = ["awkward_bss", "awkward_data", "awkward_rodata", "awkward_kconfig"]

@@ -32,7 +32,7 @@ from pybpfmaps import (
     u16,
     u32,
 )
-from tests import bpftool
+from tests.support import bpftool
 
 CAPACITY = 6
 keys = st.integers(0, 12)

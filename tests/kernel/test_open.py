@@ -24,10 +24,8 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests import bpftool
-from tests.kernel.conftest import open_fds
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap, open_fds
+from tests.support import bpftool
 
 
 def test_pin_then_open_by_path_sees_the_same_map(make_map: MakeMap, bpffs: Path) -> None:

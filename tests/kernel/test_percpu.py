@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
-from typing import Any
 
 import attrs
 import pytest
@@ -21,9 +19,9 @@ from pybpfmaps import (
 )
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.cpus import count_cpus, possible_cpus
-from tests import bpftool
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
-MakeMap = Callable[..., Any]
 CPUS = possible_cpus()
 
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,8 +25,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
 
 
 def pinned_id(path: Path) -> int:

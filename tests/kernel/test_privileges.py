@@ -12,15 +12,15 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pybpfmaps import HashMap, u32, u64
+from tests.kernel.conftest import MakeMap
 
-MakeMap = Callable[..., Any]
 ROOT = Path(__file__).parents[2]
 
 
@@ -38,7 +38,7 @@ def public_bpffs() -> Iterator[Path]:
 
 
 def run_unprivileged(caps: str, *args: str) -> dict[str, dict[str, Any]]:
-    command = [sys.executable, "-m", "tests.privileges", caps, "tests.unprivileged", *args]
+    command = [sys.executable, "-m", "tests.support.privileges", caps, "tests.support.unprivileged", *args]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     return {report.pop("what"): report for report in reports}

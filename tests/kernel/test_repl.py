@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from pybpfmaps import ArrayMap, HashMap, u32, u64
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
 
 
 class Printer:

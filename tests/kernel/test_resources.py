@@ -12,15 +12,13 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pybpfmaps import BpfMap, HashMap
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
+from tests.kernel.conftest import MakeMap
 from tests.kernel.test_btf import FLOW, STATS, Stats
-from tests.layouts import Flow
-
-MakeMap = Callable[..., Any]
+from tests.support.layouts import Flow
 
 
 def fds() -> int:

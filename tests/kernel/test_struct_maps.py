@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -25,10 +24,9 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests import bpftool
-from tests.layouts import Flow
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
+from tests.support.layouts import Flow
 
 
 @attrs.frozen

@@ -33,9 +33,8 @@ from pybpfmaps import (
     u64,
 )
 from pybpfmaps.maps._handle import ChunkPolicy
-from tests import bpftool
-
-MakeMap = Callable[..., Any]
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
 
 
 def contents(m: BpfMap[Any, Any]) -> dict[int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,10 +30,10 @@ from pybpfmaps import (
     u8,
     u64,
 )
-from tests import bpftool
-from tests.traffic import send_and_count, udp_frame
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
+from tests.support.traffic import send_and_count, udp_frame
 
-MakeMap = Callable[..., Any]
 IP = ipaddress.IPv4Address
 
 

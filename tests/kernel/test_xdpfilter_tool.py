@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.traffic import send_and_count
+from tests.support.traffic import send_and_count
 
 ROOT = Path(__file__).parents[2]
 

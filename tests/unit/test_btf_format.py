@@ -15,7 +15,7 @@ from pybpfmaps.btf.to_codec import Decoder
 from pybpfmaps.codecs.aggregates import AggregateCodec
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.hooks import NoBtf, btf_type
-from tests.cstructs import LayoutSpec, instances, layouts
+from tests.support.cstructs import LayoutSpec, instances, layouts
 
 
 def through_btf(codec: Codec[Any]) -> Codec[Any]:

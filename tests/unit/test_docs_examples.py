@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docpages import PAGES, ROOT, blocks
+from tests.support.docpages import PAGES, ROOT, blocks
 
 BLOCKS = [(page, language, body) for page in PAGES for language, body in blocks(page)]
 IDS = [f"{page.name}#{index}-{language or 'none'}" for index, (page, language, _) in enumerate(BLOCKS)]

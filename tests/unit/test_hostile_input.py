@@ -48,7 +48,7 @@ from pybpfmaps import (
 )
 from pybpfmaps.cli import text
 from pybpfmaps.codecs.ints import IntCodec
-from tests.layouts import Flow
+from tests.support.layouts import Flow
 
 
 class Color(enum.IntEnum):

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.cstructs import LayoutSpec, instances, layouts, run_c
+from tests.support.cstructs import LayoutSpec, instances, layouts, run_c
 
 
 @st.composite

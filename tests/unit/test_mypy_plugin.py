@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.docpages import ROOT, blocks
+from tests.support.docpages import ROOT, blocks
 
 
 def mypy_output(tmp_path: Path, snippet: str) -> str:

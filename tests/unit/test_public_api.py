@@ -1,4 +1,4 @@
-"""The public API is what tests/public_api.txt lists: a change to it is a reviewed, visible diff."""
+"""The public API is what tests/support/public_api.txt lists: a change to it is a reviewed, visible diff."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import difflib
 import re
 
 import pybpfmaps
-from tests import public_api
-from tests.docpages import ROOT
+from tests.support import public_api
+from tests.support.docpages import ROOT
 
 
 def test_the_exported_names_and_signatures_match_the_snapshot() -> None:
     expected, actual = public_api.SNAPSHOT.read_text(), public_api.render()
     diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "public_api.txt", "now"))
     assert not diff, (
-        f"the public API changed:\n{diff}\nIf that is intended, run `python -m tests.public_api --write`, "
-        "commit tests/public_api.txt and add a CHANGELOG.md entry."
+        f"the public API changed:\n{diff}\nIf that is intended, run `python -m tests.support.public_api --write`, "
+        "commit tests/support/public_api.txt and add a CHANGELOG.md entry."
     )
 
 

@@ -23,7 +23,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
-from tests.layouts import Flow, Proto
+from tests.support.layouts import Flow, Proto
 
 
 @attrs.frozen

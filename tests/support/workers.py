@@ -1,4 +1,4 @@
-"""Child processes for the concurrency tests: ``python -m tests.workers ROLE MAP_ID ...``.
+"""Child processes for the concurrency tests: ``python -m tests.support.workers ROLE MAP_ID ...``.
 
 writer MAP_ID START COUNT [GO_FILE]
                             insert keys START..START+COUNT-1 (value = key * 3), alternating

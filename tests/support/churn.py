@@ -1,4 +1,4 @@
-"""Other BPF software on the machine while the suite runs: ``python -m tests.churn -- COMMAND...``.
+"""Other BPF software on the machine while the suite runs: ``python -m tests.support.churn -- COMMAND...``.
 
 Runs COMMAND (the test suite) while, in the background, one process keeps creating, pinning and
 removing maps that pybpfmaps did not make (the clang-built tests/bpf/awkward.bpf.c loaded by
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def main(argv: list[str]) -> int:
@@ -34,7 +34,9 @@ def main(argv: list[str]) -> int:
     if args.worker == "cpu":
         return burn_cpu()
     workers = [
-        subprocess.Popen([sys.executable, "-m", "tests.churn", "--worker", name], cwd=ROOT, start_new_session=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.support.churn", "--worker", name], cwd=ROOT, start_new_session=True
+        )
         for name in ("maps", "cpu")
     ]
     try:
@@ -55,7 +57,7 @@ def burn_cpu() -> int:
 
 def churn_maps(seconds: float) -> int:
     """Create and remove other programs' maps until SIGTERM (or *seconds*); report the count on the way out."""
-    from tests import awkward_maps
+    from tests.support import awkward_maps
 
     stopping = False
 

@@ -1,6 +1,6 @@
 """A child process for the Ctrl-C tests: a bulk operation, SIGINT at a chosen moment, and what the kernel holds.
 
-``python -m tests.interrupts OPERATION DELAY`` fills or empties a map, sends itself SIGINT after
+``python -m tests.support.interrupts OPERATION DELAY`` fills or empties a map, sends itself SIGINT after
 DELAY seconds from a helper thread (as a terminal's Ctrl-C arrives: asynchronously, to the main
 thread), and prints one JSON line: where the signal landed (``phase``: ``during`` the operation,
 which then raised BatchInterrupted; ``after`` it had returned; ``before`` it had started its

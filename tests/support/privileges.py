@@ -1,4 +1,4 @@
-"""Run code as an unprivileged user: ``python -m tests.privileges CAPS SCRIPT ARGS...``.
+"""Run code as an unprivileged user: ``python -m tests.support.privileges CAPS SCRIPT ARGS...``.
 
 Everything is imported while still root, the interpreter's own lazy imports included (it may
 live where ``nobody`` cannot read, as under /root), then the process becomes uid/gid 65534

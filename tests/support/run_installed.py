@@ -1,6 +1,6 @@
 """Run the whole suite against pybpfmaps installed from its wheel, not against this source tree.
 
-``python tests/run_installed.py DIST`` makes a fresh venv under build/, installs the wheel found
+``python tests/support/run_installed.py DIST`` makes a fresh venv under build/, installs the wheel found
 in DIST with its test extras (not editable), copies what the tests need (tests, docs,
 examples, bench, conftest.py, README.md, pyproject.toml for pytest's settings) to a directory
 without the package's sources, and runs pytest there with PYBPFMAPS_EXPECT_INSTALLED=1, so that
@@ -22,7 +22,7 @@ import venv
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 BUILD = ROOT / "build"
 NEEDED = ["tests", "docs", "examples", "bench", "conftest.py", "README.md", "pyproject.toml", "Makefile"]
 

@@ -1,9 +1,9 @@
 """The public API as text: every name in ``pybpfmaps.__all__`` with its kind and signature.
 
-tests/public_api.txt holds the reviewed snapshot, and tests/unit/test_public_api.py compares it
+tests/support/public_api.txt holds the reviewed snapshot, and tests/unit/test_public_api.py compares it
 with what the package exports, so that adding, removing or changing a public name, a public
 method or a signature shows up as a diff in review. After a deliberate change, rewrite the
-snapshot with ``python -m tests.public_api --write`` and say what changed in CHANGELOG.md.
+snapshot with ``python -m tests.support.public_api --write`` and say what changed in CHANGELOG.md.
 """
 
 from __future__ import annotations

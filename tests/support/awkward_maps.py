@@ -15,7 +15,7 @@ from pathlib import Path
 from pybpfmaps import MapType
 from pybpfmaps._sys import commands
 from pybpfmaps.btf.format import Builder
-from tests import clang
+from tests.support import clang
 
 CLASSLESS = {
     "queue": (MapType.QUEUE, 0, 4, 8),

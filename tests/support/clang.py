@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import bpftool
+from tests.support import bpftool
 
-SOURCES = Path(__file__).parent / "bpf"
-EXAMPLES = Path(__file__).parents[1] / "examples"
+SOURCES = Path(__file__).parents[1] / "bpf"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def build(source: Path, out_dir: Path) -> Path:
