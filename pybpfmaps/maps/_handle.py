@@ -6,7 +6,7 @@ the one place that
 * holds the fd open while a syscall runs (``call``, ``acquire``/``release``), so that ``close()``
   from another thread never lets a syscall reach a reused fd number;
 * turns a failed command into the right exception with its context (``translated``, ``error``),
-  explaining EPERM by what this fd and map allow;
+  explaining EPERM by what this fd and map allow (``_permissions``);
 * encodes keys and values with messages that name the map (``pack_key``...), and walks the keys;
 * holds the chunk policy of bulk operations (``chunks``) and the kernel commands it calls
   (``commands``: ``pybpfmaps._sys.commands``, or a fake kernel in unit tests).
@@ -15,7 +15,6 @@ the one place that
 from __future__ import annotations
 
 import errno
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -24,12 +23,11 @@ import attrs
 
 from pybpfmaps import features
 from pybpfmaps._sys import commands as kernel_commands
-from pybpfmaps._sys.fd import Fd, read_fdinfo
+from pybpfmaps._sys.fd import Fd
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.hooks import holds_spin_lock
 from pybpfmaps.errors import (
-    PRIVILEGE_HINT,
     BpfArgumentError,
     BpfError,
     ClosedMapError,
@@ -37,12 +35,10 @@ from pybpfmaps.errors import (
     KeyNotFoundError,
     from_raw,
 )
-from pybpfmaps.maps import _iter
+from pybpfmaps.maps import _iter, _permissions
 from pybpfmaps.maps.info import MapInfo
 
 T = TypeVar("T")
-
-_O_ACCMODE = 0o3
 
 
 @attrs.frozen
@@ -146,27 +142,11 @@ class MapHandle:
 
     def fd_state(self) -> tuple[int | None, bool]:
         """This fd's access mode (``os.O_RDONLY``/``O_WRONLY``/``O_RDWR``) and whether the map is frozen."""
-        number = self.fd.acquire()
-        if number < 0:
-            return None, False
-        try:
-            fields = read_fdinfo(number)
-        finally:
-            self.fd.release()
-        return int(fields.get("flags", "2"), 8) & _O_ACCMODE, fields.get("frozen") == "1"
+        return _permissions.fd_state(self.fd)
 
     def permission_hint(self, writing: bool) -> str:
-        """Why this map refused: frozen, a one-way fd, a one-way map, or the process's privileges."""
-        mode, frozen = self.fd_state()
-        if writing and frozen:
-            return "the map is frozen: user space can no longer change it"
-        if writing and mode == os.O_RDONLY:
-            return "this map object was opened read-only"
-        if not writing and mode == os.O_WRONLY:
-            return "this map object was opened write-only"
-        if self.created_access is not None:
-            return f"the map was created {self.created_access} for user space"
-        return PRIVILEGE_HINT
+        """Why this map refused a read or a write (see ``_permissions``)."""
+        return _permissions.refusal_reason(self.fd, writing, self.created_access)
 
     # -- encoding -------------------------------------------------------------------------------
 
