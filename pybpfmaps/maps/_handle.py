@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any, TypeVar
 
 import attrs
@@ -132,13 +132,9 @@ class MapHandle:
             hint = self.permission_hint(writing)
         return from_raw(exc, map_label=self.label, key=None if key is None else repr(key), hint=hint)
 
-    @contextmanager
-    def translated(self, key: object = None, *, writing: bool = False, hint: str | None = None) -> Iterator[None]:
-        """Raise the exception ``error()`` gives for a command that fails inside the block."""
-        try:
-            yield
-        except RawBpfError as exc:
-            raise self.error(exc, key, writing=writing, hint=hint) from None
+    def translated(self, key: object = None, *, writing: bool = False, hint: str | None = None) -> _Translated:
+        """A ``with`` block whose failed command raises the exception ``error()`` gives for it."""
+        return _Translated(self, key, writing, hint)
 
     def fd_state(self) -> tuple[int | None, bool]:
         """This fd's access mode (``os.O_RDONLY``/``O_WRONLY``/``O_RDWR``) and whether the map is frozen."""
@@ -194,8 +190,10 @@ class MapHandle:
         return data
 
     def next_raw_key(self, raw_key: bytes | None) -> bytes | None:
-        with self.translated():
+        try:  # not translated(): once per key of a walk, its cost would show
             following: bytes | None = self.call(self.commands.map_get_next_key, raw_key, self.info.key_size)
+        except RawBpfError as exc:
+            raise self.error(exc) from None
         return following
 
     def raw_keys(self) -> Iterator[bytes]:
@@ -223,6 +221,25 @@ class MapHandle:
         if found is None:
             message = f"key not found: {key!r}"
             raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self.label)
-        with self.translated(key, writing=True):
+        try:
             self.call(self.commands.map_delete_elem, raw_key)
+        except RawBpfError as exc:
+            raise self.error(exc, key, writing=True) from None
         return found
+
+
+class _Translated:
+    """``MapHandle.translated()`` (a plain class: cheaper than ``contextlib.contextmanager``). Paths run
+    once per element use a ``try`` of their own, which costs less still."""
+
+    __slots__ = ("handle", "hint", "key", "writing")
+
+    def __init__(self, handle: MapHandle, key: object, writing: bool, hint: str | None) -> None:
+        self.handle, self.key, self.writing, self.hint = handle, key, writing, hint
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, RawBpfError):
+            raise self.handle.error(exc, self.key, writing=self.writing, hint=self.hint) from None
