@@ -17,7 +17,6 @@ chunk by chunk for iterators, so that memory stays bounded.
 from __future__ import annotations
 
 import errno
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -35,9 +34,10 @@ from pybpfmaps.errors import (
     ClosedMapError,
 )
 from pybpfmaps.flags import UpdateFlags
-from pybpfmaps.maps import _validate
+from pybpfmaps.maps import _shapes, _validate
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
+from pybpfmaps.maps._shapes import BadElement
 
 _PER_ELEMENT_FLAGS = int(UpdateFlags.NOEXIST | UpdateFlags.EXIST)
 
@@ -51,15 +51,6 @@ class _Chunk:
         self.keys = keys
         self.packed_keys = packed_keys
         self.packed_values = packed_values
-
-
-class _EncodeFailure(Exception):
-    """An element that could not be encoded: its key and the codec's error."""
-
-    def __init__(self, key: object, cause: BpfError) -> None:
-        super().__init__(key, cause)
-        self.key = key
-        self.cause = cause
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -94,7 +85,7 @@ def _accounted(operation: str, h: MapHandle, error: type[BatchError], progress: 
     could not be encoded, or an exception from the caller's iterator or generator."""
     try:
         yield
-    except _EncodeFailure as bad:
+    except BadElement as bad:
         raise error(operation, h.label, progress[0], bad.key, bad.cause) from bad.cause
     except (BatchError, BpfArgumentError, KeyboardInterrupt):
         raise
@@ -114,7 +105,7 @@ def _update_many(
     if bits & UpdateFlags.LOCK:
         h.check_lock("UpdateFlags.LOCK")
     batch = not bits & _PER_ELEMENT_FLAGS and h.batch_works("update")
-    columns, sized = _columns(items, values, h.chunks.write(h.info.key_size, h.value_size))
+    columns, sized = _shapes.columns(items, values, h.chunks.write(h.info.key_size, h.value_size))
     with _accounted("update_many", h, BatchUpdateError, progress):
         for chunk in _chunks(h, columns, sized, guard):
             fd = _acquire(h, "update_many", progress[0], chunk)  # held for one chunk: close() waits
@@ -228,53 +219,12 @@ def lookup_many(h: MapHandle, keys: Iterable[Any], default: Any) -> list[Any]:
                     found.append(default)
                 else:
                     found.append(unpack(data))
-    except _EncodeFailure as bad:
+    except BadElement as bad:
         raise bad.cause from None
     return found
 
 
 # -- encoding -------------------------------------------------------------------------------------
-
-
-def _columns(
-    items: Mapping[Any, Any] | Iterable[Any] | Sequence[Any], values: Sequence[Any] | None, length: int
-) -> tuple[Iterator[tuple[Sequence[Any], Sequence[Any]]], bool]:
-    """update_many's input as chunks of (keys, values), and whether it is sized (encodable up front)."""
-    if values is not None:
-        if not isinstance(items, Sequence) or not isinstance(values, Sequence):
-            raise BpfArgumentError("update_many(keys, values) takes two sequences of equal length")
-        if len(items) != len(values):
-            raise BpfArgumentError(f"update_many got {len(items)} keys but {len(values)} values")
-        return _sliced(items, values, length), True
-    if isinstance(items, dict):
-        return _sliced(list(items.keys()), list(items.values()), length), True
-    if isinstance(items, Mapping):
-        items = list(items.items())  # one read of each element, keys and values together
-    if isinstance(items, Sequence):
-        return (_transposed(items[i : i + length]) for i in range(0, len(items), length)), True
-    return (_transposed(batch) for batch in _batched(iter(items), length)), False
-
-
-def _sliced(keys: Sequence[Any], values: Sequence[Any], length: int) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
-    for start in range(0, len(keys), length):
-        yield keys[start : start + length], values[start : start + length]
-
-
-def _transposed(pairs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
-    """A chunk of (key, value) pairs as a tuple of keys and a tuple of values.
-
-    A pair is a tuple or a list of two (a named tuple too); nothing else of length 2 counts (a dict
-    of two items, a two-character string), so such input is refused, not taken apart.
-    """
-    well_formed = set(map(type, pairs)) <= {tuple, list} and set(map(len, pairs)) <= {2}
-    if not well_formed:
-        bad = next((item for item in pairs if not (isinstance(item, (tuple, list)) and len(item) == 2)), None)
-        if bad is not None:
-            raise _EncodeFailure(bad, BpfArgumentError(f"expected (key, value) pairs (2-tuples), got {bad!r}"))
-    if not pairs:
-        return (), ()
-    keys, values = zip(*pairs, strict=True)
-    return keys, values
 
 
 def _chunks(
@@ -299,16 +249,8 @@ def _chunks(
 
 def _key_chunks(h: MapHandle, keys: Iterable[Any], guard: Guard | None = None) -> Iterator[_Chunk]:
     """Encoded chunks of keys alone (for deletes and lookups)."""
-    length = h.chunks.write(h.info.key_size, 0)
-    if isinstance(keys, Sequence):
-        return _chunks(h, ((keys[i : i + length], None) for i in range(0, len(keys), length)), True, guard)
-    sized = isinstance(keys, (Mapping, set, frozenset))
-    return _chunks(h, ((batch, None) for batch in _batched(iter(keys), length)), sized, guard)
-
-
-def _batched(items: Iterator[Any], length: int) -> Iterator[list[Any]]:
-    while batch := list(itertools.islice(items, length)):
-        yield batch
+    chunks, sized = _shapes.key_chunks(keys, h.chunks.write(h.info.key_size, 0))
+    return _chunks(h, ((chunk, None) for chunk in chunks), sized, guard)
 
 
 def _encode(h: MapHandle, keys: Sequence[Any], values: Sequence[Any] | None) -> _Chunk:
@@ -329,7 +271,7 @@ def _pack(
             try:
                 pack_one(item)
             except BpfError as exc:
-                raise _EncodeFailure(key, exc) from None
+                raise BadElement(key, exc) from None
         raise
 
 

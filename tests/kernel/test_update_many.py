@@ -6,6 +6,7 @@ to lack batch commands, with the same expectations: only ``batch_support`` diffe
 
 from __future__ import annotations
 
+import array
 import collections
 import struct
 from collections.abc import Callable, Iterator
@@ -65,8 +66,12 @@ def test_batch_support_says_which_path_runs(make_map: MakeMap, batch_native: boo
         lambda n: [(k, k * 10) for k in range(n)],
         lambda n: ((k, k * 10) for k in range(n)),
         lambda n: (list(range(n)), [k * 10 for k in range(n)]),
+        lambda n: {k: k * 10 for k in range(n)}.items(),
+        lambda n: zip(range(n), [k * 10 for k in range(n)]),
+        lambda n: zip(range(n), (k * 10 for k in range(n))),
+        lambda n: (array.array("I", range(n)), array.array("Q", range(0, 10 * n, 10))),
     ],
-    ids=["mapping", "pairs", "generator", "keys_and_values"],
+    ids=["mapping", "pairs", "generator", "keys_and_values", "dict_items", "zip", "zip_generator", "arrays"],
 )
 @pytest.mark.parametrize("cls", [HashMap, LruHashMap])
 def test_every_input_form_writes_everything(
