@@ -34,7 +34,7 @@ from pybpfmaps.errors import (
     ClosedMapError,
 )
 from pybpfmaps.flags import UpdateFlags
-from pybpfmaps.maps import _shapes, _validate
+from pybpfmaps.maps import _pipeline, _shapes, _validate
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
 from pybpfmaps.maps._shapes import BadElement
@@ -105,21 +105,78 @@ def _update_many(
     if bits & UpdateFlags.LOCK:
         h.check_lock("UpdateFlags.LOCK")
     batch = not bits & _PER_ELEMENT_FLAGS and h.batch_works("update")
-    columns, sized = _shapes.columns(items, values, h.chunks.write(h.info.key_size, h.value_size))
+    length = h.chunks.write(h.info.key_size, h.value_size)
+    columns, sized = _shapes.columns(items, values, length)
     with _accounted("update_many", h, BatchUpdateError, progress):
-        for chunk in _chunks(h, columns, sized, guard):
+        chunks = _chunks(h, columns, sized, guard)
+        if batch and not sized:
+            _write_streamed(h, chunks, bits, length, progress, guard)
+            return progress[0]
+        for chunk in chunks:
             fd = _acquire(h, "update_many", progress[0], chunk)  # held for one chunk: close() waits
             try:
-                done, failure = _write(h, fd, chunk, bits, batch)
+                outcome = _write(h, fd, chunk, bits, batch)
             finally:
                 h.release()
-            progress[0] += done
-            if failure is not None:
-                key = chunk.keys[done]
-                cause = h.error(failure, key, writing=True)
-                raise BatchUpdateError("update_many", h.label, progress[0], key, cause) from cause
+            _account(h, chunk, outcome, progress)
             guard.check()
     return progress[0]
+
+
+def _account(h: MapHandle, chunk: _Chunk, outcome: _pipeline.Outcome, progress: list[int]) -> None:
+    """Add a written chunk's count to the total; raise its failure as the operation's."""
+    done, failure = outcome
+    progress[0] += done
+    if failure is not None:
+        key = chunk.keys[done]
+        cause = h.error(failure, key, writing=True)
+        raise BatchUpdateError("update_many", h.label, progress[0], key, cause) from cause
+
+
+def _write_streamed(
+    h: MapHandle, chunks: Iterator[_Chunk], bits: int, length: int, progress: list[int], guard: Guard
+) -> None:
+    """Streamed input in batches, each full chunk written by a helper thread while the next one is
+    pulled and encoded here (``_pipeline``); a failure is reported in element order: a write's
+    before the next chunk's encoding's."""
+    flight: tuple[_pipeline.InFlight, _Chunk] | None = None
+    while True:
+        try:
+            chunk = next(chunks, None)
+        except BaseException:
+            if flight is not None:
+                _land(h, *flight, progress)
+            raise
+        if flight is not None:
+            _land(h, *flight, progress)
+            flight = None
+        if chunk is None:
+            return
+        guard.check()
+        fd = _acquire(h, "update_many", progress[0], chunk)
+        if len(chunk.keys) < length:  # the last chunk: nothing left to overlap with it
+            try:
+                outcome = _write(h, fd, chunk, bits, True)
+            finally:
+                h.release()
+            _account(h, chunk, outcome, progress)
+            continue
+        try:
+            flight = _pipeline.InFlight(partial(_write, h, fd, chunk, bits, True)), chunk
+        except BaseException:
+            h.release()
+            raise
+
+
+def _land(h: MapHandle, flight: _pipeline.InFlight, chunk: _Chunk, progress: list[int]) -> None:
+    """Wait for a chunk's write, give the fd back and account for it (a Ctrl-C that came meanwhile last)."""
+    try:
+        outcome, interrupted = flight.outcome()
+    finally:
+        h.release()
+    _account(h, chunk, outcome, progress)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def _acquire(h: MapHandle, operation: str, applied: int, chunk: _Chunk, start: int = 0) -> int:

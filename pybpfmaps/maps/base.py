@@ -238,8 +238,9 @@ class BpfMap(MapCore, Mapping[K, V]):
     ) -> int:
         """Write many elements, with one BPF_MAP_UPDATE_BATCH per chunk where the kernel allows.
 
-        *items* is a mapping, an iterable of (key, value) pairs (a generator is streamed in chunks
-        of bounded size), or a sequence of keys with *values* a sequence of as many values. Runs
+        *items* is a mapping, an iterable of (key, value) pairs (a generator or a ``zip`` is
+        streamed in chunks of bounded size, each written while the next is read), or a sequence
+        of keys with *values* a sequence of as many values (docs/batch.md#input-shapes). Runs
         element by element for ``NOEXIST``/``EXIST`` (no released kernel takes them in a batch)
         and where ``batch_support.update`` is False; both paths stop at the first failing element
         and leave the elements before it written, as the kernel's batch loop does.

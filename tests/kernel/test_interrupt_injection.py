@@ -60,6 +60,7 @@ Operation = Callable[[Any], Any]
 OPERATIONS: dict[str, tuple[dict[int, int], Operation, dict[int, int]]] = {
     # name: (map before, the operation, map after it completes)
     "update_many": ({}, lambda m: m.update_many(INITIAL), INITIAL),
+    "update_many_stream": ({}, lambda m: m.update_many(iter(INITIAL.items())), INITIAL),  # written while read
     "update_many_each": ({}, lambda m: m.update_many(iter(INITIAL.items()), flags=UpdateFlags.NOEXIST), INITIAL),
     "delete_many": (INITIAL, lambda m: m.delete_many(list(INITIAL)), {}),
     "drain": (INITIAL, lambda m: m.drain(), {}),

@@ -18,6 +18,7 @@ from pybpfmaps import (
     BatchDeleteError,
     BatchInterrupted,
     BatchUpdateError,
+    BpfSyscallError,
     HashMap,
     KeyExistsError,
     KeyNotFoundError,
@@ -67,11 +68,15 @@ def test_update_many_writes_everything_in_chunks(kernel: FakeKernel, m: HashMap[
         assert kernel.count("map_update_elem") == 10
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["list", "stream"])
 @pytest.mark.parametrize("at", [0, 1, 3, 4, 6, 9])
-def test_a_failure_mid_call_reports_exactly_what_was_applied(kernel: FakeKernel, m: HashMap[int, int], at: int) -> None:
+def test_a_failure_mid_call_reports_exactly_what_was_applied(
+    kernel: FakeKernel, m: HashMap[int, int], at: int, streamed: bool
+) -> None:
     fail_writes(kernel, errno.ENOMEM, at)
+    pairs = [(k, k) for k in range(10)]
     with pytest.raises(BatchUpdateError) as caught:
-        m.update_many([(k, k) for k in range(10)])
+        m.update_many(iter(pairs) if streamed else pairs)
     assert caught.value.applied == at
     assert caught.value.failed_key == at
     assert stored(kernel) == {k: k for k in range(at)}
@@ -149,6 +154,39 @@ def test_an_iterator_that_raises_is_reported_with_what_was_written(kernel: FakeK
     assert stored(kernel) == {k: k for k in range(4)}
 
 
+def test_a_write_that_fails_while_the_next_chunk_is_bad_is_the_failure_reported(
+    kernel: FakeKernel, m: HashMap[int, int]
+) -> None:
+    """A stream's chunk is written while the next is encoded: the earlier element's failure wins."""
+    fail_writes(kernel, errno.ENOMEM, 5)
+
+    def items() -> Iterator[tuple[int, Any]]:
+        yield from ((k, "nine" if k == 9 else k) for k in range(12))
+
+    with pytest.raises(BatchUpdateError) as caught:
+        m.update_many(items())
+    assert (caught.value.applied, caught.value.failed_key) == (5, 5)
+    assert isinstance(caught.value.__cause__, BpfSyscallError)
+    assert caught.value.__cause__.errno == errno.ENOMEM
+    assert stored(kernel) == {k: k for k in range(5)}
+
+
+def test_a_stream_that_raises_ctrl_c_itself_is_accounted_after_the_write_in_flight(
+    kernel: FakeKernel, m: HashMap[int, int]
+) -> None:
+    """A KeyboardInterrupt from the caller's own generator (a SIGINT handler of its own, say)."""
+
+    def items() -> Iterator[tuple[int, int]]:
+        yield from ((k, k) for k in range(6))
+        raise KeyboardInterrupt
+
+    with pytest.raises(BatchInterrupted) as caught:
+        m.update_many(items())
+    assert caught.value.applied == 4  # the first chunk, written while the second was read
+    assert stored(kernel) == {k: k for k in range(4)}
+    assert m._handle.fd._users == []
+
+
 def interrupt_on(kernel: FakeKernel, command: str, call: int) -> None:
     """Send SIGINT to this process during the *call*-th call of *command* (mid-syscall)."""
 
@@ -159,13 +197,15 @@ def interrupt_on(kernel: FakeKernel, command: str, call: int) -> None:
     kernel.during = during
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["dict", "stream"])
 def test_ctrl_c_mid_syscall_is_raised_after_the_chunk_with_an_exact_count(
-    kernel: FakeKernel, m: HashMap[int, int]
+    kernel: FakeKernel, m: HashMap[int, int], streamed: bool
 ) -> None:
+    pairs = [(k, k) for k in range(12)]
     command, call = ("map_update_batch", 2) if kernel.batch else ("map_update_elem", 6)
     interrupt_on(kernel, command, call)
     with pytest.raises(BatchInterrupted) as caught:
-        m.update_many({k: k for k in range(12)})
+        m.update_many(iter(pairs) if streamed else dict(pairs))
     assert caught.value.applied == 8  # the chunk running when Ctrl-C came was completed first
     assert stored(kernel) == {k: k for k in range(8)}
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -7,9 +7,8 @@ pairs one by one (the last value of a repeated key wins); chunks of 4 cross chun
 from __future__ import annotations
 
 import array
-import collections
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +20,11 @@ from pybpfmaps.maps._handle import ChunkPolicy
 from tests.support.fake_kernel import FakeKernel, fake_map, fresh_features
 
 Pairs = list[tuple[int, int]]
+
+
+class Pair(NamedTuple):
+    key: int
+    value: int
 
 
 class PlainMapping(Mapping[int, int]):
@@ -56,14 +60,21 @@ SHAPES: dict[str, Callable[[Pairs], Any]] = {
     "Mapping with items()": lambda pairs: OwnItems(dict(pairs)),
     "list of pairs": list,
     "tuple of lists": lambda pairs: tuple([k, v] for k, v in pairs),
-    "named tuples": lambda pairs: [collections.namedtuple("Pair", "key value")(k, v) for k, v in pairs],
+    "named tuples": lambda pairs: [Pair(k, v) for k, v in pairs],
     "generator": lambda pairs: (pair for pair in pairs),
-    "zip of lists": lambda pairs: zip([k for k, _ in pairs], [v for _, v in pairs]),
+    "zip of lists": lambda pairs: zip([k for k, _ in pairs], [v for _, v in pairs], strict=False),
     "zip, strict": lambda pairs: zip([k for k, _ in pairs], [v for _, v in pairs], strict=True),
-    "zip of tuple and array": lambda pairs: zip(tuple(k for k, _ in pairs), array.array("Q", [v for _, v in pairs])),
-    "zip of a generator": lambda pairs: zip([k for k, _ in pairs], (v for _, v in pairs)),
-    "zip(it, it)": lambda pairs: (lambda flat: zip(flat, flat))(iter([x for pair in pairs for x in pair])),
+    "zip of tuple and array": lambda pairs: zip(
+        tuple(k for k, _ in pairs), array.array("Q", [v for _, v in pairs]), strict=False
+    ),
+    "zip of a generator": lambda pairs: zip([k for k, _ in pairs], (v for _, v in pairs), strict=False),
+    "zip(it, it)": lambda pairs: pairwise(iter([x for pair in pairs for x in pair])),
 }
+
+
+def pairwise(flat: Iterator[int]) -> zip[tuple[int, int]]:
+    """The idiom ``zip(it, it)``: neighbours of one iterator as pairs."""
+    return zip(flat, flat, strict=False)
 
 
 @pytest.fixture
@@ -98,9 +109,9 @@ def test_every_shape_writes_what_python_reads_from_it(shape: str, pairs: Pairs, 
 def test_zip_of_unequal_lengths_writes_what_zip_yields(kernel: FakeKernel, strict: bool) -> None:
     keys, values = list(range(10)), [k * 3 for k in range(6)]
     if not strict:
-        assert written(kernel, zip(keys, values)) == (6, {k: k * 3 for k in range(6)})
+        assert written(kernel, zip(keys, values, strict=False)) == (6, {k: k * 3 for k in range(6)})
         return
-    with pytest.raises(BatchUpdateError, match="input failed|shorter") as caught:
+    with pytest.raises(BatchUpdateError, match=r"input failed|shorter") as caught:
         written(kernel, zip(keys, values, strict=True))
     assert caught.value.applied == 4  # the first chunk; zip's error comes inside the second
     assert isinstance(caught.value.__cause__, ValueError)
@@ -117,11 +128,11 @@ def test_strict_zip_with_values_left_over_fails_after_the_last_key(kernel: FakeK
 
 def test_columns_are_read_from_zip_only_where_that_cannot_differ() -> None:
     data = [1, 2, 3]
-    assert _shapes._unzipped(zip(data, data), 4) is not None  # two iterators over one list: independent
+    assert _shapes._unzipped(zip(data, data, strict=False), 4) is not None  # two iterators over one list: independent
     shared = iter(data)
-    assert _shapes._unzipped(zip(shared, shared), 4) is None  # one iterator: zip pairs neighbours
-    assert _shapes._unzipped(zip(data, map(str, data)), 4) is None  # a map may read anything
-    assert _shapes._unzipped(zip(data, data, data), 4) is None
+    assert _shapes._unzipped(zip(shared, shared, strict=False), 4) is None  # one iterator: zip pairs neighbours
+    assert _shapes._unzipped(zip(data, map(str, data), strict=False), 4) is None  # a map may read anything
+    assert _shapes._unzipped(zip(data, data, data, strict=False), 4) is None
 
 
 @pytest.mark.parametrize("bad", [{"key": 1, "value": 2}, "ab", b"\x01\x02", range(2), (1, 2, 3), (1,), 7])
