@@ -72,8 +72,8 @@ class MapHandle:
     """An open map: fd, info, codecs, label; syscalls with the fd held, errors with context."""
 
     __slots__ = (
-        "chunks", "commands", "created_access", "fd", "info", "key", "kind", "label", "use_batch", "value",
-        "value_size",
+        "chunks", "commands", "created_access", "fd", "info", "key", "kind", "label", "recent", "unbegun", "use_batch",
+        "value", "value_size",
     )  # fmt: skip
 
     def __init__(self, fd: Fd, info: MapInfo, key: Codec[Any], value: Codec[Any], kind: str) -> None:
@@ -88,6 +88,8 @@ class MapHandle:
         self.chunks = CHUNKS
         self.commands: Any = kernel_commands
         self.use_batch = True  # False: element by element always, as on kernels without batch commands
+        self.recent: Iterator[tuple[Any, Any]] | None = None  # m[key] right after a pass over the keys (_keypass)
+        self.unbegun: Any = None  # the last pass over the keys, made and not begun, that len() may read for
         fd.label = self.label
 
     # -- the fd ---------------------------------------------------------------------------------
@@ -104,6 +106,7 @@ class MapHandle:
 
     def acquire(self) -> int:
         """The fd number, kept open (even by a ``close()`` in another thread) until ``release()``."""
+        self.recent = None
         number = self.fd.acquire()
         if number < 0:
             raise self.closed_error()
@@ -114,6 +117,7 @@ class MapHandle:
 
     def call(self, command: Callable[..., T], *args: Any) -> T:
         """``command(fd, *args)`` with the fd held open for the duration of the syscall."""
+        self.recent = None
         number = self.fd.acquire()
         if number < 0:
             raise self.closed_error()

@@ -8,7 +8,7 @@ from typing import Any
 
 from pybpfmaps._sys import uapi
 from pybpfmaps.errors import KeyCollisionError
-from pybpfmaps.maps import _reader
+from pybpfmaps.maps import _keypass, _reader
 from pybpfmaps.maps._handle import MapHandle
 
 
@@ -35,17 +35,19 @@ def walk(h: MapHandle, lock: bool = False) -> Iterator[tuple[Any, Any]]:
 
 
 def keys(h: MapHandle) -> Iterator[Any]:
-    """The keys, read a chunk at a time where the kernel can, else walked one by one."""
+    """The keys, read a chunk at a time where the kernel can (``_keypass``), else walked one by one."""
     if h.batch_works("lookup"):
-        unpack_many = h.key.unpack_many
-        chunks = (unpack_many(packed_keys, count) for packed_keys, _, count in _reader.read_batches(h))
-        return itertools.chain.from_iterable(chunks)
+        return _keypass.keys(h)
     return map(h.key.unpack, h.raw_keys())
 
 
 def count(h: MapHandle) -> int:
-    """How many keys the map holds, counted by reading it."""
+    """How many keys the map holds, counted by reading it (or by reading, for it, the pass over the
+    keys just begun: ``list(m)`` asks for the length of what it is about to iterate)."""
     if h.batch_works("lookup"):
+        begun = _keypass.read_ahead(h)
+        if begun is not None:
+            return begun
         return sum(count for _, _, count in _reader.read_batches(h))
     return sum(1 for _ in h.raw_keys())
 

@@ -7,7 +7,7 @@ its ``MapHandle``; bulk work is in ``_batch`` (writes), ``_snapshot`` (reads) an
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -125,13 +125,19 @@ class BpfMap(MapCore, Mapping[K, V]):
 
     def __getitem__(self, key: K) -> V:
         h = self._handle
+        recent = h.recent
+        if recent is not None:  # right after a pass over the keys: the value that pass read (_keypass)
+            pair = next(recent, None)
+            if pair is not None and pair[0] is key:
+                value: V = pair[1]
+                return value  # otherwise the lookup below ends the pass's answers (any use of the fd does)
         raw_key = h.pack_key(key)
         try:
             data = h.call(h.commands.map_lookup_elem, raw_key, h.value_size)
         except RawBpfError as exc:
             raise h.error(exc, key) from None
-        value: V = h.value.unpack(data)
-        return value
+        found: V = h.value.unpack(data)
+        return found
 
     def __contains__(self, key: object) -> bool:
         return self._handle.lookup_raw(self._handle.pack_key(key)) is not None
@@ -151,6 +157,10 @@ class BpfMap(MapCore, Mapping[K, V]):
     def __len__(self) -> int:
         """The number of keys, counted by reading the map (batch reads on Linux 5.6+, else O(n) syscalls)."""
         return _snapshot.count(self._handle)
+
+    def keys(self) -> KeysView[K]:
+        """A view of the keys; iterating it is iterating the map (one batch read per chunk)."""
+        return _KeysView(self)
 
     def items(self) -> ItemsView[K, V]:
         """A view of (key, value) pairs; keys deleted by others while it is iterated are skipped."""
@@ -276,6 +286,15 @@ class BpfMap(MapCore, Mapping[K, V]):
 
     def __repr__(self) -> str:
         return _display.describe(self._handle, type(self).__name__, self._pin_path)
+
+
+class _KeysView(KeysView[K]):
+    def __init__(self, owner: BpfMap[K, Any]) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._owner)  # the map's own iterator, not a generator over it: len() then reads for it
 
 
 class _ItemsView(ItemsView[K, V]):

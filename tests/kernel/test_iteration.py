@@ -166,3 +166,31 @@ def test_walk_gives_up_on_a_map_rewritten_faster_than_it_is_read(make_map: MakeM
     with pytest.raises(IterationAbortedError, match=r"iteration over hash map 'churned' .* aborted after 96 steps"):
         walk_while_replacing_every_key()
     assert 8 < yielded <= 96
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_dict_of_the_map_and_lookups_after_a_pass(make_map: MakeMap, cls: type[HashMap[int, int]]) -> None:
+    """dict(m) reads the map once and gives what the kernel holds; a lookup after a pass over the keys
+    never answers with a value older than this object's own write (docs/api.md#iteration)."""
+    m = make_map(cls, key=u32, value=u64, max_entries=4096)
+    m.update_many({n: n * 7 for n in range(3000)})
+    held = {struct.unpack("=I", k)[0]: struct.unpack("=Q", v)[0] for k, v in bpftool.dump(m.id).items()}
+    assert dict(m) == held == m.copy()
+    assert len(list(m)) == len(m) == len(held)
+    other = HashMap.from_id(m.id, key=u32, value=u64)
+    try:
+        keys = list(m.keys())
+        m[keys[0]] = 1  # this object's own write: answered from the kernel
+        other[keys[1]] = 2  # another writer: a lookup in the pass's order may answer from the pass
+        assert m[keys[0]] == 1
+        assert m[keys[1]] == 2
+        before = {struct.unpack("=I", k)[0]: struct.unpack("=Q", v)[0] for k, v in bpftool.dump(m.id).items()}
+        keys = list(m.keys())
+        other[keys[0]] = 3
+        other[keys[2]] = 4
+        assert m[keys[0]] == before[keys[0]]  # as the pass read it, moments ago
+        assert m[keys[2]] == 4  # out of order: from the kernel, and the pass's answers end
+        assert m[keys[1]] == before[keys[1]]
+        assert m[keys[0]] == 3
+    finally:
+        other.close()
