@@ -184,11 +184,12 @@ def test_dict_of_the_map_and_lookups_after_a_pass(make_map: MakeMap, cls: type[H
         other[keys[1]] = 2  # another writer: a lookup in the pass's order may answer from the pass
         assert m[keys[0]] == 1
         assert m[keys[1]] == 2
+        batch_read = m.batch_support.lookup  # without batch reads, the walk reads no values: all from the kernel
         before = {struct.unpack("=I", k)[0]: struct.unpack("=Q", v)[0] for k, v in bpftool.dump(m.id).items()}
         keys = list(m.keys())
         other[keys[0]] = 3
         other[keys[2]] = 4
-        assert m[keys[0]] == before[keys[0]]  # as the pass read it, moments ago
+        assert m[keys[0]] == (before[keys[0]] if batch_read else 3)  # as the pass read it, moments ago
         assert m[keys[2]] == 4  # out of order: from the kernel, and the pass's answers end
         assert m[keys[1]] == before[keys[1]]
         assert m[keys[0]] == 3
