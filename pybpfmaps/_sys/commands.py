@@ -12,7 +12,7 @@ import ctypes
 import errno
 
 from pybpfmaps._sys import uapi
-from pybpfmaps._sys.syscall import RawBpfError, bpf
+from pybpfmaps._sys.syscall import _NR, RawBpfError, _syscall, bpf
 
 
 def _address(data: bytes) -> int:
@@ -53,6 +53,32 @@ def map_lookup_elem(fd: int, key: bytes, value_size: int, flags: int = 0) -> byt
     attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value), flags)
     bpf(uapi.BPF_MAP_LOOKUP_ELEM, attr)
     return value.raw
+
+
+def map_lookup_elems(fd: int, keys: bytes, key_size: int, value_size: int) -> tuple[bytes, list[int]]:
+    """BPF_MAP_LOOKUP_ELEM for each key packed in *keys*, with one attr struct reused: the values
+    side by side (zeros where a key is absent) and the indexes of the absent keys.
+
+    Any other failure raises ``RawBpfError`` with ``count`` set to the index of the failing key.
+    """
+    count = len(keys) // key_size
+    values = ctypes.create_string_buffer(value_size * count)
+    attr = uapi.MapElemAttr(fd, 0, None, None, 0)
+    reference, size, syscall = ctypes.byref(attr), ctypes.sizeof(attr), _syscall
+    command, number, enoent = uapi.BPF_MAP_LOOKUP_ELEM, _NR, errno.ENOENT
+    key_at, value_at = _address(keys), ctypes.addressof(values)
+    absent: list[int] = []
+    for index in range(count):
+        attr.key = key_at + index * key_size  # an address: POINTER fields take ints
+        attr.value = value_at + index * value_size
+        if syscall(number, command, reference, size) < 0:
+            err = ctypes.get_errno()
+            if err != enoent:
+                exc = RawBpfError(err, command)
+                exc.count = index
+                raise exc
+            absent.append(index)
+    return values.raw, absent
 
 
 def map_update_elem(fd: int, key: bytes, value: bytes, flags: int) -> None:

@@ -17,7 +17,8 @@ chunk by chunk for iterators, so that memory stays bounded.
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -33,8 +34,8 @@ from pybpfmaps.errors import (
     BpfError,
     ClosedMapError,
 )
-from pybpfmaps.flags import UpdateFlags
-from pybpfmaps.maps import _pipeline, _shapes, _validate
+from pybpfmaps.flags import MapType, UpdateFlags
+from pybpfmaps.maps import _pipeline, _reader, _shapes, _validate
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps._interrupts import Guard, deferred_interrupts
 from pybpfmaps.maps._shapes import BadElement
@@ -259,25 +260,72 @@ def _delete(h: MapHandle, fd: int, chunk: _Chunk, start: int, batch: bool) -> tu
     return count, None
 
 
+READ_WHOLE_TYPES = frozenset(
+    {MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY}
+)
+"""Map types whose lookup by key is an exact match, so that reading the whole map answers it too."""
+
+
 def lookup_many(h: MapHandle, keys: Iterable[Any], default: Any) -> list[Any]:
-    """Look many keys up; see ``BpfMap.lookup_many``."""
-    key_size, value_size = h.info.key_size, h.value_size
-    unpack = h.value.unpack
-    found: list[Any] = []
+    """Look many keys up; see ``BpfMap.lookup_many``.
+
+    Where the keys are many for the map (a quarter of its capacity or more) and the map is read in
+    batches, one read of the whole map answers them: a batch read costs the kernel about what one
+    lookup does, and saves Python a call per key. Otherwise one BPF_MAP_LOOKUP_ELEM per key, a chunk
+    of them per call of ``map_lookup_elems`` (one attr struct, one buffer), the values decoded
+    together. Either way each value is one the key had during the call.
+    """
     try:
-        for chunk in _key_chunks(h, keys):
-            packed = chunk.packed_keys
-            for i, key in enumerate(chunk.keys):
-                try:
-                    data = h.call(h.commands.map_lookup_elem, packed[i * key_size : (i + 1) * key_size], value_size)
-                except RawBpfError as exc:
-                    if exc.errno != errno.ENOENT:
-                        raise h.error(exc, key) from None
-                    found.append(default)
-                else:
-                    found.append(unpack(data))
+        chunks = list(_key_chunks(h, keys)) if isinstance(keys, Sized) else _key_chunks(h, keys)
+        if (
+            isinstance(chunks, list)
+            and 4 * sum(len(chunk.keys) for chunk in chunks) >= h.info.max_entries
+            and h.info.type in READ_WHOLE_TYPES
+            and h.batch_works("lookup")
+        ):
+            return _looked_up_in_one_read(h, chunks, default)
+        return _looked_up_one_by_one(h, chunks, default)
     except BadElement as bad:
         raise bad.cause from None
+
+
+def _looked_up_in_one_read(h: MapHandle, chunks: list[_Chunk], default: Any) -> list[Any]:
+    key_size = h.info.key_size
+    unpack_many = h.value.unpack_many
+    held: dict[bytes, Any] = {}
+    for packed_keys, packed_values, count in _reader.read_batches(h):
+        raw = bytes(packed_keys)
+        held.update(zip(_split_keys(raw, key_size), unpack_many(packed_values, count), strict=True))
+    found: list[Any] = []
+    for chunk in chunks:
+        wanted = _split_keys(chunk.packed_keys, key_size)
+        found += map(held.get, wanted, itertools.repeat(default, len(wanted)))
+    return found
+
+
+def _split_keys(packed: bytes, key_size: int) -> list[bytes]:
+    return [packed[i : i + key_size] for i in range(0, len(packed), key_size)]
+
+
+def _looked_up_one_by_one(h: MapHandle, chunks: Iterable[_Chunk], default: Any) -> list[Any]:
+    key_size, value_size = h.info.key_size, h.value_size
+    unpack_many = h.value.unpack_many
+    found: list[Any] = []
+    for chunk in chunks:
+        try:
+            data, absent = h.call(h.commands.map_lookup_elems, chunk.packed_keys, key_size, value_size)
+        except RawBpfError as exc:
+            raise h.error(exc, chunk.keys[exc.count or 0]) from None
+        count = len(chunk.keys)
+        if not absent:
+            found += unpack_many(data, count)
+            continue
+        missing = set(absent)
+        present = [i for i in range(count) if i not in missing]  # only values the kernel gave are decoded
+        decoded = iter(
+            unpack_many(b"".join(data[i * value_size : (i + 1) * value_size] for i in present), len(present))
+        )
+        found += [default if i in missing else next(decoded) for i in range(count)]
     return found
 
 

@@ -201,8 +201,11 @@ class BpfMap(MapCore, Mapping[K, V]):
     def lookup_many(self, keys: Iterable[K], default: D = None) -> list[V | D]:  # type: ignore[assignment]
         """The value of each key, in order, or *default* where a key is absent.
 
-        Keys are encoded before the first syscall (an unencodable key raises its ``CodecError``);
-        each is then one BPF_MAP_LOOKUP_ELEM, since the kernel has no batch lookup by key.
+        Keys are encoded before the first syscall (an unencodable key raises its ``CodecError``).
+        The kernel has no batch lookup by key: each is one BPF_MAP_LOOKUP_ELEM, except that many
+        keys (a quarter of the capacity or more, given as a collection) of a hash, LRU or array
+        map are answered from one batch read of the whole map. Each value is one its key had
+        during the call.
         """
         return _batch.lookup_many(self._handle, keys, default)
 

@@ -123,6 +123,20 @@ class FakeKernel:
             raise _error(errno.ENOENT, "map_lookup_elem")
         return self.store[key]
 
+    def map_lookup_elems(self, fd: int, keys: bytes, key_size: int, value_size: int) -> tuple[bytes, list[int]]:
+        """As the real command: one lookup per key (each a call faults can target)."""
+        values, absent = [], []
+        for index in range(len(keys) // key_size):
+            try:
+                values.append(self.map_lookup_elem(fd, keys[index * key_size : (index + 1) * key_size], value_size))
+            except RawBpfError as exc:
+                if exc.errno != errno.ENOENT:
+                    exc.count = index
+                    raise
+                values.append(bytes(value_size))
+                absent.append(index)
+        return b"".join(values), absent
+
     def map_update_elem(self, fd: int, key: bytes, value: bytes, flags: int) -> None:
         fault = self._enter("map_update_elem")
         if fault is not None:

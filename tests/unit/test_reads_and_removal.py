@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pybpfmaps import BatchInterrupted, DrainError, HashMap
+from pybpfmaps import BatchInterrupted, BpfSyscallError, DrainError, HashMap
 from pybpfmaps.maps._handle import ChunkPolicy
 from tests.support.fake_kernel import FakeKernel, Fault, fake_map, fresh_features
 
@@ -138,3 +138,30 @@ def test_the_key_walk_stops_when_writers_outrun_it(kernel: FakeKernel, m: HashMa
     kernel.during = during
     with pytest.raises(IterationAbortedError):
         list(m)
+
+
+def test_lookup_many_gives_each_value_or_the_default(kernel: FakeKernel, m: HashMap[int, int]) -> None:
+    held = fill(kernel, [1, 2, 5, 8])
+    wanted = [8, 0, 1, 9, 2, 5, 5, 7]
+    assert m.lookup_many(wanted, default=-1) == [held.get(k, -1) for k in wanted]
+    assert kernel.count("map_lookup_elem") == len(wanted)
+    assert m.lookup_many([1, 2]) == [3, 6]
+    assert m.lookup_many([]) == []
+
+
+def test_lookup_many_raises_what_the_kernel_refused(kernel: FakeKernel, m: HashMap[int, int]) -> None:
+    fill(kernel, list(range(8)))
+    kernel.faults.append(Fault("map_lookup_elem", errno.EPERM, call=4))
+    with pytest.raises(BpfSyscallError, match="BPF_MAP_LOOKUP_ELEM") as caught:
+        m.lookup_many([10, 11, 12, 13, 14])
+    assert caught.value.errno == errno.EPERM
+
+
+def test_lookup_many_of_many_keys_reads_the_map_once(kernel: FakeKernel, m: HashMap[int, int]) -> None:
+    held = fill(kernel, list(range(0, 40, 3)))
+    wanted = [*range(20), 39, 39, 63]  # a quarter of the capacity or more: one read of the whole map
+    assert m.lookup_many(wanted, default=None) == [held.get(k) for k in wanted]
+    assert kernel.count("map_lookup_elem") == 0
+    assert kernel.count("map_lookup_batch") >= 1
+    assert m.lookup_many(iter(wanted)) == [held.get(k) for k in wanted]  # a stream: key by key
+    assert kernel.count("map_lookup_elem") == len(wanted)
