@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import array
 import csv
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -21,6 +23,8 @@ from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
 from pybpfmaps.maps.info import pinned_maps
 
 CHUNK = 65536
+DUMP_LINES = 4096
+"""Lines ``dump`` prints at a time."""
 CHEAP_COUNT = 100_000  # `list` counts the entries of hash maps up to this capacity
 
 
@@ -76,15 +80,34 @@ def _codec_note(codec: Codec[Any]) -> str:
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
+    """Print every element as it is read, a chunk of lines at a time: the first lines come at once
+    and memory stays bounded. The table's key column is as wide as the widest key of the first chunk."""
+    out = sys.stdout
     with open_map(args.map, readonly=True) as m:
         key_codec, value_codec = m.key_codec, m.value_codec
-        if args.json:
-            for key, value in m.items():
-                print(json.dumps({"key": text.to_json(key_codec, key), "value": text.to_json(value_codec, value)}))
-            return 0
-        rows = [(text.show(key, key_codec), text.show(value, value_codec)) for key, value in m.items()]
-    _print_table([("key", "value"), *rows])
-    print(f"({len(rows)} {'entry' if len(rows) == 1 else 'entries'})")
+        items = iter(m.items())
+        total = 0
+        width = 0
+        while chunk := list(itertools.islice(items, DUMP_LINES)):
+            total += len(chunk)
+            if args.json:
+                to_json, dumps = text.to_json, json.dumps
+                lines = [
+                    dumps({"key": to_json(key_codec, key), "value": to_json(value_codec, value)})
+                    for key, value in chunk
+                ]
+            else:
+                rows = [(text.show(key, key_codec), text.show(value, value_codec)) for key, value in chunk]
+                if not width:
+                    width = max(3, *(len(key) for key, _ in rows))
+                    out.write(f"{'key':<{width}}  value\n")
+                lines = [f"{key:<{width}}  {value}" for key, value in rows]
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+    if not args.json:
+        if not width:
+            out.write("key  value\n")
+        out.write(f"({total} {'entry' if total == 1 else 'entries'})\n")
     return 0
 
 
@@ -115,32 +138,65 @@ def cmd_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    """Read the whole file, then write it in chunks: a bad line is reported before anything is written.
+
+    Only the parsed keys and values are kept (with each one's line number), so memory goes with the
+    entries, not the file's text; the reading and the writing each show progress on stderr.
+    """
+    path = Path(args.file)
     with open_map(args.map) as m:
-        entries = list(_read_entries(Path(args.file), args.format, m))
-        keys = [key for _, key, _ in entries]
-        values = [value for _, _, value in entries]
-        progress = Progress(len(entries), f"loading {args.file}")
+        lines, keys, values = _read_all(path, args.format, m)
+        progress = Progress(len(keys), f"loading {args.file}")
         applied = 0
         try:
-            for start in range(0, len(entries), CHUNK):
+            for start in range(0, len(keys), CHUNK):
                 applied += m.update_many(keys[start : start + CHUNK], values[start : start + CHUNK])
                 progress.update(applied)
         except BatchInterrupted as exc:
             progress.finish()
             done = applied + exc.applied
-            last = f" (up to line {entries[done - 1][0]})" if done else ""
-            print(f"interrupted: {done} of {len(entries)} entries were applied{last}", file=sys.stderr)
+            last = f" (up to line {lines[done - 1]})" if done else ""
+            print(f"interrupted: {done} of {len(keys)} entries were applied{last}", file=sys.stderr)
             return 130
         except BatchUpdateError as exc:
             progress.finish()
-            line = entries[applied + exc.applied][0]
             raise BpfArgumentError(
-                f"{args.file}:{line}: {exc.__cause__}; {applied + exc.applied} of {len(entries)} entries were "
-                "applied (the lines before it)"
+                f"{args.file}:{lines[applied + exc.applied]}: {exc.__cause__}; {applied + exc.applied} of "
+                f"{len(keys)} entries were applied (the lines before it)"
             ) from None
         progress.finish()
     print(f"loaded {applied} entries from {args.file} into {args.map}")
     return 0
+
+
+def _read_all(path: Path, fmt: str | None, m: BpfMap[Any, Any]) -> tuple[array.array[int], list[Any], list[Any]]:
+    """Every entry of the file: line numbers, keys and values, each checked against the map's codecs."""
+    lines: array.array[int] = array.array("L")
+    keys: list[Any] = []
+    values: list[Any] = []
+    total = _count_lines(path)
+    reading = Progress(total, f"reading {path}")
+    for number, key, value in _read_entries(path, fmt, m):
+        lines.append(number)
+        keys.append(key)
+        values.append(value)
+        if not len(keys) % CHUNK:
+            reading.update(min(number, total))
+    if reading.enabled and keys:
+        reading.update(total)
+    reading.finish()
+    try:  # all at once: fast where the codecs pack in bulk
+        m.key_codec.pack_many(keys)
+        m.value_codec.pack_many(values)
+    except BpfError:
+        for index, (key, value) in enumerate(zip(keys, values, strict=True)):  # the first line that does not fit
+            try:
+                m.key_codec.pack(key)
+                m.value_codec.pack(value)
+            except BpfError as exc:
+                raise BpfArgumentError(f"{path}:{lines[index]}: {exc}; nothing was applied") from None
+        raise
+    return lines, keys, values
 
 
 def cmd_pin(args: argparse.Namespace) -> int:
@@ -161,6 +217,16 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     with open_map(args.map) as m:
         m.freeze()
     return 0
+
+
+def _count_lines(path: Path) -> int:
+    """The lines of a file, counted in its bytes (fast: no decoding); 0 where it cannot be read (the
+    reading says why)."""
+    try:
+        with path.open("rb") as source:
+            return sum(block.count(b"\n") for block in iter(lambda: source.read(1 << 20), b"")) or 1
+    except OSError:
+        return 0
 
 
 def _read_entries(path: Path, fmt: str | None, m: BpfMap[Any, Any]) -> Iterator[tuple[int, Any, Any]]:
@@ -228,8 +294,6 @@ def _entry(path: Path, number: int, key: Any, value: Any, m: BpfMap[Any, Any], p
                 text.from_json(m.key_codec, key, "key"),
                 text.from_json(m.value_codec, value, "value"),
             )
-        m.key_codec.pack(parsed_key)  # refuse what does not fit now, naming the line
-        m.value_codec.pack(parsed_value)
     except BpfError as exc:
         raise BpfArgumentError(f"{path}:{number}: {exc}; nothing was applied") from None
     return parsed_key, parsed_value

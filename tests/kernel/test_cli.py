@@ -130,6 +130,22 @@ def test_dump_json_round_trips_through_load(flows: Any, make_map: MakeMap, tmp_p
     assert contents(copy.id) == contents(flows.id)
 
 
+def test_dump_of_more_than_one_chunk_prints_every_element_once(flows: Any) -> None:
+    flows.update_many({key: key * 5 for key in range(3, 10_000)})
+    expected = contents(flows.id)
+    table = run("dump", FLOWS).stdout.splitlines()
+    assert table[0].split() == ["key", "value"]
+    assert table[-1] == f"({len(expected)} entries)"
+    rows = [line.split() for line in table[1:-1]]
+    assert {int(key): int(value) for key, value in rows} == expected
+    assert len(rows) == len(expected)
+    width = len(table[1]) - len(table[1].split()[-1])  # every key column as wide as the first chunk's
+    assert all(line[width - 2 : width] == "  " for line in table[1:-1])
+    dumped = [json.loads(line) for line in run("dump", FLOWS, "--json").stdout.splitlines()]
+    assert {item["key"]: item["value"] for item in dumped} == expected
+    assert len(dumped) == len(expected)
+
+
 def test_large_load_with_progress(flows: Any, tmp_path: Path) -> None:
     lines = [json.dumps([key, key * 3]) for key in range(150_000)]
     (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n")
@@ -137,6 +153,7 @@ def test_large_load_with_progress(flows: Any, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"loaded 150000 entries from {tmp_path / 'big.jsonl'} into {flows.id}"
     assert "150000/150000 (100%)" in result.stderr.splitlines()[-1]
+    assert f"reading {tmp_path / 'big.jsonl'}: 150000/150000 (100%)" in result.stderr.splitlines()
     held = contents(flows.id)
     assert len(held) == 150_000
     assert held[149_999] == 449_997
