@@ -10,7 +10,7 @@ from pybpfmaps._typevars import V
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.ints import u32
 from pybpfmaps.codecs.structs import as_codec
-from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, CodecTypeError, NotSupportedError
+from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, BpfError, CodecTypeError, NotSupportedError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _validate
 from pybpfmaps.maps._handle import MapHandle
@@ -28,10 +28,13 @@ class ArrayHandle(MapHandle):
     __slots__ = ()
 
     def pack_keys(self, keys: Sequence[Any]) -> bytes:
-        limit = self.info.max_entries
-        if not (set(map(type, keys)) <= {int} and (not keys or (min(keys) >= 0 and max(keys) < limit))):
-            keys = [self.index(key) for key in keys]  # range-checks every integer-like, names the culprit
-        return super().pack_keys(keys)
+        try:  # the codec checks that these are integers; then the range, at C speed
+            packed = super().pack_keys(keys)
+            if not keys or (min(keys) >= 0 and max(keys) < self.info.max_entries):
+                return packed
+        except (BpfError, TypeError):  # not all integers (or not comparable): the slow path says which
+            pass
+        return super().pack_keys([self.index(key) for key in keys])  # range-checks each, names the culprit
 
     def pack_key(self, key: object) -> bytes:
         return super().pack_key(self.index(key))
