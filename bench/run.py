@@ -12,7 +12,9 @@ LRU hash, array) and size, it measures on fresh maps, best of a few runs:
   plain ``for k, v in ...: m[k] = v`` loop, and the reads ``m.copy()``, ``dict(m.items())``,
   ``list(m)``, ``sum(m.values())``, ``dict(m)`` and ``m.lookup_many(keys)``;
 * scaling: hash u32 -> u64 from 10k to 10M elements;
-* the peak memory of streaming a generator through ``update_many`` and of ``pop_many(20M)``.
+* the peak memory of streaming a generator through ``update_many`` and of ``pop_many(20M)``;
+* the command line: ``pybpfmaps dump`` (table, ``--json``) and ``load`` of 1M entries, beside
+  ``bpftool map dump`` and ``bpftool -j map dump`` of the same map: time, first line, peak memory.
 
 It prints one table and writes it, with the targets, to docs/performance.md.
 """
@@ -274,6 +276,89 @@ def peak_mb(what: str, n: int) -> float:
     return float(subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout)
 
 
+# -- the command line, beside bpftool ------------------------------------------------------------
+
+
+@attrs.frozen
+class CliRun:
+    label: str
+    seconds: float
+    first_line: float | None  # seconds to the first line of output
+    peak_mb: float
+
+
+def run_command(label: str, command: list[str], read_first_line: bool = True) -> CliRun:
+    """Run *command*, reading its stdout; its time, time to the first line and peak RSS (MiB)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert process.stdout is not None
+    first = None
+    if read_first_line:
+        process.stdout.readline()
+        first = time.perf_counter() - start
+    while process.stdout.read(1 << 20):
+        pass
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"bench: {' '.join(command)} failed with {process.returncode}")
+    return CliRun(label, seconds, first, usage.ru_maxrss / 1024)
+
+
+def cli_runs(n: int) -> list[CliRun]:
+    """``pybpfmaps dump`` (table and JSON) and ``load`` of an n-element map, and bpftool's dumps of it."""
+    cli = [sys.executable, "-m", "pybpfmaps"]
+    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
+    with HashMap.create(key=u32, value=u64, max_entries=n, name="bench_cli") as m:
+        m.update_many({k: k for k in range(n)})
+        ident = str(m.id)
+        runs = [
+            run_command("bpftool map dump", [bpftool, "map", "dump", "id", ident]),
+            run_command("bpftool -j map dump", [bpftool, "-j", "map", "dump", "id", ident]),
+            run_command("pybpfmaps dump", [*cli, "dump", ident]),
+            run_command("pybpfmaps dump --json", [*cli, "dump", ident, "--json"]),
+        ]
+        BUILD.mkdir(exist_ok=True)
+        lines = BUILD / "load.jsonl"
+        lines.write_text("".join(f"[{k}, {k * 3}]\n" for k in range(n)))
+        m.clear()
+        runs.append(run_command("pybpfmaps load", [*cli, "load", ident, str(lines)], read_first_line=False))
+        if len(m) != n or m[n - 1] != 3 * (n - 1):
+            sys.exit("bench: pybpfmaps load did not write what the file holds")
+        lines.unlink()
+    return runs
+
+
+def cli_lines(runs: list[CliRun]) -> list[str]:
+    lines = ["| command | seconds | first line (s) | peak memory (MiB) |", "|---|---:|---:|---:|"]
+    for run in runs:
+        first = f"{run.first_line:.2f}" if run.first_line is not None else ""
+        lines.append(f"| {run.label} | {run.seconds:.2f} | {first} | {run.peak_mb:.0f} |")
+    return lines
+
+
+def cli_targets(runs: list[CliRun], n: int) -> list[tuple[str, str, bool]]:
+    by_label = {run.label: run for run in runs}
+    results = []
+    for ours, theirs in (
+        ("pybpfmaps dump", "bpftool map dump"),
+        ("pybpfmaps dump --json", "bpftool -j map dump"),
+        ("pybpfmaps load", "bpftool map dump"),
+    ):
+        mine, other = by_label[ours], by_label[theirs]
+        label = f"{ours} of {n:,} entries no slower than {theirs}"
+        results.append((label, f"{mine.seconds:.2f} s vs {other.seconds:.2f} s", mine.seconds <= other.seconds))
+    for label in ("pybpfmaps dump", "pybpfmaps dump --json"):
+        first = by_label[label].first_line or 0.0
+        results.append((f"{label}: first line within 0.5 s", f"{first:.2f} s", first <= 0.5))
+    for label in ("pybpfmaps dump", "pybpfmaps dump --json", "pybpfmaps load"):
+        peak = by_label[label].peak_mb
+        results.append((f"{label} of {n:,} entries: peak memory ≤ 100 MB", f"{peak:.0f} MiB", peak <= 100))
+    return results
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -394,8 +479,11 @@ def main() -> None:
         "stream": (stream_n, peak_mb("stream", stream_n)),
         "pop_many": (20_000_000, peak_mb("pop_many", 20_000_000)),
     }
-    lines = table(rows)
-    checks = targets(rows, max(sizes), memory)
+    cli_n = 10_000 if args.quick else 1_000_000
+    runs = cli_runs(cli_n)
+    print(f"measured the command line, {cli_n:,} entries", file=sys.stderr)
+    lines = [*table(rows), "", f"The command line, {cli_n:,} entries, beside bpftool:", "", *cli_lines(runs)]
+    checks = [*targets(rows, max(sizes), memory), *cli_targets(runs, cli_n)]
     print("\n".join(lines))
     print()
     for target, measured, met in checks:
