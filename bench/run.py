@@ -29,6 +29,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
@@ -288,23 +289,45 @@ class CliRun:
 
 
 def run_command(label: str, command: list[str], read_first_line: bool = True) -> CliRun:
-    """Run *command*, reading its stdout; its time, time to the first line and peak RSS (MiB)."""
+    """Run *command*, reading its stdout; its time, time to the first line and peak RSS (MiB).
+
+    The peak is the command's own ``VmHWM``, sampled while it runs: the rusage of a child counts the
+    memory of the (large) benchmark process it was forked from."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert process.stdout is not None
+    peak = [0.0]
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_peak, args=(process.pid, peak, done), daemon=True)
+    sampler.start()
     first = None
     if read_first_line:
         process.stdout.readline()
         first = time.perf_counter() - start
     while process.stdout.read(1 << 20):
         pass
-    _, status, usage = os.wait4(process.pid, 0)
+    returncode = process.wait()
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"bench: {' '.join(command)} failed with {process.returncode}")
-    return CliRun(label, seconds, first, usage.ru_maxrss / 1024)
+    done.set()
+    sampler.join()
+    if returncode != 0:
+        sys.exit(f"bench: {' '.join(command)} failed with {returncode}")
+    return CliRun(label, seconds, first, peak[0])
+
+
+def _sample_peak(pid: int, peak: list[float], done: threading.Event) -> None:
+    """The largest ``VmHWM`` of process *pid* (which ``Popen`` returned once it had exec'd), every
+    5 ms until *done*."""
+    status = Path(f"/proc/{pid}/status")
+    while not done.wait(0.005):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            return
+        for line in lines:
+            if line.startswith("VmHWM:"):
+                peak[0] = max(peak[0], int(line.split()[1]) / 1024)
 
 
 def cli_runs(n: int) -> list[CliRun]:
