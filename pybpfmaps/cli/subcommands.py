@@ -84,20 +84,19 @@ def cmd_dump(args: argparse.Namespace) -> int:
     and memory stays bounded. The table's key column is as wide as the widest key of the first chunk."""
     out = sys.stdout
     with open_map(args.map, readonly=True) as m:
-        key_codec, value_codec = m.key_codec, m.value_codec
         items = iter(m.items())
+        if args.json:
+            key_text, value_text = text.json_text(m.key_codec), text.json_text(m.value_codec)
+        else:
+            key_text, value_text = text.show_text(m.key_codec), text.show_text(m.value_codec)
         total = 0
         width = 0
         while chunk := list(itertools.islice(items, DUMP_LINES)):
             total += len(chunk)
-            if args.json:
-                to_json, dumps = text.to_json, json.dumps
-                lines = [
-                    dumps({"key": to_json(key_codec, key), "value": to_json(value_codec, value)})
-                    for key, value in chunk
-                ]
+            if args.json:  # the JSON of {"key": ..., "value": ...}, as json.dumps writes it
+                lines = [f'{{"key": {key_text(key)}, "value": {value_text(value)}}}' for key, value in chunk]
             else:
-                rows = [(text.show(key, key_codec), text.show(value, value_codec)) for key, value in chunk]
+                rows = [(key_text(key), value_text(value)) for key, value in chunk]
                 if not width:
                     width = max(3, *(len(key) for key, _ in rows))
                     out.write(f"{'key':<{width}}  value\n")

@@ -18,13 +18,16 @@ covers as ``"__pad__": "hex:..."``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.hooks import HEX, from_json, short, to_json
+from pybpfmaps.codecs.ints import IntCodec
 from pybpfmaps.errors import BpfArgumentError
 
-__all__ = ["from_json", "parse", "show", "to_json"]
+__all__ = ["from_json", "json_text", "parse", "show", "show_text", "to_json"]
 
 
 def parse(text: str, codec: Codec[Any], role: str) -> Any:
@@ -59,3 +62,30 @@ def _plain(data: str, codec: Codec[Any]) -> bool:
         return codec.pack(from_json(codec, data, "value", text=True)) == codec.pack(from_json(codec, data, "value"))
     except (ValueError, TypeError):
         return False
+
+
+def show_text(codec: Codec[Any]) -> Callable[[Any], str]:
+    """``show`` for values of *codec*, made once: plain integer codecs give ``str`` itself, which is
+    what ``show`` gives for them, without its per-value work (a dump of a million elements)."""
+    if type(codec) is IntCodec:
+        return _decimal
+    return partial(_show_with, codec)
+
+
+def json_text(codec: Codec[Any]) -> Callable[[Any], str]:
+    """``json.dumps(to_json(codec, value))`` for values of *codec*, made once (``str`` for plain ints)."""
+    if type(codec) is IntCodec:
+        return _decimal
+    return partial(_json_with, codec)
+
+
+def _decimal(value: Any) -> str:
+    return str(int(value))
+
+
+def _show_with(codec: Codec[Any], value: Any) -> str:
+    return show(value, codec)
+
+
+def _json_with(codec: Codec[Any], value: Any) -> str:
+    return json.dumps(to_json(codec, value))

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import json
 import sys
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pybpfmaps import BpfArgumentError, Codec, array, codec_for, field, int_enum, ipv4, lpm_ipv4, raw, u8, u16, u32
+from pybpfmaps import (
+    BpfArgumentError,
+    Codec,
+    array,
+    be16,
+    codec_for,
+    field,
+    i32,
+    int_enum,
+    ipv4,
+    lpm_ipv4,
+    raw,
+    u8,
+    u16,
+    u32,
+    u64,
+)
 from pybpfmaps.cli import text
+from pybpfmaps.codecs.base import FIELD_CODEC
 from pybpfmaps.codecs.percpu_values import PerCpuCodec, PerCpuValues
 
 
@@ -73,3 +93,13 @@ def test_structs_are_json_objects() -> None:
         text.parse('{"x": 1, "y": 2, "color": "GREEN", "tags": [0, 0]}', codec, "value")
     with pytest.raises(BpfArgumentError, match="not valid JSON"):
         text.parse("{x: 1}", codec, "value")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_prepared_text_functions_give_what_show_and_to_json_give(data: st.DataObject) -> None:
+    codec: Codec[Any] = data.draw(st.sampled_from([u8, be16, i32, u64, ipv4().metadata[FIELD_CODEC], raw(3)]))
+    raw_value = data.draw(st.binary(min_size=codec.size, max_size=codec.size))
+    value = codec.unpack(raw_value)
+    assert text.show_text(codec)(value) == text.show(value, codec)
+    assert text.json_text(codec)(value) == json.dumps(text.to_json(codec, value))
