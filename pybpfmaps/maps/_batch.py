@@ -114,14 +114,19 @@ def _update_many(
             _write_streamed(h, chunks, bits, length, progress, guard)
             return progress[0]
         for chunk in chunks:
-            fd = _acquire(h, "update_many", progress[0], chunk)  # held for one chunk: close() waits
-            try:
-                outcome = _write(h, fd, chunk, bits, batch)
-            finally:
-                h.release()
-            _account(h, chunk, outcome, progress)
+            _write_chunk(h, chunk, bits, batch, progress)
             guard.check()
     return progress[0]
+
+
+def _write_chunk(h: MapHandle, chunk: _Chunk, bits: int, batch: bool, progress: list[int]) -> None:
+    """Write one chunk in this thread, with the fd held for it (``close()`` waits), and account for it."""
+    fd = _acquire(h, "update_many", progress[0], chunk)
+    try:
+        outcome = _write(h, fd, chunk, bits, batch)
+    finally:
+        h.release()
+    _account(h, chunk, outcome, progress)
 
 
 def _account(h: MapHandle, chunk: _Chunk, outcome: _pipeline.Outcome, progress: list[int]) -> None:
@@ -154,14 +159,10 @@ def _write_streamed(
         if chunk is None:
             return
         guard.check()
-        fd = _acquire(h, "update_many", progress[0], chunk)
         if len(chunk.keys) < length:  # the last chunk: nothing left to overlap with it
-            try:
-                outcome = _write(h, fd, chunk, bits, True)
-            finally:
-                h.release()
-            _account(h, chunk, outcome, progress)
+            _write_chunk(h, chunk, bits, True, progress)
             continue
+        fd = _acquire(h, "update_many", progress[0], chunk)
         try:
             flight = _pipeline.InFlight(partial(_write, h, fd, chunk, bits, True)), chunk
         except BaseException:

@@ -63,14 +63,14 @@ def columns(items: object, values: Sequence[Any] | None, length: int) -> tuple[C
             raise BpfArgumentError(f"update_many got {len(items)} keys but {len(values)} values")
         return _sliced(items, values, length), True
     if isinstance(items, dict):
-        return _side_by_side(iter(items.keys()), iter(items.values()), length), True
+        return _side_by_side(iter(items.keys()), iter(items.values()), length, strict=False), True
     if isinstance(items, Mapping):
         if type(items).items is Mapping.items:  # the mixin's items(): m[key] per key, done here in C
             return _looked_up(items, length), True
         return (split(chunk) for chunk in _batched(iter(items.items()), length)), True
     if type(items) is _DICT_ITEMS:  # d.items(): the dict's keys and values, side by side
         whole = cast(Any, items).mapping
-        return _side_by_side(iter(whole.keys()), iter(whole.values()), length), True
+        return _side_by_side(iter(whole.keys()), iter(whole.values()), length, strict=False), True
     if isinstance(items, Sequence):
         return (split(items[i : i + length]) for i in range(0, len(items), length)), True
     if type(items) is zip:
@@ -116,12 +116,6 @@ def _sliced(keys: Sequence[Any], values: Sequence[Any], length: int) -> Columns:
         yield keys[start : start + length], values[start : start + length]
 
 
-def _side_by_side(keys: Iterator[Any], values: Iterator[Any], length: int) -> Columns:
-    islice = itertools.islice
-    while chunk := list(islice(keys, length)):
-        yield chunk, list(islice(values, len(chunk)))
-
-
 def _looked_up(mapping: Mapping[Any, Any], length: int) -> Columns:
     keys = iter(mapping)
     while chunk := list(itertools.islice(keys, length)):
@@ -138,10 +132,12 @@ def _unzipped(pairs: zip[Any], length: int) -> Columns | None:
     if sources[0] is sources[1]:
         return None
     strict = len(reduced) > 2 and bool(reduced[2])
-    return _unzipped_columns(sources[0], sources[1], length, strict)
+    return _side_by_side(sources[0], sources[1], length, strict)
 
 
-def _unzipped_columns(keys: Iterator[Any], values: Iterator[Any], length: int, strict: bool) -> Columns:
+def _side_by_side(keys: Iterator[Any], values: Iterator[Any], length: int, strict: bool) -> Columns:
+    """Chunks of *keys* with as many of *values*, ending with the shorter, as ``zip`` does (with
+    *strict*, a ``ValueError`` where one ends first, as ``zip(strict=True)`` raises)."""
     islice = itertools.islice
     while True:
         chunk = list(islice(keys, length))
