@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import array
-import csv
 import itertools
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pybpfmaps.cli import text
+from pybpfmaps.cli import loading, text
 from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import find_info, open_map
 from pybpfmaps.codecs.aggregates import untyped_parts
@@ -22,7 +19,6 @@ from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
 from pybpfmaps.maps.info import pinned_maps
 
-CHUNK = 65536
 DUMP_LINES = 4096
 """Lines ``dump`` prints at a time."""
 CHEAP_COUNT = 100_000  # `list` counts the entries of hash maps up to this capacity
@@ -137,65 +133,36 @@ def cmd_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    """Read the whole file, then write it in chunks: a bad line is reported before anything is written.
-
-    Only the parsed keys and values are kept (with each one's line number), so memory goes with the
-    entries, not the file's text; the reading and the writing each show progress on stderr.
-    """
+    """Read and check the whole file, then write it a chunk at a time: a bad line is reported before
+    anything is written (``loading``); the reading and the writing each show progress on stderr."""
     path = Path(args.file)
-    with open_map(args.map) as m:
-        lines, keys, values = _read_all(path, args.format, m)
-        progress = Progress(len(keys), f"loading {args.file}")
+    with open_map(args.map) as m, loading.gc_paused():
+        chunks = loading.read_file(path, args.format, m.key_codec, m.value_codec)
+        total = sum(map(len, chunks))
+        progress = Progress(total, f"loading {args.file}")
         applied = 0
         try:
-            for start in range(0, len(keys), CHUNK):
-                applied += m.update_many(keys[start : start + CHUNK], values[start : start + CHUNK])
+            for chunk in chunks:
+                keys = m.key_codec.unpack_many(chunk.keys, len(chunk))
+                values = m.value_codec.unpack_many(chunk.values, len(chunk))
+                applied += m.update_many(keys, values)
                 progress.update(applied)
         except BatchInterrupted as exc:
             progress.finish()
             done = applied + exc.applied
-            last = f" (up to line {lines[done - 1]})" if done else ""
-            print(f"interrupted: {done} of {len(keys)} entries were applied{last}", file=sys.stderr)
+            last = f" (up to line {loading.line_of(chunks, done - 1)})" if done else ""
+            print(f"interrupted: {done} of {total} entries were applied{last}", file=sys.stderr)
             return 130
         except BatchUpdateError as exc:
             progress.finish()
+            failed = applied + exc.applied
             raise BpfArgumentError(
-                f"{args.file}:{lines[applied + exc.applied]}: {exc.__cause__}; {applied + exc.applied} of "
-                f"{len(keys)} entries were applied (the lines before it)"
+                f"{args.file}:{loading.line_of(chunks, failed)}: {exc.__cause__}; {failed} of "
+                f"{total} entries were applied (the lines before it)"
             ) from None
         progress.finish()
     print(f"loaded {applied} entries from {args.file} into {args.map}")
     return 0
-
-
-def _read_all(path: Path, fmt: str | None, m: BpfMap[Any, Any]) -> tuple[array.array[int], list[Any], list[Any]]:
-    """Every entry of the file: line numbers, keys and values, each checked against the map's codecs."""
-    lines: array.array[int] = array.array("L")
-    keys: list[Any] = []
-    values: list[Any] = []
-    total = _count_lines(path)
-    reading = Progress(total, f"reading {path}")
-    for number, key, value in _read_entries(path, fmt, m):
-        lines.append(number)
-        keys.append(key)
-        values.append(value)
-        if not len(keys) % CHUNK:
-            reading.update(min(number, total))
-    if reading.enabled and keys:
-        reading.update(total)
-    reading.finish()
-    try:  # all at once: fast where the codecs pack in bulk
-        m.key_codec.pack_many(keys)
-        m.value_codec.pack_many(values)
-    except BpfError:
-        for index, (key, value) in enumerate(zip(keys, values, strict=True)):  # the first line that does not fit
-            try:
-                m.key_codec.pack(key)
-                m.value_codec.pack(value)
-            except BpfError as exc:
-                raise BpfArgumentError(f"{path}:{lines[index]}: {exc}; nothing was applied") from None
-        raise
-    return lines, keys, values
 
 
 def cmd_pin(args: argparse.Namespace) -> int:
@@ -216,86 +183,6 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     with open_map(args.map) as m:
         m.freeze()
     return 0
-
-
-def _count_lines(path: Path) -> int:
-    """The lines of a file, counted in its bytes (fast: no decoding); 0 where it cannot be read (the
-    reading says why)."""
-    try:
-        with path.open("rb") as source:
-            return sum(block.count(b"\n") for block in iter(lambda: source.read(1 << 20), b"")) or 1
-    except OSError:
-        return 0
-
-
-def _read_entries(path: Path, fmt: str | None, m: BpfMap[Any, Any]) -> Iterator[tuple[int, Any, Any]]:
-    """(line number, key, value) of every entry of a JSON-lines or CSV file, parsed for *m*.
-
-    Whatever is wrong with the file (not UTF-8, not JSON, JSON nested too deep, an integer of more
-    digits than Python converts, a CSV field over csv's limit) is a ``BpfArgumentError`` naming the line.
-    """
-    kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
-    where = [0]  # the last line read whole: an error comes from it (parsing) or the next (reading)
-    try:
-        with path.open(encoding="utf-8", newline="") as source:
-            yield from _csv_entries(path, source, m, where) if kind == "csv" else _jsonl_entries(path, source, m, where)
-    except UnicodeDecodeError as exc:
-        raise BpfArgumentError(
-            f"{path}: not UTF-8 text after line {where[0]} ({exc.reason}); nothing was applied"
-        ) from None
-    except (csv.Error, ValueError, RecursionError) as exc:
-        if isinstance(exc, BpfError):
-            raise
-        problem = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise BpfArgumentError(f"{path}: {problem} (at or after line {where[0]}); nothing was applied") from None
-
-
-def _csv_entries(path: Path, source: Any, m: BpfMap[Any, Any], where: list[int]) -> Iterator[tuple[int, Any, Any]]:
-    reader = csv.reader(source)
-    for row in reader:
-        number = where[0] = reader.line_num
-        if not row or row[0].startswith("#"):
-            continue
-        if len(row) != 2:
-            raise BpfArgumentError(f"{path}:{number}: expected 2 columns (key,value), got {len(row)}")
-        if number == 1 and row == ["key", "value"]:
-            continue
-        yield number, *_entry(path, number, row[0], row[1], m, parse_text=True)
-
-
-def _jsonl_entries(path: Path, source: Any, m: BpfMap[Any, Any], where: list[int]) -> Iterator[tuple[int, Any, Any]]:
-    for number, line in enumerate(source, 1):
-        where[0] = number
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BpfArgumentError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        except RecursionError:
-            raise BpfArgumentError(f"{path}:{number}: JSON nested too deeply; nothing was applied") from None
-        except ValueError as exc:  # an integer of more digits than Python converts, say
-            raise BpfArgumentError(f"{path}:{number}: {exc}; nothing was applied") from None
-        if isinstance(data, dict) and set(data) == {"key", "value"}:
-            yield number, *_entry(path, number, data["key"], data["value"], m, parse_text=False)
-        elif isinstance(data, list) and len(data) == 2:
-            yield number, *_entry(path, number, data[0], data[1], m, parse_text=False)
-        else:
-            raise BpfArgumentError(f'{path}:{number}: expected {{"key": ..., "value": ...}} or [key, value]')
-
-
-def _entry(path: Path, number: int, key: Any, value: Any, m: BpfMap[Any, Any], parse_text: bool) -> tuple[Any, Any]:
-    try:
-        if parse_text:
-            parsed_key, parsed_value = text.parse(key, m.key_codec, "key"), text.parse(value, m.value_codec, "value")
-        else:
-            parsed_key, parsed_value = (
-                text.from_json(m.key_codec, key, "key"),
-                text.from_json(m.value_codec, value, "value"),
-            )
-    except BpfError as exc:
-        raise BpfArgumentError(f"{path}:{number}: {exc}; nothing was applied") from None
-    return parsed_key, parsed_value
 
 
 def _deletable(m: BpfMap[Any, Any], what: str) -> MutableBpfMap[Any, Any]:

@@ -27,7 +27,7 @@ from pybpfmaps.codecs.hooks import HEX, from_json, short, to_json
 from pybpfmaps.codecs.ints import IntCodec
 from pybpfmaps.errors import BpfArgumentError
 
-__all__ = ["from_json", "json_text", "parse", "show", "show_text", "to_json"]
+__all__ = ["from_json", "ints_pass_through", "json_text", "parse", "parser", "show", "show_text", "to_json"]
 
 
 def parse(text: str, codec: Codec[Any], role: str) -> Any:
@@ -42,6 +42,27 @@ def parse(text: str, codec: Codec[Any], role: str) -> Any:
     except ValueError as exc:  # JSON holding an integer of more digits than Python converts
         raise BpfArgumentError(f"bad {role} {short(text)}: {exc}") from None
     return from_json(codec, text, role, text=True)
+
+
+def parser(codec: Codec[Any], role: str, *, from_text: bool) -> Callable[[Any], Any]:
+    """``parse`` (command-line text) or ``from_json`` (JSON data) for items of *codec*, made once."""
+    if from_text:
+        return partial(_parse_with, codec, role)
+    convert = from_json.dispatch(type(codec))
+    return partial(_from_json_with, convert, codec, role)
+
+
+def ints_pass_through(codec: Codec[Any]) -> bool:
+    """Whether JSON integers are, unchanged, what *codec* packs (``from_json`` returns them as they are)."""
+    return type(codec) is IntCodec
+
+
+def _parse_with(codec: Codec[Any], role: str, item: str) -> Any:
+    return parse(item, codec, role)
+
+
+def _from_json_with(convert: Callable[..., Any], codec: Codec[Any], role: str, item: Any) -> Any:
+    return convert(codec, item, role)
 
 
 def show(value: Any, codec: Codec[Any]) -> str:
