@@ -239,6 +239,7 @@ def measure(case: Case, floor: dict[str, float], repeats: int, slow_repeats: int
             with_values,
         ),
         Row(case, "dict(m)", timed(slow_repeats, full, dict, n), with_both, None),
+        Row(case, "m.columns()", timed(repeats, full, lambda m: m.columns(), n), lookup_floor, None),
     ]
     keys = list(data)
     lookups = timed(slow_repeats, full, lambda m: m.lookup_many(keys), n)
@@ -447,6 +448,8 @@ def targets(rows: list[Row], largest: int, memory: dict[str, tuple[int, float]])
         against_floor("u32 -> u64", "hash", operation, 1.25)
     against_floor("u32 -> u64", "hash", "dict(m)", 1.5)
     against_floor("u32 -> u64", "hash", "m.lookup_many(keys)", 1.3, "a C loop of bpf_map_lookup_elem")
+    for shape in ("u32 -> u64", "Flow(16) -> Stats(32)"):
+        against_floor(shape, "hash", "m.columns()", 1.5)
     for map_type in ("hash", "lru_hash"):
         for operation in ("m.copy()", "dict(m.items())"):
             against_floor("Flow(16) -> Stats(32)", map_type, operation, 1.25, "C floor + building the instances")

@@ -75,6 +75,7 @@ from pybpfmaps.flags import MapFlags, MapType, ProgType, UpdateFlags, XdpAction
 from pybpfmaps.maps import (
     ArrayMap,
     BpfMap,
+    Columns,
     HashMap,
     LpmTrieMap,
     LruHashMap,
@@ -113,6 +114,7 @@ __all__ = [
     "Codec",
     "CodecError",
     "CodecTypeError",
+    "Columns",
     "DrainError",
     "FieldLayout",
     "HashMap",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import array
 import ipaddress
 import re
 import struct
@@ -73,6 +74,16 @@ class AddressCodec(Codec[A], Generic[A]):
             return list(map(self._type, struct.unpack_from(f">{count}I", data)))
         view = memoryview(data).cast("B")
         return [self._type(bytes(view[i : i + 16])) for i in range(0, count * 16, 16)]
+
+    def unpack_column(self, data: Buffer, count: int) -> Any:
+        """IPv4: an ``array.array`` of each address's number (``int(IPv4Address)``); IPv6: addresses."""
+        if self.size != 4:
+            return self.unpack_many(data, count)
+        column = array.array("I")
+        column.frombytes(memoryview(data).cast("B")[: 4 * count])
+        if sys.byteorder == "little":
+            column.byteswap()
+        return column
 
     def field_converter(self) -> Callable[[Any], Any]:
         address_type, convert = self._type, self._address

@@ -22,7 +22,7 @@ from pybpfmaps.codecs.btf_classes import PAD, BtfStruct, BtfUnion, struct_class,
 from pybpfmaps.codecs.hooks import HEX, NoBtf, attrs_to_json, btf_type, from_json, hex_bytes, holds_spin_lock, to_json
 from pybpfmaps.codecs.ints import IntCodec
 from pybpfmaps.codecs.locks import SpinLockCodec
-from pybpfmaps.codecs.structs import FieldLayout
+from pybpfmaps.codecs.structs import FieldLayout, gather
 from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
 
 if TYPE_CHECKING:
@@ -190,6 +190,22 @@ class AggregateCodec(Codec[Any]):
         view = memoryview(data).cast("B")
         size = self.size
         return [self.unpack(view[i * size : (i + 1) * size]) for i in range(count)]
+
+    def unpack_column(self, data: Buffer, count: int) -> Any:
+        """A struct's members as columns, by name (as ``StructCodec.unpack_column``; a bitfield's is
+        a list of ints; bytes no member covers are left out); a union's instances, as ``unpack_many``."""
+        if self.union:
+            return self.unpack_many(data, count)
+        view = memoryview(data).cast("B")[: count * self.size]
+        size = self.size
+        columns: dict[str, Any] = {}
+        for slot in self.slots:
+            if slot.bits:
+                columns[slot.name] = [slot.read(bytes(view[row : row + size])) for row in range(0, count * size, size)]
+            else:
+                member = gather(view, slot.offset, slot.codec.size, size, count)
+                columns[slot.name] = slot.codec.unpack_column(member, count)
+        return columns
 
     def struct_member(self, order: str = "=") -> StructMember:
         return StructMember(f"{self.size}s", self.pack, self.unpack)

@@ -77,8 +77,16 @@ class Codec(abc.ABC, Generic[T]):
     def unpack_many(self, data: Buffer, count: int) -> list[T]:
         """Decode the first ``count`` values of a contiguous buffer."""
         size = self.size
+        if not size:  # a zero-length array member: every value is the empty one
+            return [self.unpack(b"") for _ in range(count)]
         view = memoryview(data)
         return [self.unpack(bytes(view[i : i + size])) for i in range(0, count * size, size)]
+
+    def unpack_column(self, data: Buffer, count: int) -> Any:
+        """The first ``count`` values as one column, for reads that need no object per value:
+        an ``array.array`` for numbers, a dict of columns (one per field) for structs, else the
+        ``unpack_many`` list."""
+        return self.unpack_many(data, count)
 
     def struct_member(self, order: str = "=") -> StructMember:
         """This codec as one item of a ``struct`` format of byte *order* (``"="`` host, ``">"`` network).

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import array
 import math
 import struct
 import sys
 from typing import TYPE_CHECKING, Any
 
-from pybpfmaps.codecs.base import Codec, StructMember
+from pybpfmaps.codecs.base import Buffer, Codec, StructMember
 from pybpfmaps.codecs.hooks import BTF_SHAPES, HEX, btf_type, from_json, hex_bytes, to_json
 from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
 
@@ -46,6 +47,12 @@ class FloatCodec(Codec[float]):
         if value != value and self._struct.pack(value) != bytes(data):  # noqa: PLR0124 - NaN
             return ExactNan(value, bytes(data))
         return value
+
+    def unpack_column(self, data: Buffer, count: int) -> Any:
+        """An ``array.array`` of the values (its buffer keeps every bit, NaN payloads included)."""
+        column = array.array("f" if self.size == 4 else "d")
+        column.frombytes(memoryview(data).cast("B")[: count * self.size])
+        return column
 
     def struct_member(self, order: str = "=") -> StructMember:
         return StructMember(self._struct.format[1:], self._check, None)

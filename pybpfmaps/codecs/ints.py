@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["be16", "be32", "be64", "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128"]
 
 
+_ARRAY_CODES = {(array.array(code).itemsize, code.islower()): code for code in reversed("bBhHiIlLqQ")}
+"""``array.array`` typecodes by (size, signed): the first of C's types with that size."""
+
+
 class IntCodec(Codec[int]):
     """A fixed-width integer: signedness, width and byte order of one C integer type.
 
@@ -66,6 +70,17 @@ class IntCodec(Codec[int]):
 
     def unpack_many(self, data: Buffer, count: int) -> list[int]:
         return list(struct.unpack_from(f"{self._format[0]}{count}{self._format[1:]}", data))
+
+    def unpack_column(self, data: Buffer, count: int) -> Any:
+        """An ``array.array`` of the values in host order (a list for 128-bit integers)."""
+        code = _ARRAY_CODES.get((self.size, self.minimum < 0))
+        if code is None:
+            return self.unpack_many(data, count)
+        column = array.array(code)
+        column.frombytes(memoryview(data).cast("B")[: count * self.size])
+        if self.big_endian and self.size > 1:
+            column.byteswap()
+        return column
 
     def struct_member(self, order: str = "=") -> StructMember:
         if self.size == 1 or (order == ">") == self.big_endian:

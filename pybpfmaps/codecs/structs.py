@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from itertools import starmap
 from operator import attrgetter
 from types import FunctionType, MethodType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, overload
 
 import attrs
 
@@ -144,10 +144,19 @@ class StructCodec(Codec[T]):
         if not self._positional:
             return list(map(self._unpack_tuple, self._struct.iter_unpack(view)))
         columns = [
-            codec.unpack_many(_gather(view, offset, width, self.size, count), count)
+            codec.unpack_many(gather(view, offset, width, self.size, count), count)
             for _, offset, width, codec in self.fields
         ]
         return list(map(self.cls, *columns))  # type: ignore[arg-type]
+
+    def unpack_column(self, data: Buffer, count: int) -> dict[str, Any]:
+        """One column per field, by field name: each field's own ``unpack_column`` (arrays for
+        numbers, dicts for nested structs), no instance built."""
+        view = memoryview(data).cast("B")[: count * self.size]
+        return {
+            name: codec.unpack_column(gather(view, offset, width, self.size, count), count)
+            for name, offset, width, codec in self.fields
+        }
 
     def _coerce(self, value: object) -> Any:
         cls: Any = self.cls
@@ -185,23 +194,36 @@ def _conversions(members: list[tuple[str, StructMember]]) -> int:
     return sum(1 for _, member in members if member.encode is not None or member.decode is not None)
 
 
+_WORDS: dict[int, Literal["B", "H", "I", "Q"]] = {1: "B", 2: "H", 4: "I", 8: "Q"}
+"""``memoryview`` formats by width: a column of aligned words is copied by one strided slice."""
+
+
 def _scatter(rows: bytearray, column: bytes, offset: int, width: int, size: int) -> None:
     """Copy a packed column (``width`` bytes per row) into every row at *offset*."""
     if width == size:
         rows[:] = column
         return
+    word = _WORDS.get(width)
+    if word is not None and not offset % width and not size % width:
+        memoryview(rows).cast(word)[offset // width :: size // width] = memoryview(column).cast(word)
+        return
     for byte in range(width):
         rows[offset + byte :: size] = column[byte::width]
 
 
-def _gather(view: memoryview, offset: int, width: int, size: int, count: int) -> bytes:
-    """The packed column of one field (``width`` bytes at *offset* of every row)."""
+def gather(view: memoryview, offset: int, width: int, size: int, count: int) -> bytes:
+    """The packed column of one field (``width`` bytes at *offset* of each of *count* rows of *size*)."""
+    view = view[: count * size]
     if width == size:
         return bytes(view)
-    column = bytearray(count * width)
+    word = _WORDS.get(width)
+    if word is not None and not offset % width and not size % width:
+        column: bytes = view.cast(word)[offset // width :: size // width].tobytes()
+        return column
+    gathered = bytearray(count * width)
     for byte in range(width):
-        column[byte::width] = view[offset + byte :: size]
-    return bytes(column)
+        gathered[byte::width] = view[offset + byte :: size]
+    return bytes(gathered)
 
 
 def _lay_out(cls: type, packed: bool, order: str) -> tuple[list[FieldLayout], list[tuple[str, StructMember]], int, int]:

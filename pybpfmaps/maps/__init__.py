@@ -3,6 +3,7 @@
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
+from pybpfmaps.maps.columns import Columns
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
@@ -13,6 +14,7 @@ from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMa
 __all__ = [
     "ArrayMap",
     "BpfMap",
+    "Columns",
     "HashMap",
     "LpmTrieMap",
     "LruHashMap",

@@ -70,6 +70,25 @@ def copy(h: MapHandle, lock: bool) -> dict[Any, Any]:
     return snapshot
 
 
+def raw(h: MapHandle, lock: bool) -> tuple[bytearray, bytearray, int]:
+    """The packed keys and values of the whole map, each side in one buffer, and their count."""
+    keys, values = bytearray(), bytearray()
+    read = 0
+    if h.batch_works("lookup"):
+        for packed_keys, packed_values, chunk in _reader.read_batches(h, lock=lock):
+            keys += packed_keys
+            values += packed_values
+            read += chunk
+        return keys, values, read
+    for raw_key in h.raw_keys():
+        data = h.lookup_raw(raw_key, uapi.BPF_F_LOCK if lock else 0)
+        if data is not None:
+            keys += raw_key
+            values += data
+            read += 1
+    return keys, values, read
+
+
 def check_collisions(h: MapHandle) -> None:
     """Raise ``KeyCollisionError`` if distinct keys of the map decode equal (a read that met a key
     twice, as a trie's walk can while others write, is no collision)."""

@@ -32,7 +32,7 @@ def test_quick_benchmark_run() -> None:
     assert {line.split(" | ")[1] for line in rows} == {"hash", "lru_hash", "array"}
     assert all(line.split(" | ")[5].strip() for line in rows), "every row has a ratio to its floor"
     verdicts = [line for line in result.stdout.splitlines() if line.startswith(("met ", "MISS"))]
-    assert len(verdicts) == 52
+    assert len(verdicts) == 54
     assert "streaming 1,000,000 pairs" in verdicts[-10]
     assert "pop_many(20,000,000)" in verdicts[-9]
     assert "pybpfmaps load of 10,000 entries: peak memory" in verdicts[-1]

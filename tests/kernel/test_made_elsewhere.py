@@ -22,6 +22,7 @@ from pybpfmaps import ArrayMap, BpfMap, Btf, BtfStruct, BtfUnion, HashMap, KeyEx
 from pybpfmaps.codecs.aggregates import AggregateCodec, untyped_parts
 from tests.support import bpftool, clang
 from tests.support.btfview import as_bpftool
+from tests.support.columns import as_cell, cell, same
 
 MAPS = ["locked", "flagmap", "numbers", "floats", "floatbytes", "trie", "names"]
 SECTIONS = ["awkward_bss", "awkward_data", "awkward_rodata", "awkward_kconfig"]
@@ -257,3 +258,14 @@ def test_btf_of_an_object_file_types_what_its_maps_hold(awkward_object: Path, aw
     with opened(awkward, "flagmap") as flagmap:
         from_map = Btf.from_map(flagmap)
         assert "flags" in from_map.names("struct")
+
+
+def test_columns_of_every_shape_hold_what_each_element_decodes_to(awkward: Path) -> None:
+    for name in MAPS + SECTIONS:
+        with opened(awkward, name) as m:
+            pairs = list(m.items())
+            columns = m.columns()
+            assert len(columns) == len(pairs), name
+            for index, (key, value) in enumerate(pairs):
+                assert same(cell(columns.keys, index), as_cell(key, m.key_codec)), (name, index)
+                assert same(cell(columns.values, index), as_cell(value, m.value_codec)), (name, index)

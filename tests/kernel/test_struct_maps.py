@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import ipaddress
 import struct
 from typing import Any
@@ -26,7 +27,7 @@ from pybpfmaps import (
 )
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
-from tests.support.layouts import Flow
+from tests.support.layouts import Flow, Proto
 
 
 @attrs.frozen
@@ -117,3 +118,22 @@ def test_bad_struct_values_never_reach_the_kernel(make_map: MakeMap) -> None:
     with pytest.raises(CodecError, match=r"bad key for hash map 'strict' .*Flow\.sport: be16 cannot encode 65536"):
         m[("1.1.1.1", "2.2.2.2", 65536, 2, 6)] = (1, 2, "x", True)
     assert bpftool.dump(m.id) == {}
+
+
+@pytest.mark.parametrize("cls", [HashMap, LruHashMap])
+def test_columns_hold_what_bpftool_reads(make_map: MakeMap, cls: type[HashMap[Any, Any]]) -> None:
+    m = make_map(cls, key=Flow, value=Stats, max_entries=4096, name="flowcols")
+    addresses = [ipaddress.IPv4Address(i) for i in range(0, 21000, 7)]
+    flows = [Flow(address, addresses[-1 - i], i, 443, Proto.TCP) for i, address in enumerate(addresses[:3000])]
+    m.update_many({flow: Stats(i, 2 * i, f"if{i % 9}", i % 2 == 1) for i, flow in enumerate(flows)})
+    columns = m.columns()
+    keys, values = columns.keys, columns.values
+    assert len(columns) == 3000
+    assert (type(keys["saddr"]), type(keys["sport"]), type(values["packets"])) == (array.array,) * 3
+    flow = [keys[name] for name in ("saddr", "daddr", "sport", "dport", "proto")]
+    stats = [values[name] for name in ("packets", "bytes", "ifname", "active")]
+    rebuilt = {
+        struct.pack(">IIHHB3x", *(column[i] for column in flow)): stats_bytes(*(column[i] for column in stats))
+        for i in range(len(columns))
+    }
+    assert rebuilt == bpftool.dump(m.id)
