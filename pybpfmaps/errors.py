@@ -7,6 +7,7 @@ The tree::
     │   ├── KeyNotFoundError(KeyError)       ENOENT for a key: dict idioms (get, in, pop) work
     │   ├── KeyExistsError                   EEXIST: UpdateFlags.NOEXIST and the key is there
     │   ├── MapFullError                     E2BIG on insert: the hash map holds max_entries keys
+    │   ├── MapEmptyError(IndexError)        pop or peek of an empty queue or stack (ENOENT)
     │   ├── MapNotFoundError(FileNotFoundError)  no map at that pin path or with that id
     │   ├── BpfPermissionError(PermissionError)  EPERM/EACCES: privileges, read-only fd, frozen map
     │   └── VerifierError                    BPF_PROG_LOAD refused a program, BPF_BTF_LOAD a map's BTF; .log
@@ -107,6 +108,11 @@ class KeyExistsError(BpfSyscallError):
 
 class MapFullError(BpfSyscallError):
     """A new key does not fit: the hash map already holds ``max_entries`` keys (the kernel's E2BIG)."""
+
+
+class MapEmptyError(BpfSyscallError, IndexError):
+    """``pop()`` or ``peek()`` of an empty queue or stack (ENOENT). Also an ``IndexError``, as a
+    ``deque``'s ``pop()`` of nothing raises."""
 
 
 class MapNotFoundError(BpfSyscallError, FileNotFoundError):

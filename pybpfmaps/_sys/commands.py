@@ -30,8 +30,10 @@ def map_create(
     map_flags: int,
     name: bytes,
     btf: tuple[int, int, int] | None = None,
+    map_extra: int = 0,
 ) -> int:
-    """BPF_MAP_CREATE; returns the new map's fd. *btf* is (BTF fd, key type id, value type id)."""
+    """BPF_MAP_CREATE; returns the new map's fd. *btf* is (BTF fd, key type id, value type id);
+    *map_extra* a bloom filter's number of hash functions."""
     btf_fd, key_type, value_type = btf or (0, 0, 0)
     attr = uapi.MapCreateAttr(
         map_type=map_type,
@@ -43,12 +45,13 @@ def map_create(
         btf_fd=btf_fd,
         btf_key_type_id=key_type,
         btf_value_type_id=value_type,
+        map_extra=map_extra,
     )
     return bpf(uapi.BPF_MAP_CREATE, attr)
 
 
-def map_lookup_elem(fd: int, key: bytes, value_size: int, flags: int = 0) -> bytes:
-    """BPF_MAP_LOOKUP_ELEM; returns the value's bytes."""
+def map_lookup_elem(fd: int, key: bytes | None, value_size: int, flags: int = 0) -> bytes:
+    """BPF_MAP_LOOKUP_ELEM; returns the value's bytes (no *key*: a queue's or stack's peek)."""
     value = ctypes.create_string_buffer(value_size)
     attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value), flags)
     bpf(uapi.BPF_MAP_LOOKUP_ELEM, attr)
@@ -81,10 +84,23 @@ def map_lookup_elems(fd: int, keys: bytes, key_size: int, value_size: int) -> tu
     return values.raw, absent
 
 
-def map_update_elem(fd: int, key: bytes, value: bytes, flags: int) -> None:
-    """BPF_MAP_UPDATE_ELEM with BPF_ANY / BPF_NOEXIST / BPF_EXIST, optionally | BPF_F_LOCK."""
+def map_update_elem(fd: int, key: bytes | None, value: bytes, flags: int) -> None:
+    """BPF_MAP_UPDATE_ELEM with BPF_ANY / BPF_NOEXIST / BPF_EXIST, optionally | BPF_F_LOCK (no
+    *key*: a push onto a queue or stack, an add to a bloom filter)."""
     attr = uapi.MapElemAttr(fd, 0, key, value, flags)
     bpf(uapi.BPF_MAP_UPDATE_ELEM, attr)
+
+
+def map_holds_value(fd: int, value: bytes) -> bool:
+    """BPF_MAP_LOOKUP_ELEM of a bloom filter: whether *value* may be in it (ENOENT: surely not)."""
+    attr = uapi.MapElemAttr(fd, 0, None, value, 0)
+    try:
+        bpf(uapi.BPF_MAP_LOOKUP_ELEM, attr)
+    except RawBpfError as exc:
+        if exc.errno == errno.ENOENT:
+            return False
+        raise
+    return True
 
 
 def map_delete_elem(fd: int, key: bytes) -> None:
@@ -93,8 +109,9 @@ def map_delete_elem(fd: int, key: bytes) -> None:
     bpf(uapi.BPF_MAP_DELETE_ELEM, attr)
 
 
-def map_lookup_and_delete_elem(fd: int, key: bytes, value_size: int) -> bytes:
-    """BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash family from Linux 5.14); returns the removed value."""
+def map_lookup_and_delete_elem(fd: int, key: bytes | None, value_size: int) -> bytes:
+    """BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash family from Linux 5.14; no *key*: a queue's or stack's
+    pop); returns the removed value."""
     value = ctypes.create_string_buffer(value_size)
     attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value))
     bpf(uapi.BPF_MAP_LOOKUP_AND_DELETE_ELEM, attr)

@@ -24,11 +24,13 @@ DECODER_CACHE = 64
 """How many distinct BTF contents' decoders are kept (most recently used), so memory stays bounded."""
 
 
-def map_btf(key: Codec[Any], value: Codec[Any]) -> tuple[bytes, int, int] | None:
-    """Raw BTF describing *key* and *value*, with their type ids; ``None`` if one has no BTF form."""
+def map_btf(key: Codec[Any] | None, value: Codec[Any]) -> tuple[bytes, int, int] | None:
+    """Raw BTF describing *key* and *value*, with their type ids (0 for no key: queues, stacks,
+    bloom filters); ``None`` if one has no BTF form."""
     builder = _format.Builder()
     try:
-        key_id, value_id = btf_type(key, builder), btf_type(value, builder)
+        key_id = btf_type(key, builder) if key is not None else 0
+        value_id = btf_type(value, builder)
     except NoBtf:
         return None
     return builder.blob(), key_id, value_id

@@ -11,17 +11,29 @@ from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import BpfArgumentError, from_raw
 from pybpfmaps.flags import MapFlags
-from pybpfmaps.maps import BpfMap, MapInfo, list_maps
+from pybpfmaps.maps import BpfMap, MapCore, MapInfo, list_maps
 from pybpfmaps.maps.info import read_info
 
 
-def open_map(spec: str, *, readonly: bool = False) -> BpfMap[Any, Any]:
-    """The map *spec* names: an id (``42``), a pinned path (anything with a ``/``) or a map name."""
+def open_any(spec: str, *, readonly: bool = False) -> MapCore:
+    """The map *spec* names, of any type: an id (``42``), a pinned path (anything with a ``/``) or a map name."""
     if spec.isdigit():
-        return BpfMap.from_id(int(spec), readonly=readonly)
+        return MapCore.from_id(int(spec), readonly=readonly)
     if "/" in spec:
-        return BpfMap.from_pin(spec, readonly=readonly)
-    return BpfMap.from_id(_id_by_name(spec), readonly=readonly)
+        return MapCore.from_pin(spec, readonly=readonly)
+    return MapCore.from_id(_id_by_name(spec), readonly=readonly)
+
+
+def open_map(spec: str, *, readonly: bool = False, command: str = "") -> BpfMap[Any, Any]:
+    """The keyed map *spec* names; a map without keys (queue, stack, bloom filter) is refused for *command*."""
+    m = open_any(spec, readonly=readonly)
+    if not isinstance(m, BpfMap):
+        kind, cls = m.info.type_name, type(m).__name__
+        m.close()
+        raise BpfArgumentError(
+            f"{command}: {kind} maps have no keys; open it with 'pybpfmaps shell {spec}' and use {cls}'s methods"
+        )
+    return m
 
 
 def _id_by_name(spec: str) -> int:

@@ -8,11 +8,11 @@ import keyword
 from typing import Any
 
 import pybpfmaps
-from pybpfmaps.cli.resolve import open_map
+from pybpfmaps.cli.resolve import open_any
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    maps = [open_map(spec) for spec in args.maps]
+    maps = [open_any(spec) for spec in args.maps]
     try:
         namespace: dict[str, Any] = {"pybpfmaps": pybpfmaps, "maps": maps}
         namespace.update({name: getattr(pybpfmaps, name) for name in pybpfmaps.__all__ if not name.startswith("_")})

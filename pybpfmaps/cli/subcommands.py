@@ -11,12 +11,22 @@ from typing import Any
 
 from pybpfmaps.cli import loading, text
 from pybpfmaps.cli.progress import Progress
-from pybpfmaps.cli.resolve import find_info, open_map
+from pybpfmaps.cli.resolve import open_any, open_map
 from pybpfmaps.codecs.aggregates import untyped_parts
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError, NotSupportedError
+from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
 from pybpfmaps.flags import MapType, UpdateFlags
-from pybpfmaps.maps import BpfMap, MapInfo, MutableBpfMap, list_maps
+from pybpfmaps.maps import (
+    BpfMap,
+    GenericMap,
+    KeylessMap,
+    MapCore,
+    MapInfo,
+    MutableBpfMap,
+    QueueMap,
+    StackMap,
+    list_maps,
+)
 from pybpfmaps.maps.info import pinned_maps
 
 DUMP_LINES = 4096
@@ -39,25 +49,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    details: dict[str, Any]
-    try:
-        m = open_map(args.map)  # read-write, so that the batch probes can tell what works
-    except NotSupportedError as exc:  # no class for its type: what the kernel says of it, and why no more
-        info, details = find_info(args.map), {"note": exc.strerror}
-    else:
-        with m:
-            info, support = m.info, m.batch_support
-            details = {
-                "key_codec": _codec_note(m.key_codec),
-                "value_codec": _codec_note(m.value_codec),
-                "batch": {
-                    "lookup": support.lookup,
-                    "update": support.update,
-                    "delete": support.delete,
-                    "lookup_and_delete": support.lookup_and_delete,
-                    "why": support.reason,
-                },
-            }
+    with open_any(args.map) as m:  # read-write, so that the batch probes can tell what works
+        info, details = m.info, _details(m)
     row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
     row.update(frozen=info.frozen, flags=str(info.flags), btf_id=info.btf_id, **details)
     if args.json:
@@ -67,6 +60,31 @@ def cmd_show(args: argparse.Namespace) -> int:
         for name, value in row.items():
             print(f"{name:<{width}}  {_cell(value)}")
     return 0
+
+
+def _details(m: MapCore) -> dict[str, Any]:
+    """What ``show`` says of a map beyond its info: its codecs, which batch commands work, and a note
+    for maps of a type pybpfmaps has no class for."""
+    if not isinstance(m, BpfMap):
+        return {"value_codec": _codec_note(m.value_codec)} if isinstance(m, KeylessMap) else {}
+    support = m.batch_support
+    details: dict[str, Any] = {
+        "key_codec": _codec_note(m.key_codec),
+        "value_codec": _codec_note(m.value_codec),
+        "batch": {
+            "lookup": support.lookup,
+            "update": support.update,
+            "delete": support.delete,
+            "lookup_and_delete": support.lookup_and_delete,
+            "why": support.reason,
+        },
+    }
+    if isinstance(m, GenericMap):
+        details["note"] = (
+            f"pybpfmaps has no class for {m.info.type_name} maps yet: opened as a GenericMap (raw bytes through "
+            "the generic element commands)"
+        )
+    return details
 
 
 def _codec_note(codec: Codec[Any]) -> str:
@@ -79,7 +97,10 @@ def cmd_dump(args: argparse.Namespace) -> int:
     """Print every element as it is read, a chunk of lines at a time: the first lines come at once
     and memory stays bounded. The table's key column is as wide as the widest key of the first chunk."""
     out = sys.stdout
-    with open_map(args.map, readonly=True) as m:
+    with open_any(args.map, readonly=True) as any_map:
+        if isinstance(any_map, QueueMap | StackMap):
+            return _dump_next(any_map, args.json)
+    with open_map(args.map, readonly=True, command="dump") as m:
         items = iter(m.items())
         if args.json:
             key_text, value_text = text.json_text(m.key_codec), text.json_text(m.value_codec)
@@ -106,8 +127,22 @@ def cmd_dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dump_next(m: QueueMap[Any] | StackMap[Any], as_json: bool) -> int:
+    """A queue or stack shows the value ``pop()`` would take: reading past it takes values out."""
+    value = m.peek(None)
+    kind = m.info.type_name
+    if as_json:
+        print(json.dumps({"next": None if value is None else text.to_json(m.value_codec, value)}))
+    elif value is None:
+        print(f"(an empty {kind})")
+    else:
+        print(f"next  {text.show(value, m.value_codec)}")
+        print(f"(a {kind} shows only the value pop() takes next: reading further takes values out)")
+    return 0
+
+
 def cmd_get(args: argparse.Namespace) -> int:
-    with open_map(args.map, readonly=True) as m:
+    with open_map(args.map, readonly=True, command="get") as m:
         value = m[text.parse(args.key, m.key_codec, "key")]
         print(json.dumps(text.to_json(m.value_codec, value)) if args.json else text.show(value, m.value_codec))
     return 0
@@ -115,19 +150,19 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 def cmd_set(args: argparse.Namespace) -> int:
     flags = UpdateFlags.NOEXIST if args.noexist else UpdateFlags.EXIST if args.exist else UpdateFlags.ANY
-    with open_map(args.map) as m:
+    with open_map(args.map, command="set") as m:
         m.put(text.parse(args.key, m.key_codec, "key"), text.parse(args.value, m.value_codec, "value"), flags)
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with open_map(args.map) as m:
+    with open_map(args.map, command="delete") as m:
         del _deletable(m, "delete")[text.parse(args.key, m.key_codec, "key")]
     return 0
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    with open_map(args.map) as m:
+    with open_map(args.map, command="clear") as m:
         _deletable(m, "clear").clear()
     return 0
 
@@ -136,7 +171,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     """Read and check the whole file, then write it a chunk at a time: a bad line is reported before
     anything is written (``loading``); the reading and the writing each show progress on stderr."""
     path = Path(args.file)
-    with open_map(args.map) as m, loading.gc_paused():
+    with open_map(args.map, command="load") as m, loading.gc_paused():
         chunks = loading.read_file(path, args.format, m.key_codec, m.value_codec)
         total = sum(map(len, chunks))
         progress = Progress(total, f"loading {args.file}")
@@ -166,7 +201,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_pin(args: argparse.Namespace) -> int:
-    with open_map(args.map) as m:
+    with open_any(args.map) as m:
         m.pin(args.path)
     return 0
 
@@ -180,7 +215,7 @@ def cmd_unpin(args: argparse.Namespace) -> int:
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
-    with open_map(args.map) as m:
+    with open_any(args.map) as m:
         m.freeze()
     return 0
 

@@ -27,7 +27,7 @@ class RawCodec(Codec[bytes]):
     __slots__ = ("reason",)
 
     def __init__(self, size: int, *, reason: str | None = None) -> None:
-        if reason is None or size:
+        if size != 0 or type(size) is not int:  # 0: the keys of maps without keys (queues, ring buffers)
             check_size(size, "raw")
         super().__init__(size, f"raw({size})")
         self.reason = reason
@@ -52,6 +52,8 @@ class RawCodec(Codec[bytes]):
 
     def unpack_many(self, data: Buffer, count: int) -> list[bytes]:
         size = self.size
+        if not size:
+            return [b""] * count
         data = bytes(data[: count * size])
         return [data[i : i + size] for i in range(0, count * size, size)]
 
@@ -61,7 +63,12 @@ class RawCodec(Codec[bytes]):
 
 def raw(size: int) -> RawCodec:
     """A codec of ``size`` opaque bytes (C ``__u8[size]``); keys and values come back as ``bytes``."""
+    check_size(size, "raw")
     return RawCodec(size)
+
+
+NO_BYTES = RawCodec(0)
+"""The key of maps that have none (queues, stacks, bloom filters, ring buffers): zero bytes."""
 
 
 BTF_SHAPES.byte_array = RawCodec

@@ -3,19 +3,26 @@
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
+from pybpfmaps.maps.bloom import BloomFilterMap
 from pybpfmaps.maps.columns import Columns
 from pybpfmaps.maps.core import MapCore
+from pybpfmaps.maps.generic import GenericMap
 from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
+from pybpfmaps.maps.keyless import KeylessMap
 from pybpfmaps.maps.lpm import LpmTrieMap
 from pybpfmaps.maps.lru import LruHashMap
 from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMap
+from pybpfmaps.maps.queue import QueueMap, StackMap
 
 __all__ = [
     "ArrayMap",
+    "BloomFilterMap",
     "BpfMap",
     "Columns",
+    "GenericMap",
     "HashMap",
+    "KeylessMap",
     "LpmTrieMap",
     "LruHashMap",
     "LruPerCpuHashMap",
@@ -24,5 +31,7 @@ __all__ = [
     "MutableBpfMap",
     "PerCpuArrayMap",
     "PerCpuHashMap",
+    "QueueMap",
+    "StackMap",
     "list_maps",
 ]

@@ -32,15 +32,18 @@ _REFUSED = frozenset({errno.EINVAL, errno.E2BIG}) | features.NOT_SUPPORTED
 
 def create_map(
     map_type: int,
-    key: Codec[Any],
+    key: Codec[Any] | None,
     value: Codec[Any],
     max_entries: int,
     flags: int,
     name: bytes,
     label: str,
     with_btf: bool,
+    map_extra: int = 0,
 ) -> int:
-    """Create a map of *key* and *value* (the kernel's value, one CPU's for per-CPU maps); its fd."""
+    """Create a map of *key* (``None``: no key) and *value* (the kernel's value, one CPU's for
+    per-CPU maps); its fd."""
+    key_size = key.size if key is not None else 0
     locked = holds_spin_lock(value)
     described = btf.map_btf(key, value) if with_btf or locked else None
     if locked and described is None:
@@ -54,8 +57,8 @@ def create_map(
                 raise _btf_refusal(exc, label) from None
         else:
             try:
-                return commands.map_create(map_type, key.size, value.size, max_entries, flags, name,
-                                           (btf_fd.fileno(), key_type, value_type))  # fmt: skip
+                return commands.map_create(map_type, key_size, value.size, max_entries, flags, name,
+                                           (btf_fd.fileno(), key_type, value_type), map_extra)  # fmt: skip
             except RawBpfError as exc:
                 if locked or exc.errno not in _REFUSED:
                     raise _refusal(exc, label, locked) from None
@@ -63,7 +66,7 @@ def create_map(
             finally:
                 btf_fd.close()
     try:
-        return commands.map_create(map_type, key.size, value.size, max_entries, flags, name)
+        return commands.map_create(map_type, key_size, value.size, max_entries, flags, name, None, map_extra)
     except RawBpfError as exc:
         raise _refusal(exc, label, locked) from None
 
@@ -101,3 +104,19 @@ def create_keyed(
     number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, with_btf)
     access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
     return _open.adopt(cls, Fd(number, f"new {kind} map"), key, value, None, created_access=access)
+
+
+def create_keyless(
+    cls: type[M], value: Codec[Any], max_entries: int, name: str, flags: int, with_btf: bool, map_extra: int = 0
+) -> M:
+    """A new map without keys (queue, stack, bloom filter) of *cls*'s type, opened as *cls*."""
+    assert cls.map_type is not None
+    _validate.codec_size("value", value.size)
+    kind = cls.map_type.name.lower()
+    bits = _validate.create_flags(flags, cls.create_flags, kind)
+    raw_name = _validate.map_name(name)
+    entries = _validate.max_entries(max_entries)
+    label = f"new {kind} map '{name}'" if name else f"new {kind} map"
+    number = create_map(int(cls.map_type), None, value, entries, bits, raw_name, label, with_btf, map_extra)
+    access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
+    return _open.adopt(cls, Fd(number, f"new {kind} map"), None, value, None, created_access=access)

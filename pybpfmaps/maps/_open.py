@@ -17,7 +17,7 @@ from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
-from pybpfmaps.errors import BpfArgumentError, NotSupportedError, from_raw
+from pybpfmaps.errors import BpfArgumentError, from_raw
 from pybpfmaps.maps import _pins, _registry, _validate
 from pybpfmaps.maps.info import MapInfo, read_info
 
@@ -85,11 +85,7 @@ def adopt(
     the fd is closed if that fails."""
     try:
         info = read_info(fd.fileno())
-        subclass = _registry.lookup(int(info.type))
-        if subclass is None:
-            raise NotSupportedError(
-                None, f"pybpfmaps has no class for {info.type_name} maps yet", command=None, map_label=info.label
-            )
+        subclass = _registry.lookup_or_fallback(int(info.type))
         if not issubclass(subclass, cls):
             general = "BpfMap" if any(base.__name__ == "BpfMap" for base in subclass.__mro__) else "MapCore"
             raise BpfArgumentError(

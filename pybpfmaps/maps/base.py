@@ -16,7 +16,7 @@ from pybpfmaps._sys.fd import Fd
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.codecs.raw_bytes import RawCodec, raw
+from pybpfmaps.codecs.raw_bytes import RawCodec
 from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import CodecError
 from pybpfmaps.features import BatchSupport
@@ -91,12 +91,13 @@ class BpfMap(MapCore, Mapping[K, V]):
         typed = _open.btf_codecs(info) if btf and (key is None or value is None) else (None, None)
         key_from_btf = cls._typed_key(typed[0], info) if typed[0] is not None else None
         key_codec = as_codec(key, "key") if key is not None else key_from_btf or cls._default_key(info)
-        value_codec: Codec[Any] = as_codec(value, "value") if value is not None else typed[1] or raw(info.value_size)
+        fallback: Codec[Any] = RawCodec(info.value_size)  # size 0 for maps without values (ring buffers)
+        value_codec = as_codec(value, "value") if value is not None else typed[1] or fallback
         return cls(fd, info, key_codec, value_codec, pin_path)
 
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
-        return raw(info.key_size)
+        return RawCodec(info.key_size)
 
     @classmethod
     def _typed_key(cls, codec: Codec[Any], info: MapInfo) -> Codec[Any] | None:

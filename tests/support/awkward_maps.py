@@ -17,13 +17,13 @@ from pybpfmaps._sys import commands
 from pybpfmaps.btf.format import Builder
 from tests.support import clang
 
-CLASSLESS = {
+OTHER_TYPES = {
     "queue": (MapType.QUEUE, 0, 4, 8),
     "stack": (MapType.STACK, 0, 8, 8),
     "bloom": (MapType.BLOOM_FILTER, 0, 4, 64),
     "ringbuf": (MapType.RINGBUF, 0, 0, 4096),
 }
-"""name: (map type, key size, value size, max entries) of maps whose types pybpfmaps has no class for."""
+"""name: (map type, key size, value size, max entries) of maps made without BTF, of types that have no keys."""
 
 
 def build(out_dir: Path) -> Path:
@@ -34,7 +34,7 @@ def make_all(obj: Path, where: Path) -> int:
     """Pin every kind of awkward map under *where*; returns how many maps that made."""
     clang.load(obj, where / "object")
     made = len(os.listdir(where / "object" / "maps"))
-    for name, (map_type, key_size, value_size, entries) in CLASSLESS.items():
+    for name, (map_type, key_size, value_size, entries) in OTHER_TYPES.items():
         pin(commands.map_create(int(map_type), key_size, value_size, entries, 0, name.encode()), where / name)
         made += 1
     pin(untypeable_map(), where / "untypeable")
