@@ -79,6 +79,23 @@ class BpfProgram:
             raise from_raw(exc, map_label=label) from None
         return cls(Fd(number, label), prog_type, name, log)
 
+    @classmethod
+    def from_id(cls, prog_id: int) -> Self:
+        """Open the loaded program with kernel id *prog_id* (a prog array's value, ``bpftool prog``);
+        needs CAP_SYS_ADMIN. Its ``prog_type`` is a ``ProgType``, or the kernel's number for others."""
+        label = f"program id {prog_id}"
+        try:
+            fd = Fd(commands.prog_get_fd_by_id(prog_id), label)
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=label) from None
+        try:
+            number, _, name = commands.prog_get_info(fd.fileno())
+        except RawBpfError as exc:
+            fd.close()
+            raise from_raw(exc, map_label=label) from None
+        known = number in ProgType._value2member_map_
+        return cls(fd, ProgType(number) if known else number, name, "")  # type: ignore[arg-type]
+
     def fileno(self) -> int:
         """The program's fd, owned by this object."""
         number = self._fd.fileno()

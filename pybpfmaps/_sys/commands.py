@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import struct
 
 from pybpfmaps._sys import uapi
 from pybpfmaps._sys.syscall import _NR, RawBpfError, _syscall, bpf
@@ -31,9 +32,10 @@ def map_create(
     name: bytes,
     btf: tuple[int, int, int] | None = None,
     map_extra: int = 0,
+    inner_map_fd: int = 0,
 ) -> int:
     """BPF_MAP_CREATE; returns the new map's fd. *btf* is (BTF fd, key type id, value type id);
-    *map_extra* a bloom filter's number of hash functions."""
+    *map_extra* a bloom filter's number of hash functions; *inner_map_fd* a map of maps' template."""
     btf_fd, key_type, value_type = btf or (0, 0, 0)
     attr = uapi.MapCreateAttr(
         map_type=map_type,
@@ -46,6 +48,7 @@ def map_create(
         btf_key_type_id=key_type,
         btf_value_type_id=value_type,
         map_extra=map_extra,
+        inner_map_fd=inner_map_fd,
     )
     return bpf(uapi.BPF_MAP_CREATE, attr)
 
@@ -170,6 +173,22 @@ def map_get_next_id(start_id: int) -> int | None:
 def map_get_fd_by_id(map_id: int, open_flags: int) -> int:
     """BPF_MAP_GET_FD_BY_ID; *open_flags* is 0, BPF_F_RDONLY or BPF_F_WRONLY."""
     return bpf(uapi.BPF_MAP_GET_FD_BY_ID, uapi.GetIdAttr(start_id=map_id, open_flags=open_flags))
+
+
+def prog_get_fd_by_id(prog_id: int) -> int:
+    """BPF_PROG_GET_FD_BY_ID: an fd of the program with that id."""
+    return bpf(uapi.BPF_PROG_GET_FD_BY_ID, uapi.GetIdAttr(start_id=prog_id))
+
+
+def prog_get_info(fd: int) -> tuple[int, int, str]:
+    """BPF_OBJ_GET_INFO_BY_FD for a program: its type, id and name."""
+    info = ctypes.create_string_buffer(uapi.PROG_INFO_SIZE)
+    attr = uapi.InfoAttr(bpf_fd=fd, info_len=uapi.PROG_INFO_SIZE, info=ctypes.addressof(info))
+    bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)
+    data = info.raw
+    prog_type, prog_id = struct.unpack_from("=II", data, uapi.PROG_INFO_TYPE)
+    name = data[uapi.PROG_INFO_NAME : uapi.PROG_INFO_NAME + 16].split(b"\0", 1)[0].decode(errors="replace")
+    return prog_type, prog_id, name
 
 
 def map_get_info(fd: int) -> uapi.BpfMapInfo:

@@ -18,6 +18,7 @@ BPF_PROG_LOAD = 5
 BPF_OBJ_PIN = 6
 BPF_OBJ_GET = 7
 BPF_MAP_GET_NEXT_ID = 12
+BPF_PROG_GET_FD_BY_ID = 13
 BPF_MAP_GET_FD_BY_ID = 14
 BPF_PROG_TEST_RUN = 10
 BPF_OBJ_GET_INFO_BY_FD = 15
@@ -41,6 +42,7 @@ COMMAND_NAMES: dict[int, str] = {
     BPF_OBJ_GET: "BPF_OBJ_GET",
     BPF_MAP_GET_NEXT_ID: "BPF_MAP_GET_NEXT_ID",
     BPF_PROG_TEST_RUN: "BPF_PROG_TEST_RUN",
+    BPF_PROG_GET_FD_BY_ID: "BPF_PROG_GET_FD_BY_ID",
     BPF_MAP_GET_FD_BY_ID: "BPF_MAP_GET_FD_BY_ID",
     BPF_OBJ_GET_INFO_BY_FD: "BPF_OBJ_GET_INFO_BY_FD",
     BPF_BTF_LOAD: "BPF_BTF_LOAD",
@@ -201,6 +203,12 @@ class GetIdAttr(ctypes.Structure):
         ("next_id", ctypes.c_uint32),
         ("open_flags", ctypes.c_uint32),
     )
+
+
+PROG_INFO_SIZE = 256
+"""Bytes of ``struct bpf_prog_info`` pybpfmaps asks for (the kernel fills what it has, zeroes the rest)."""
+PROG_INFO_TYPE, PROG_INFO_ID, PROG_INFO_NAME = 0, 4, 64
+"""Offsets of ``type``, ``id`` and ``name[16]`` in ``struct bpf_prog_info``."""
 
 
 class InfoAttr(ctypes.Structure):

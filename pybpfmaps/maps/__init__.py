@@ -12,16 +12,20 @@ from pybpfmaps.maps.info import MapInfo, list_maps
 from pybpfmaps.maps.keyless import KeylessMap
 from pybpfmaps.maps.lpm import LpmTrieMap
 from pybpfmaps.maps.lru import LruHashMap
+from pybpfmaps.maps.of_maps import ArrayOfMapsMap, HashOfMapsMap
 from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMap
+from pybpfmaps.maps.prog_array import ProgArrayMap
 from pybpfmaps.maps.queue import QueueMap, StackMap
 
 __all__ = [
     "ArrayMap",
+    "ArrayOfMapsMap",
     "BloomFilterMap",
     "BpfMap",
     "Columns",
     "GenericMap",
     "HashMap",
+    "HashOfMapsMap",
     "KeylessMap",
     "LpmTrieMap",
     "LruHashMap",
@@ -31,6 +35,7 @@ __all__ = [
     "MutableBpfMap",
     "PerCpuArrayMap",
     "PerCpuHashMap",
+    "ProgArrayMap",
     "QueueMap",
     "StackMap",
     "list_maps",

@@ -40,6 +40,7 @@ def create_map(
     label: str,
     with_btf: bool,
     map_extra: int = 0,
+    inner_map_fd: int = 0,
 ) -> int:
     """Create a map of *key* (``None``: no key) and *value* (the kernel's value, one CPU's for
     per-CPU maps); its fd."""
@@ -57,8 +58,9 @@ def create_map(
                 raise _btf_refusal(exc, label) from None
         else:
             try:
-                return commands.map_create(map_type, key_size, value.size, max_entries, flags, name,
-                                           (btf_fd.fileno(), key_type, value_type), map_extra)  # fmt: skip
+                described_by = (btf_fd.fileno(), key_type, value_type)
+                return commands.map_create(map_type, key_size, value.size, max_entries, flags, name, described_by,
+                                           map_extra, inner_map_fd)  # fmt: skip
             except RawBpfError as exc:
                 if locked or exc.errno not in _REFUSED:
                     raise _refusal(exc, label, locked) from None
@@ -66,7 +68,9 @@ def create_map(
             finally:
                 btf_fd.close()
     try:
-        return commands.map_create(map_type, key_size, value.size, max_entries, flags, name, None, map_extra)
+        return commands.map_create(
+            map_type, key_size, value.size, max_entries, flags, name, None, map_extra, inner_map_fd
+        )
     except RawBpfError as exc:
         raise _refusal(exc, label, locked) from None
 
@@ -89,8 +93,9 @@ def _refusal(exc: RawBpfError, label: str, locked: bool) -> BpfError:
 
 
 def create_keyed(
-    cls: type[M], key: Codec[Any], value: Codec[Any], max_entries: int, name: str, flags: int, with_btf: bool
-) -> M:
+    cls: type[M], key: Codec[Any], value: Codec[Any], max_entries: int, name: str, flags: int, with_btf: bool,
+    inner_map_fd: int = 0,
+) -> M:  # fmt: skip
     """A new map of *cls*'s type with these codecs, opened as *cls*; every argument is checked before the syscall."""
     if cls.map_type is None:
         raise BpfArgumentError(f"{cls.__name__} cannot create maps; use HashMap, LruHashMap or ArrayMap")
@@ -101,7 +106,7 @@ def create_keyed(
     bits = _validate.create_flags(flags, cls.create_flags, kind)
     entries, raw_name = _validate.max_entries(max_entries), _validate.map_name(name)
     label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-    number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, with_btf)
+    number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, with_btf, 0, inner_map_fd)
     access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
     return _open.adopt(cls, Fd(number, f"new {kind} map"), key, value, None, created_access=access)
 

@@ -1,0 +1,76 @@
+"""Values the kernel takes as a file descriptor and gives back as an id: programs in a prog array,
+maps in a map of maps.
+
+Writing takes the object itself (anything with ``fileno()``: a ``BpfProgram``, a map) or a plain
+fd number; reading gives the object opened again from the id the kernel answers with (the caller
+owns it: close it, or use ``with``). ``ids()`` of the map classes reads the ids without opening.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+from pybpfmaps.codecs.base import Buffer, Codec, StructMember
+from pybpfmaps.codecs.hooks import from_json, to_json
+from pybpfmaps.errors import BpfArgumentError, CodecTypeError
+from pybpfmaps.maps._handle import MapHandle
+
+T = TypeVar("T")
+
+_U32 = struct.Struct("=I")
+
+
+class FdValueCodec(Codec[T], Generic[T]):
+    """A 4-byte value written as an fd (from ``fileno()``) and read as the object *open_id* opens from an id."""
+
+    __slots__ = ("open_id", "what")
+
+    def __init__(self, what: str, open_id: Callable[[int], T]) -> None:
+        super().__init__(4, what, 4)
+        self.what = what
+        self.open_id = open_id
+
+    def pack(self, value: Any) -> bytes:
+        number = value.fileno() if hasattr(value, "fileno") else value
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < 2**31:
+            raise CodecTypeError(
+                f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a {self.what} object "
+                "or its file descriptor"
+            )
+        return _U32.pack(number)
+
+    def unpack(self, data: Buffer) -> T:
+        return self.open_id(_U32.unpack(data)[0])
+
+    def struct_member(self, order: str = "=") -> StructMember:
+        return StructMember("4s", self.pack, self.unpack)
+
+
+@to_json.register(FdValueCodec)
+def _(codec: FdValueCodec[Any], value: Any) -> Any:
+    """The id, as bpftool shows programs and maps; the object read only to be shown is closed."""
+    identifier = value.id
+    value.close()
+    return identifier
+
+
+@from_json.register(FdValueCodec)
+def _(codec: FdValueCodec[Any], value: Any, role: str, *, text: bool = False) -> Any:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BpfArgumentError(f"bad {role} {value!r}: expected the id of a {codec.what}")
+    with codec.open_id(value) as opened:  # the command line names programs and maps by id; the kernel takes fds
+        return os.dup(opened.fileno())  # for the one write this command makes; the process's exit closes it
+
+
+def ids(h: MapHandle) -> Iterator[tuple[Any, int]]:
+    """(key, id) of every element, by the key walk: the ids as the kernel answers lookups, nothing opened."""
+    unpack_key = h.key.unpack
+    for raw_key in h.raw_keys():
+        data = h.lookup_raw(raw_key)
+        if data is not None:
+            yield unpack_key(raw_key), _U32.unpack(data)[0]

@@ -1,0 +1,72 @@
+"""``ProgArrayMap``: BPF_MAP_TYPE_PROG_ARRAY, the table of programs ``bpf_tail_call`` jumps into.
+
+``m[i] = program`` stores a loaded program (a ``BpfProgram``, or its fd) at index *i*; ``m[i]``
+opens the program stored there (the kernel answers with its id); ``del m[i]`` empties the slot.
+Iterating gives the occupied indexes only, and ``len()`` counts them. ``ids()`` gives
+``{index: program id}`` without opening anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pybpfmaps._sys.fd import Fd
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.ints import u32
+from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.flags import MapFlags, MapType
+from pybpfmaps.maps import _fd_values, _validate
+from pybpfmaps.maps._create import create_keyed
+from pybpfmaps.maps._mutable import MutableBpfMap
+from pybpfmaps.maps.info import MapInfo
+from pybpfmaps.program import BpfProgram
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+PROGRAM = _fd_values.FdValueCodec("program", BpfProgram.from_id)
+"""A prog array's value: a ``BpfProgram`` (or its fd) in, the program opened from its id out."""
+
+
+class SlotArray(MutableBpfMap[int, Any]):
+    """An array whose slots may be empty (prog arrays, arrays of maps): indexes as keys, iteration
+    and ``len()`` over the occupied slots only."""
+
+    create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE | _validate.ACCESS_FLAGS
+
+    @classmethod
+    def _default_key(cls, info: MapInfo) -> Codec[Any]:
+        return u32
+
+    def __iter__(self) -> Iterator[int]:
+        """The occupied indexes, in order."""
+        return (index for index, _ in _fd_values.ids(self._handle))
+
+    def __len__(self) -> int:
+        """How many slots hold something."""
+        return sum(1 for _ in _fd_values.ids(self._handle))
+
+    def ids(self) -> dict[int, int]:
+        """``{index: id}`` of every occupied slot, as the kernel answers lookups; nothing is opened."""
+        return dict(_fd_values.ids(self._handle))
+
+
+class ProgArrayMap(SlotArray):
+    """``BPF_MAP_TYPE_PROG_ARRAY``: programs by index, for ``bpf_tail_call``. Linux 4.2+."""
+
+    map_type: ClassVar[MapType | None] = MapType.PROG_ARRAY
+
+    @classmethod
+    def create(cls, *, max_entries: int, name: str = "", flags: MapFlags | int = MapFlags.NONE) -> Self:  # type: ignore[override]
+        """A new, empty prog array of *max_entries* slots."""
+        return create_keyed(cls, u32, PROGRAM, max_entries, name, int(flags), with_btf=False)
+
+    @classmethod
+    def _from_kernel(
+        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
+        pin_path: str | None, btf: bool,
+    ) -> Self:  # fmt: skip
+        if key not in (None, u32) or value not in (None, PROGRAM):
+            raise BpfArgumentError(f"{info.label}: a prog array's keys are indexes and its values programs")
+        return cls(fd, info, u32, PROGRAM, pin_path)
