@@ -112,11 +112,11 @@ def map_delete_elem(fd: int, key: bytes) -> None:
     bpf(uapi.BPF_MAP_DELETE_ELEM, attr)
 
 
-def map_lookup_and_delete_elem(fd: int, key: bytes | None, value_size: int) -> bytes:
-    """BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash family from Linux 5.14; no *key*: a queue's or stack's
-    pop); returns the removed value."""
+def map_lookup_and_delete_elem(fd: int, key: bytes | None, value_size: int, flags: int = 0) -> bytes:
+    """BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash family from Linux 5.14, with BPF_F_LOCK too; no *key*: a
+    queue's or stack's pop); returns the removed value."""
     value = ctypes.create_string_buffer(value_size)
-    attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value))
+    attr = uapi.MapElemAttr(fd, 0, key, ctypes.addressof(value), flags)
     bpf(uapi.BPF_MAP_LOOKUP_AND_DELETE_ELEM, attr)
     return value.raw
 

@@ -208,20 +208,20 @@ class MapHandle:
 
         return _iter.walk_keys(self.next_raw_key, is_present, self.info.max_entries, self.label)
 
-    def pop_raw(self, raw_key: bytes, key: object) -> bytes:
+    def pop_raw(self, raw_key: bytes, key: object, flags: int = 0) -> bytes:
         """Remove a key and return its value's bytes: BPF_MAP_LOOKUP_AND_DELETE_ELEM where the map
-        type has it, else a lookup then a delete."""
+        type has it, else a lookup then a delete (*flags*: BPF_F_LOCK copies the value under its lock)."""
         map_type = int(self.info.type)
         if features.atomic_pop(map_type):
             try:
-                data: bytes = self.call(self.commands.map_lookup_and_delete_elem, raw_key, self.value_size)
+                data: bytes = self.call(self.commands.map_lookup_and_delete_elem, raw_key, self.value_size, flags)
             except RawBpfError as exc:
                 if not features.not_supported(exc.errno):
                     raise self.error(exc, key, writing=True) from None
                 features.no_atomic_pop(map_type)
             else:
                 return data
-        found = self.lookup_raw(raw_key)
+        found = self.lookup_raw(raw_key, flags)
         if found is None:
             message = f"key not found: {key!r}"
             raise KeyNotFoundError(errno.ENOENT, message, command="BPF_MAP_LOOKUP_ELEM", map_label=self.label)

@@ -9,6 +9,7 @@ import errno
 from collections.abc import Iterable, MutableMapping
 from typing import Any, TypeVar, overload
 
+from pybpfmaps._sys import uapi
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps._typevars import K, V
 from pybpfmaps.errors import KeyExistsError, KeyNotFoundError
@@ -37,14 +38,21 @@ class MutableBpfMap(BpfMap[K, V], MutableMapping[K, V]):
             raise h.error(exc, key, writing=True) from None
 
     @overload
-    def pop(self, key: K) -> V: ...
+    def pop(self, key: K, *, lock: bool = False) -> V: ...
     @overload
-    def pop(self, key: K, default: V | D) -> V | D: ...
+    def pop(self, key: K, default: V | D, *, lock: bool = False) -> V | D: ...
 
-    def pop(self, key: K, default: Any = _MISSING) -> Any:
-        """Remove *key* and return its value, atomically where the kernel can (Linux 5.14+)."""
+    def pop(self, key: K, default: Any = _MISSING, *, lock: bool = False) -> Any:
+        """Remove *key* and return its value, atomically where the kernel can (Linux 5.14+).
+
+        With *lock*, the value is copied under its spin lock (BPF_F_LOCK), so that no BPF program
+        is halfway through it (values with a ``spin_lock`` field only).
+        """
+        h = self._handle
+        if lock:
+            h.check_lock("lock=True")
         try:
-            return self._handle.value.unpack(self._handle.pop_raw(self._handle.pack_key(key), key))
+            return h.value.unpack(h.pop_raw(h.pack_key(key), key, uapi.BPF_F_LOCK if lock else 0))
         except KeyNotFoundError:
             if default is _MISSING:
                 raise

@@ -40,6 +40,7 @@ from pybpfmaps import (
     u32,
     u64,
 )
+from pybpfmaps._sys import uapi
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool, clang
 from tests.support.layouts import Flow, Proto
@@ -144,7 +145,7 @@ def test_btf_can_be_turned_off(make_map: MakeMap) -> None:
         assert repr(untyped.key_codec) == "raw(4)"
 
 
-def test_spin_lock_values(make_map: MakeMap, batch_native: bool) -> None:
+def test_spin_lock_values(make_map: MakeMap, batch_native: bool, bpf_commands: list[int]) -> None:
     m = make_map(HashMap, key=u32, value=Account, max_entries=8, btf=False)  # a lock needs BTF all the same
     assert m.info.btf_id > 0
     m.put(1, Account(5), UpdateFlags.LOCK)
@@ -156,7 +157,15 @@ def test_spin_lock_values(make_map: MakeMap, batch_native: bool) -> None:
         m.put(1, Account(6), UpdateFlags.LOCK | UpdateFlags.NOEXIST)
     entries = {entry["key"]: entry["value"] for entry in formatted(m.id)}
     assert entries == {key: {"balance": balance, "lock": {"val": 0}} for key, balance in ((1, 5), (2, 7), (3, -9))}
+    m[4] = Account(11)
+    bpf_commands.clear()
+    assert m.pop(4, lock=True) == Account(11)  # BPF_MAP_LOOKUP_AND_DELETE_ELEM with BPF_F_LOCK (5.14)
+    assert bpf_commands == [uapi.BPF_MAP_LOOKUP_AND_DELETE_ELEM]  # one atomic command, no lookup + delete
+    assert m.pop(4, None, lock=True) is None
+    assert {entry["key"] for entry in formatted(m.id)} == {1, 2, 3}
     plain = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    with pytest.raises(BpfArgumentError, match="no spin_lock field"):
+        plain.pop(1, lock=True)
     with pytest.raises(BpfArgumentError, match="no spin_lock field"):
         plain.put(1, 1, UpdateFlags.LOCK)
     with pytest.raises(BpfArgumentError, match="no spin_lock field"):

@@ -150,7 +150,7 @@ class FakeKernel:
         if self.store.pop(bytes(key), None) is None:
             raise _error(errno.ENOENT, "map_delete_elem")
 
-    def map_lookup_and_delete_elem(self, fd: int, key: bytes, value_size: int) -> bytes:
+    def map_lookup_and_delete_elem(self, fd: int, key: bytes, value_size: int, flags: int = 0) -> bytes:
         fault = self._enter("map_lookup_and_delete_elem")
         if fault is not None:
             raise _error(fault.errno, "map_lookup_and_delete_elem")
