@@ -16,6 +16,7 @@ from pybpfmaps.maps.of_maps import ArrayOfMapsMap, HashOfMapsMap
 from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMap
 from pybpfmaps.maps.prog_array import ProgArrayMap
 from pybpfmaps.maps.queue import QueueMap, StackMap
+from pybpfmaps.maps.sockets import ReuseportSockArrayMap, SockHashMap, SockMap
 
 __all__ = [
     "ArrayMap",
@@ -37,6 +38,9 @@ __all__ = [
     "PerCpuHashMap",
     "ProgArrayMap",
     "QueueMap",
+    "ReuseportSockArrayMap",
+    "SockHashMap",
+    "SockMap",
     "StackMap",
     "list_maps",
 ]

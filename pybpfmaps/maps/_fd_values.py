@@ -9,7 +9,7 @@ owns it: close it, or use ``with``). ``ids()`` of the map classes reads the ids 
 from __future__ import annotations
 
 import os
-import struct
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -20,16 +20,15 @@ from pybpfmaps.maps._handle import MapHandle
 
 T = TypeVar("T")
 
-_U32 = struct.Struct("=I")
-
 
 class FdValueCodec(Codec[T], Generic[T]):
-    """A 4-byte value written as an fd (from ``fileno()``) and read as the object *open_id* opens from an id."""
+    """A value written as an fd (from ``fileno()``) and read as what *open_id* makes of the id (or
+    cookie) the kernel answers with."""
 
     __slots__ = ("open_id", "what")
 
-    def __init__(self, what: str, open_id: Callable[[int], T]) -> None:
-        super().__init__(4, what, 4)
+    def __init__(self, what: str, open_id: Callable[[int], T], size: int = 4) -> None:
+        super().__init__(size, what, size)
         self.what = what
         self.open_id = open_id
 
@@ -40,18 +39,21 @@ class FdValueCodec(Codec[T], Generic[T]):
                 f"{self.name} cannot encode {value!r} ({type(value).__name__}): expected a {self.what} object "
                 "or its file descriptor"
             )
-        return _U32.pack(number)
+        return number.to_bytes(self.size, sys.byteorder)
 
     def unpack(self, data: Buffer) -> T:
-        return self.open_id(_U32.unpack(data)[0])
+        return self.open_id(int.from_bytes(data, sys.byteorder))
 
     def struct_member(self, order: str = "=") -> StructMember:
-        return StructMember("4s", self.pack, self.unpack)
+        return StructMember(f"{self.size}s", self.pack, self.unpack)
 
 
 @to_json.register(FdValueCodec)
 def _(codec: FdValueCodec[Any], value: Any) -> Any:
-    """The id, as bpftool shows programs and maps; the object read only to be shown is closed."""
+    """The id, as bpftool shows programs and maps (the object read only to be shown is closed); a
+    socket's cookie as it is."""
+    if isinstance(value, int):
+        return value
     identifier = value.id
     value.close()
     return identifier
@@ -73,4 +75,4 @@ def ids(h: MapHandle) -> Iterator[tuple[Any, int]]:
     for raw_key in h.raw_keys():
         data = h.lookup_raw(raw_key)
         if data is not None:
-            yield unpack_key(raw_key), _U32.unpack(data)[0]
+            yield unpack_key(raw_key), int.from_bytes(data, sys.byteorder)

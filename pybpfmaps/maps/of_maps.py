@@ -22,7 +22,7 @@ from pybpfmaps.maps._create import create_keyed
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.info import MapInfo
-from pybpfmaps.maps.prog_array import SlotArray
+from pybpfmaps.maps.slots import SlotArray
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -8,7 +8,6 @@ Iterating gives the occupied indexes only, and ``len()`` counts them. ``ids()`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pybpfmaps._sys.fd import Fd
@@ -16,10 +15,10 @@ from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.ints import u32
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.flags import MapFlags, MapType
-from pybpfmaps.maps import _fd_values, _validate
+from pybpfmaps.maps import _fd_values
 from pybpfmaps.maps._create import create_keyed
-from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.info import MapInfo
+from pybpfmaps.maps.slots import SlotArray
 from pybpfmaps.program import BpfProgram
 
 if TYPE_CHECKING:
@@ -27,29 +26,6 @@ if TYPE_CHECKING:
 
 PROGRAM = _fd_values.FdValueCodec("program", BpfProgram.from_id)
 """A prog array's value: a ``BpfProgram`` (or its fd) in, the program opened from its id out."""
-
-
-class SlotArray(MutableBpfMap[int, Any]):
-    """An array whose slots may be empty (prog arrays, arrays of maps): indexes as keys, iteration
-    and ``len()`` over the occupied slots only."""
-
-    create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE | _validate.ACCESS_FLAGS
-
-    @classmethod
-    def _default_key(cls, info: MapInfo) -> Codec[Any]:
-        return u32
-
-    def __iter__(self) -> Iterator[int]:
-        """The occupied indexes, in order."""
-        return (index for index, _ in _fd_values.ids(self._handle))
-
-    def __len__(self) -> int:
-        """How many slots hold something."""
-        return sum(1 for _ in _fd_values.ids(self._handle))
-
-    def ids(self) -> dict[int, int]:
-        """``{index: id}`` of every occupied slot, as the kernel answers lookups; nothing is opened."""
-        return dict(_fd_values.ids(self._handle))
 
 
 class ProgArrayMap(SlotArray):

@@ -31,8 +31,10 @@ def _bytes(hex_list: list[str]) -> bytes:
 
 
 def dump(map_id: int) -> dict[bytes, bytes]:
-    """Every key and value of a map, as raw bytes."""
-    return {_bytes(entry["key"]): _bytes(entry["value"]) for entry in run("map", "dump", "id", str(map_id))}
+    """Every key and value of a map, as raw bytes (the empty slots of a sockmap or prog array, which
+    bpftool lists with an error, left out)."""
+    entries = run("map", "dump", "id", str(map_id))
+    return {_bytes(entry["key"]): _bytes(entry["value"]) for entry in entries if isinstance(entry["value"], list)}
 
 
 def dump_percpu(map_id: int) -> dict[bytes, list[bytes]]:

@@ -1,0 +1,76 @@
+"""Socket maps on the real kernel: sockets go in, their cookies come out, and the cookies are the
+ones the socket itself reports (``SO_COOKIE``); bpftool reads the same cookies."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from pybpfmaps import BpfMap, CodecTypeError, ReuseportSockArrayMap, SockHashMap, SockMap, u32
+from tests.kernel.conftest import MakeMap
+from tests.support import bpftool
+
+SO_COOKIE = 57  # include/uapi/asm-generic/socket.h
+
+
+def cookie(sock: socket.socket) -> int:
+    value: int = struct.unpack("=Q", sock.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8))[0]
+    return value
+
+
+@pytest.fixture
+def connection() -> Iterator[tuple[socket.socket, socket.socket]]:
+    """An established TCP connection over loopback: (client, server side)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        server, _ = listener.accept()
+    with client, server:
+        yield client, server
+
+
+def held(map_id: int) -> dict[int, int]:
+    return {struct.unpack("=I", k)[0]: int.from_bytes(v, sys.byteorder) for k, v in bpftool.dump(map_id).items()}
+
+
+def test_a_sockmap_holds_sockets_and_shows_their_cookies(
+    make_map: MakeMap, connection: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = connection
+    sockets = make_map(SockMap, max_entries=8, name="socks")
+    sockets[1] = client
+    sockets[5] = server.fileno()
+    assert sockets[1] == cookie(client)
+    assert dict(sockets.items()) == {1: cookie(client), 5: cookie(server)}
+    assert (list(sockets), len(sockets)) == ([1, 5], 2)
+    assert held(sockets.id) == {1: cookie(client), 5: cookie(server)}
+    del sockets[1]
+    assert sockets.ids() == {5: cookie(server)}
+    with pytest.raises(CodecTypeError, match="expected a socket object or its file descriptor"):
+        sockets[2] = "not a socket"
+    with BpfMap.from_id(sockets.id) as reopened:
+        assert (type(reopened), dict(reopened.items())) == (SockMap, {5: cookie(server)})
+
+
+def test_a_sockhash_keys_sockets_by_anything(
+    make_map: MakeMap, connection: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = connection
+    by_port = make_map(SockHashMap, key=u32, max_entries=8, name="by_port")
+    by_port[client.getsockname()[1]] = client
+    by_port[server.getsockname()[1]] = server
+    assert by_port.copy() == {client.getsockname()[1]: cookie(client), server.getsockname()[1]: cookie(server)}
+    assert held(by_port.id) == by_port.copy()
+
+
+def test_a_reuseport_array_takes_reuseport_sockets(make_map: MakeMap) -> None:
+    group = make_map(ReuseportSockArrayMap, max_entries=2, name="reuseport")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as member:
+        member.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        member.bind(("127.0.0.1", 0))
+        group[0] = member
+        assert group[0] == cookie(member)
+        assert held(group.id) == {0: cookie(member)}
