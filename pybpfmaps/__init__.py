@@ -78,6 +78,7 @@ from pybpfmaps.maps import (
     ArrayOfMapsMap,
     BloomFilterMap,
     BpfMap,
+    BuildIdFrame,
     Columns,
     GenericMap,
     HashMap,
@@ -97,6 +98,7 @@ from pybpfmaps.maps import (
     SockHashMap,
     SockMap,
     StackMap,
+    StackTraceMap,
     list_maps,
 )
 from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
@@ -124,6 +126,7 @@ __all__ = [
     "Btf",
     "BtfStruct",
     "BtfUnion",
+    "BuildIdFrame",
     "ClosedMapError",
     "Codec",
     "CodecError",
@@ -163,6 +166,7 @@ __all__ = [
     "SockHashMap",
     "SockMap",
     "StackMap",
+    "StackTraceMap",
     "StructCodec",
     "StructMember",
     "TestRun",

@@ -91,6 +91,7 @@ class ProgType(enum.IntEnum):
     SCHED_CLS = uapi.BPF_PROG_TYPE_SCHED_CLS
     SCHED_ACT = uapi.BPF_PROG_TYPE_SCHED_ACT
     XDP = uapi.BPF_PROG_TYPE_XDP
+    RAW_TRACEPOINT = uapi.BPF_PROG_TYPE_RAW_TRACEPOINT
 
 
 class XdpAction(enum.IntEnum):

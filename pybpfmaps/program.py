@@ -7,6 +7,7 @@ own code reads and writes, and so that small tools need no compiler.
 from __future__ import annotations
 
 import errno
+import struct
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 LOG_SIZE = 1 << 20
+MAX_ARGUMENTS = 12
+"""The most arguments a raw tracepoint program is run with (MAX_BPF_FUNC_ARGS)."""
 
 
 @attrs.frozen
@@ -115,6 +118,21 @@ class BpfProgram:
         except RawBpfError as exc:
             raise from_raw(exc, map_label=self._fd.label) from None
         return TestRun(retval, out, duration)
+
+    def run_with_arguments(self, *arguments: int) -> int:
+        """Run a ``RAW_TRACEPOINT`` program once with these tracepoint arguments (u64 each) as its
+        context, by BPF_PROG_TEST_RUN (Linux 5.10+); its return value."""
+        if len(arguments) > MAX_ARGUMENTS:
+            raise BpfArgumentError(f"a raw tracepoint takes at most {MAX_ARGUMENTS} arguments, got {len(arguments)}")
+        try:
+            context = struct.pack(f"={len(arguments)}Q", *(value & (2**64 - 1) for value in arguments))
+        except (struct.error, TypeError) as exc:
+            raise BpfArgumentError(f"tracepoint arguments are integers: {exc}") from None
+        try:
+            retval: int = commands.prog_test_run_context(self.fileno(), context)
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=self._fd.label) from None
+        return retval
 
     def attach_xdp(self, interface: str | int, *, netns: str | None = None, mode: str = "native") -> XdpAttachment:
         """Attach this XDP program to an interface (by name or index) of a network namespace.

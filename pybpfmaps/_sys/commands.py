@@ -352,6 +352,14 @@ def prog_test_run(fd: int, data: bytes, out_size: int, repeat: int) -> tuple[int
     return int(attr.retval), out.raw[: attr.data_size_out], int(attr.duration)
 
 
+def prog_test_run_context(fd: int, context: bytes) -> int:
+    """BPF_PROG_TEST_RUN of a program that takes a context and no packet (a raw tracepoint's
+    arguments, Linux 5.10+); returns its return value."""
+    attr = uapi.ProgTestRunAttr(prog_fd=fd, ctx_size_in=len(context), ctx_in=context or None)
+    bpf(uapi.BPF_PROG_TEST_RUN, attr)
+    return int(attr.retval)
+
+
 def btf_load(data: bytes, log_size: int = 1 << 16) -> int:
     """BPF_BTF_LOAD of raw BTF; returns its fd. Failures carry the kernel's log as ``log``."""
     log = ctypes.create_string_buffer(log_size)

@@ -17,12 +17,14 @@ from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMa
 from pybpfmaps.maps.prog_array import ProgArrayMap
 from pybpfmaps.maps.queue import QueueMap, StackMap
 from pybpfmaps.maps.sockets import ReuseportSockArrayMap, SockHashMap, SockMap
+from pybpfmaps.maps.stack_trace import BuildIdFrame, StackTraceMap
 
 __all__ = [
     "ArrayMap",
     "ArrayOfMapsMap",
     "BloomFilterMap",
     "BpfMap",
+    "BuildIdFrame",
     "Columns",
     "GenericMap",
     "HashMap",
@@ -42,5 +44,6 @@ __all__ = [
     "SockHashMap",
     "SockMap",
     "StackMap",
+    "StackTraceMap",
     "list_maps",
 ]
