@@ -16,6 +16,7 @@ from pybpfmaps.maps.of_maps import ArrayOfMapsMap, HashOfMapsMap
 from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMap
 from pybpfmaps.maps.prog_array import ProgArrayMap
 from pybpfmaps.maps.queue import QueueMap, StackMap
+from pybpfmaps.maps.redirect import CpuMap, CpuRedirect, DevMap, DevMapHash, Redirect
 from pybpfmaps.maps.sockets import ReuseportSockArrayMap, SockHashMap, SockMap
 from pybpfmaps.maps.stack_trace import BuildIdFrame, StackTraceMap
 
@@ -26,6 +27,10 @@ __all__ = [
     "BpfMap",
     "BuildIdFrame",
     "Columns",
+    "CpuMap",
+    "CpuRedirect",
+    "DevMap",
+    "DevMapHash",
     "GenericMap",
     "HashMap",
     "HashOfMapsMap",
@@ -40,6 +45,7 @@ __all__ = [
     "PerCpuHashMap",
     "ProgArrayMap",
     "QueueMap",
+    "Redirect",
     "ReuseportSockArrayMap",
     "SockHashMap",
     "SockMap",
