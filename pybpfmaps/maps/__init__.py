@@ -10,6 +10,13 @@ from pybpfmaps.maps.generic import GenericMap
 from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
 from pybpfmaps.maps.keyless import KeylessMap
+from pybpfmaps.maps.local_storage import (
+    CgroupStorageMap,
+    InodeStorageMap,
+    LocalStorageMap,
+    SkStorageMap,
+    TaskStorageMap,
+)
 from pybpfmaps.maps.lpm import LpmTrieMap
 from pybpfmaps.maps.lru import LruHashMap
 from pybpfmaps.maps.of_maps import ArrayOfMapsMap, HashOfMapsMap
@@ -26,6 +33,7 @@ __all__ = [
     "BloomFilterMap",
     "BpfMap",
     "BuildIdFrame",
+    "CgroupStorageMap",
     "Columns",
     "CpuMap",
     "CpuRedirect",
@@ -34,7 +42,9 @@ __all__ = [
     "GenericMap",
     "HashMap",
     "HashOfMapsMap",
+    "InodeStorageMap",
     "KeylessMap",
+    "LocalStorageMap",
     "LpmTrieMap",
     "LruHashMap",
     "LruPerCpuHashMap",
@@ -47,9 +57,11 @@ __all__ = [
     "QueueMap",
     "Redirect",
     "ReuseportSockArrayMap",
+    "SkStorageMap",
     "SockHashMap",
     "SockMap",
     "StackMap",
     "StackTraceMap",
+    "TaskStorageMap",
     "list_maps",
 ]

@@ -1,0 +1,111 @@
+"""Local storage maps on the real kernel: a value per socket, task, file and cgroup, written through
+one descriptor of the object and read through another (the independent path: the kernel finds the
+object, not the fd number)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+
+from pybpfmaps import (
+    BpfMap,
+    CgroupStorageMap,
+    InodeStorageMap,
+    KeyNotFoundError,
+    NotSupportedError,
+    SkStorageMap,
+    TaskStorageMap,
+    field,
+    u32,
+    u64,
+)
+from tests.kernel.conftest import MakeMap
+
+
+@attrs.frozen
+class Seen:
+    packets: int = field(u64)
+    mark: int = field(u32)
+
+
+def test_a_value_per_socket(make_map: MakeMap) -> None:
+    storage = make_map(SkStorageMap, value=Seen, name="per_socket")
+    with socket.socket() as first, socket.socket() as second:
+        storage[first] = Seen(3, 7)
+        again = os.dup(first.fileno())
+        try:
+            assert storage[again] == Seen(3, 7)  # another fd of the same socket
+        finally:
+            os.close(again)
+        assert first in storage
+        assert second not in storage
+        with pytest.raises(NotSupportedError):
+            list(storage)  # the kernel cannot list local storage
+        del storage[first]
+        with pytest.raises(KeyNotFoundError):
+            storage[first]
+    with BpfMap.from_id(storage.id) as reopened:
+        assert (type(reopened), repr(reopened.value_codec)) == (SkStorageMap, "Seen")
+
+
+def test_a_value_per_task(make_map: MakeMap) -> None:
+    storage = make_map(TaskStorageMap, value=u64)
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        with open_pidfd(os.getpid()) as mine, open_pidfd(child.pid) as theirs:
+            storage[mine] = 1
+            storage[theirs] = 2
+        with open_pidfd(os.getpid()) as mine, open_pidfd(child.pid) as theirs:
+            assert (storage[mine], storage[theirs]) == (1, 2)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_value_per_file_and_per_cgroup(make_map: MakeMap, tmp_path: Path) -> None:
+    files = make_map(InodeStorageMap, value=u64)
+    (tmp_path / "f").write_text("x")
+    with (tmp_path / "f").open() as reader:
+        files[reader] = 11
+    with (tmp_path / "f").open() as other_reader:
+        assert files[other_reader] == 11
+    cgroups = make_map(CgroupStorageMap, value=u64)
+    with cgroup2(tmp_path / "cg") as root:
+        first = os.open(root, os.O_RDONLY)
+        second = os.open(root, os.O_RDONLY)
+        try:
+            cgroups[first] = 42
+            assert cgroups[second] == 42
+            del cgroups[second]
+            assert first not in cgroups
+        finally:
+            os.close(first)
+            os.close(second)
+
+
+@contextlib.contextmanager
+def open_pidfd(pid: int) -> Iterator[int]:
+    """A pidfd of process *pid* for the block."""
+    fd = os.pidfd_open(pid)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def cgroup2(where: Path) -> Iterator[Path]:
+    """A cgroup v2 hierarchy mounted at *where* for the block: its root cgroup's directory."""
+    where.mkdir()
+    subprocess.run(["mount", "-t", "cgroup2", "none", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
