@@ -50,17 +50,19 @@ class FdValueCodec(Codec[T], Generic[T]):
 
 @to_json.register(FdValueCodec)
 def _(codec: FdValueCodec[Any], value: Any) -> Any:
-    """The id, as bpftool shows programs and maps (the object read only to be shown is closed); a
-    socket's cookie as it is."""
+    """A program or map as ``{"id": ..., "name": ...}`` (the object read only to be shown is
+    closed); a socket's cookie as it is."""
     if isinstance(value, int):
         return value
-    identifier = value.id
-    value.close()
-    return identifier
+    with value:
+        return {"id": value.id, "name": value.name}
 
 
 @from_json.register(FdValueCodec)
 def _(codec: FdValueCodec[Any], value: Any, role: str, *, text: bool = False) -> Any:
+    """A program or map named by its id (a number, or ``{"id": ...}`` as ``to_json`` shows it)."""
+    if isinstance(value, dict) and "id" in value:
+        value = value["id"]
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):

@@ -148,8 +148,14 @@ def test_the_command_line_shows_and_takes_ids(make_map: MakeMap) -> None:
         table[2] = program
         command = [sys.executable, "-W", "error::ResourceWarning", "-m", "pybpfmaps"]
         dumped = subprocess.run([*command, "dump", str(table.id), "--json"], capture_output=True, text=True, check=True)
-        assert (dumped.stdout, dumped.stderr) == (f'{{"key": 2, "value": {program.id}}}\n', "")
+        shown = f'{{"key": 2, "value": {{"id": {program.id}, "name": "pass"}}}}\n'
+        assert (dumped.stdout, dumped.stderr) == (shown, "")
         setting = [*command, "set", str(table.id), "0", str(program.id)]
         written = subprocess.run(setting, capture_output=True, text=True, check=False)
         assert (written.returncode, written.stderr) == (0, "")
         assert table.ids() == {0: program.id, 2: program.id}
+    template = make_map(ArrayMap, value=u64, max_entries=1, name="cli_inner")
+    outer = make_map(ArrayOfMapsMap, inner=template, max_entries=2, name="cli_outer")
+    outer[1] = template
+    dumped = subprocess.run([*command, "dump", str(outer.id), "--json"], capture_output=True, text=True, check=True)
+    assert dumped.stdout == f'{{"key": 1, "value": {{"id": {template.id}, "name": "cli_inner"}}}}\n'
