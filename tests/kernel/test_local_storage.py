@@ -16,12 +16,16 @@ import pytest
 
 from pybpfmaps import (
     BpfMap,
+    BpfProgram,
+    CgroupArrayMap,
     CgroupStorageMap,
     InodeStorageMap,
     KeyNotFoundError,
     NotSupportedError,
+    ProgType,
     SkStorageMap,
     TaskStorageMap,
+    asm,
     field,
     u32,
     u64,
@@ -109,3 +113,27 @@ def cgroup2(where: Path) -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+UNDER_CGROUP = 37  # enum bpf_func_id: bpf_current_task_under_cgroup
+
+
+def test_a_cgroup_array_tells_a_program_where_the_task_is(make_map: MakeMap, tmp_path: Path) -> None:
+    cgroups = make_map(CgroupArrayMap, max_entries=2, name="cgroups")
+    program: list[asm.Item] = [*asm.ld_map(asm.R1, cgroups), asm.mov(asm.R2, 0), asm.call(UNDER_CGROUP), asm.exit()]
+    with cgroup2(tmp_path / "cg") as root, BpfProgram.load(program, ProgType.RAW_TRACEPOINT, name="under") as asks:
+        (root / "child").mkdir()
+        whole, child = os.open(root, os.O_RDONLY), os.open(root / "child", os.O_RDONLY)
+        try:
+            cgroups[0] = whole
+            assert asks.run_with_arguments() == 1  # this process is in the hierarchy's root cgroup
+            cgroups[0] = child
+            assert asks.run_with_arguments() == 0  # ... and not in the child
+            with pytest.raises(NotSupportedError):
+                cgroups[0]  # the kernel answers no lookups of cgroup arrays from user space
+            del cgroups[0]
+            assert asks.run_with_arguments() >= 1 << 31  # an empty slot: a negative errno, neither answer
+        finally:
+            os.close(whole)
+            os.close(child)
+            (root / "child").rmdir()
