@@ -6,6 +6,7 @@ import argparse
 import itertools
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import open_any, open_map
 from pybpfmaps.codecs.aggregates import untyped_parts
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError
+from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError, NotSupportedError
 from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import (
     BpfMap,
@@ -101,7 +102,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
         if isinstance(any_map, QueueMap | StackMap):
             return _dump_next(any_map, args.json)
     with open_map(args.map, readonly=True, command="dump") as m:
-        items = iter(m.items())
+        items = _listed(m)
         if args.json:
             key_text, value_text = text.json_text(m.key_codec), text.json_text(m.value_codec)
         else:
@@ -125,6 +126,19 @@ def cmd_dump(args: argparse.Namespace) -> int:
             out.write("key  value\n")
         out.write(f"({total} {'entry' if total == 1 else 'entries'})\n")
     return 0
+
+
+def _listed(m: BpfMap[Any, Any]) -> Iterator[tuple[Any, Any]]:
+    """The map's elements; a map type the kernel does not list to user space (local storage, cgroup
+    arrays, ring buffers, ...) says so in one line, before anything is printed."""
+    items = iter(m.items())
+    try:
+        first = next(items, None)
+    except NotSupportedError as exc:
+        raise BpfArgumentError(
+            f"dump: the kernel does not list {m.info.type_name} maps to user space ({exc.strerror})"
+        ) from None
+    return itertools.chain([first] if first is not None else [], items)
 
 
 def _dump_next(m: QueueMap[Any] | StackMap[Any], as_json: bool) -> int:
