@@ -110,6 +110,7 @@ from pybpfmaps.maps import (
     StackMap,
     StackTraceMap,
     TaskStorageMap,
+    XskMap,
     list_maps,
 )
 from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
@@ -196,6 +197,7 @@ __all__ = [
     "VerifierError",
     "XdpAction",
     "XdpAttachment",
+    "XskMap",
     "__version__",
     "array",
     "be16",

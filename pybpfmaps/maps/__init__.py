@@ -4,7 +4,7 @@ from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.bloom import BloomFilterMap
-from pybpfmaps.maps.cgroup_array import CgroupArrayMap
+from pybpfmaps.maps.cgroup_array import CgroupArrayMap, XskMap
 from pybpfmaps.maps.columns import Columns
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.generic import GenericMap
@@ -65,5 +65,6 @@ __all__ = [
     "StackMap",
     "StackTraceMap",
     "TaskStorageMap",
+    "XskMap",
     "list_maps",
 ]

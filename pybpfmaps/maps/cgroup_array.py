@@ -1,48 +1,30 @@
-"""``CgroupArrayMap``: BPF_MAP_TYPE_CGROUP_ARRAY, cgroups by index (Linux 4.8+).
+"""``CgroupArrayMap`` and ``XskMap``: arrays of descriptors the kernel takes and never gives back.
 
-Programs ask ``bpf_current_task_under_cgroup(map, i)`` or ``bpf_skb_under_cgroup(skb, map, i)``.
-User space stores cgroup v2 directories: ``m[i] = os.open("/sys/fs/cgroup/app", os.O_RDONLY)``
-(or any object with ``fileno()``), and removes them with ``del m[i]``. The kernel does not answer
-lookups of this map from user space: reading an element raises its ``NotSupportedError``.
+A cgroup array (Linux 4.8+) holds cgroup v2 directories, for ``bpf_current_task_under_cgroup(map,
+i)`` and ``bpf_skb_under_cgroup``: ``m[i] = os.open("/sys/fs/cgroup/app", os.O_RDONLY)``. An
+xskmap (Linux 4.18+) holds AF_XDP sockets (with their UMEM and rings set up), for
+``bpf_redirect_map()`` from XDP: ``m[queue] = xsk_socket``. Both take the object (anything with
+``fileno()``) or an fd, and ``del m[i]``; the kernel answers no lookups of them from user space,
+so reading an element or iterating raises its ``NotSupportedError``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
-from pybpfmaps._sys.fd import Fd
-from pybpfmaps.codecs.base import Codec
-from pybpfmaps.codecs.ints import u32
-from pybpfmaps.errors import BpfArgumentError
-from pybpfmaps.flags import MapFlags, MapType
-from pybpfmaps.maps import _fd_values, _validate
-from pybpfmaps.maps._create import create_keyed
-from pybpfmaps.maps._mutable import MutableBpfMap
-from pybpfmaps.maps.info import MapInfo
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
-CGROUP = _fd_values.FdValueCodec("cgroup", int)
-"""A cgroup array's value: a cgroup v2 directory's fd in (the kernel gives nothing back)."""
+from pybpfmaps.flags import MapType
+from pybpfmaps.maps.slots import WriteOnlySlots
 
 
-class CgroupArrayMap(MutableBpfMap[int, Any]):
+class CgroupArrayMap(WriteOnlySlots):
     """Cgroups by index, for ``bpf_current_task_under_cgroup`` and ``bpf_skb_under_cgroup``; write-only."""
 
     map_type: ClassVar[MapType | None] = MapType.CGROUP_ARRAY
-    create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE | _validate.ACCESS_FLAGS
+    holds = "cgroup"
 
-    @classmethod
-    def create(cls, *, max_entries: int, name: str = "", flags: MapFlags | int = MapFlags.NONE) -> Self:  # type: ignore[override]
-        """A new, empty cgroup array of *max_entries* slots."""
-        return create_keyed(cls, u32, CGROUP, max_entries, name, int(flags), with_btf=False)
 
-    @classmethod
-    def _from_kernel(
-        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
-        pin_path: str | None, btf: bool,
-    ) -> Self:  # fmt: skip
-        if key not in (None, u32) or value not in (None, CGROUP):
-            raise BpfArgumentError(f"{info.label}: a cgroup array's keys are indexes and its values cgroups")
-        return cls(fd, info, u32, CGROUP, pin_path)
+class XskMap(WriteOnlySlots):
+    """AF_XDP sockets by index (usually the receive queue), for ``bpf_redirect_map``; write-only."""
+
+    map_type: ClassVar[MapType | None] = MapType.XSKMAP
+    holds = "AF_XDP socket"

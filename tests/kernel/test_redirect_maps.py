@@ -15,18 +15,20 @@ from pybpfmaps import (
     CpuMap,
     DevMap,
     DevMapHash,
+    NotSupportedError,
     ProgType,
     Redirect,
     XdpAction,
+    XskMap,
     asm,
 )
 from tests.kernel.conftest import MakeMap
-from tests.support import bpftool
+from tests.support import bpftool, xsk
 
 REDIRECT_MAP = 51  # enum bpf_func_id: bpf_redirect_map
 
 
-def redirector(targets: DevMap | CpuMap, key: int) -> BpfProgram:
+def redirector(targets: DevMap | CpuMap | XskMap, key: int) -> BpfProgram:
     """XDP: ``return bpf_redirect_map(targets, key, XDP_PASS)`` (XDP_PASS when the slot is empty)."""
     program: list[asm.Item] = [
         *asm.ld_map(asm.R1, targets),
@@ -83,3 +85,17 @@ def test_a_cpumap_holds_queue_sizes_per_cpu(make_map: MakeMap) -> None:
     assert cpus.get(0) is None
     with pytest.raises(CodecError, match="queue size"):
         cpus[0] = 0
+
+
+def test_an_xskmap_takes_af_xdp_sockets_a_program_redirects_to(make_map: MakeMap) -> None:
+    sockets = make_map(XskMap, max_entries=4, name="xsks")
+    with xsk.xsk_socket() as receiver, redirector(sockets, 1) as program:
+        assert program.test_run(bytes(64)).retval == XdpAction.PASS
+        sockets[1] = receiver
+        assert program.test_run(bytes(64)).retval == XdpAction.REDIRECT
+        with pytest.raises(NotSupportedError):
+            sockets[1]  # the kernel answers no lookups of xskmaps from user space
+        del sockets[1]
+        assert program.test_run(bytes(64)).retval == XdpAction.PASS
+        with socket.socket() as not_xdp, pytest.raises(NotSupportedError):
+            sockets[0] = not_xdp  # the kernel takes only AF_XDP sockets set up for a map (EOPNOTSUPP)
