@@ -72,7 +72,7 @@ from pybpfmaps.errors import (
     VerifierError,
 )
 from pybpfmaps.features import BatchSupport
-from pybpfmaps.flags import MapFlags, MapType, ProgType, UpdateFlags, XdpAction
+from pybpfmaps.flags import AttachType, MapFlags, MapType, ProgType, UpdateFlags, XdpAction
 from pybpfmaps.maps import (
     ArrayMap,
     ArrayOfMapsMap,
@@ -80,7 +80,9 @@ from pybpfmaps.maps import (
     BpfMap,
     BuildIdFrame,
     CgroupArrayMap,
+    CgroupStorageKey,
     CgroupStorageMap,
+    CgrpStorageMap,
     Columns,
     CpuMap,
     CpuRedirect,
@@ -99,6 +101,7 @@ from pybpfmaps.maps import (
     MapInfo,
     MutableBpfMap,
     PerCpuArrayMap,
+    PerCpuCgroupStorageMap,
     PerCpuHashMap,
     ProgArrayMap,
     QueueMap,
@@ -113,7 +116,7 @@ from pybpfmaps.maps import (
     XskMap,
     list_maps,
 )
-from pybpfmaps.program import BpfProgram, TestRun, XdpAttachment
+from pybpfmaps.program import BpfProgram, CgroupAttachment, TestRun, XdpAttachment
 
 __version__ = "0.1.0"
 
@@ -123,6 +126,7 @@ __all__ = [
     "ArrayIndexError",
     "ArrayMap",
     "ArrayOfMapsMap",
+    "AttachType",
     "BatchDeleteError",
     "BatchError",
     "BatchInterrupted",
@@ -140,7 +144,10 @@ __all__ = [
     "BtfUnion",
     "BuildIdFrame",
     "CgroupArrayMap",
+    "CgroupAttachment",
+    "CgroupStorageKey",
     "CgroupStorageMap",
+    "CgrpStorageMap",
     "ClosedMapError",
     "Codec",
     "CodecError",
@@ -176,6 +183,7 @@ __all__ = [
     "MutableBpfMap",
     "NotSupportedError",
     "PerCpuArrayMap",
+    "PerCpuCgroupStorageMap",
     "PerCpuCodec",
     "PerCpuHashMap",
     "PerCpuValues",

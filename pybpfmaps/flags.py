@@ -91,7 +91,15 @@ class ProgType(enum.IntEnum):
     SCHED_CLS = uapi.BPF_PROG_TYPE_SCHED_CLS
     SCHED_ACT = uapi.BPF_PROG_TYPE_SCHED_ACT
     XDP = uapi.BPF_PROG_TYPE_XDP
+    CGROUP_SKB = uapi.BPF_PROG_TYPE_CGROUP_SKB
     RAW_TRACEPOINT = uapi.BPF_PROG_TYPE_RAW_TRACEPOINT
+
+
+class AttachType(enum.IntEnum):
+    """``enum bpf_attach_type`` values pybpfmaps attaches programs at."""
+
+    CGROUP_INET_INGRESS = uapi.BPF_CGROUP_INET_INGRESS
+    CGROUP_INET_EGRESS = uapi.BPF_CGROUP_INET_EGRESS
 
 
 class XdpAction(enum.IntEnum):

@@ -7,6 +7,7 @@ own code reads and writes, and so that small tools need no compiler.
 from __future__ import annotations
 
 import errno
+import os
 import struct
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from pybpfmaps._sys import commands
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import BpfArgumentError, ClosedMapError, VerifierError, from_raw
-from pybpfmaps.flags import ProgType
+from pybpfmaps.flags import AttachType, ProgType
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -134,6 +135,22 @@ class BpfProgram:
             raise from_raw(exc, map_label=self._fd.label) from None
         return retval
 
+    def attach_cgroup(self, cgroup: str | os.PathLike[str] | int, attach_type: AttachType) -> CgroupAttachment:
+        """Attach this program to a cgroup v2 (its directory's path, or an open fd of it) at
+        *attach_type*; detach with the returned object's ``detach()`` or a ``with`` block."""
+        own = not isinstance(cgroup, int)
+        try:
+            fd = os.open(cgroup, os.O_RDONLY | os.O_DIRECTORY) if not isinstance(cgroup, int) else cgroup
+        except OSError as exc:
+            raise BpfArgumentError(f"cannot open cgroup {cgroup!r}: {exc.strerror}") from None
+        try:
+            commands.prog_attach(fd, self.fileno(), int(attach_type))
+        except RawBpfError as exc:
+            if own:
+                os.close(fd)
+            raise from_raw(exc, map_label=self._fd.label) from None
+        return CgroupAttachment(fd if own else os.dup(fd), os.dup(self.fileno()), attach_type)
+
     def attach_xdp(self, interface: str | int, *, netns: str | None = None, mode: str = "native") -> XdpAttachment:
         """Attach this XDP program to an interface (by name or index) of a network namespace.
 
@@ -160,6 +177,34 @@ class BpfProgram:
     def __repr__(self) -> str:
         state = "closed" if self._fd.closed else f"id={self.id}"
         return f"<BpfProgram {self.prog_type.name} {self.name!r} {state}>"
+
+
+@attrs.define
+class CgroupAttachment:
+    """A program attached to a cgroup; ``detach()`` removes it (and closes the fds it keeps)."""
+
+    cgroup_fd: int
+    prog_fd: int
+    attach_type: AttachType
+    attached: bool = True
+
+    def detach(self) -> None:
+        """Remove the program from the cgroup; safe to call twice."""
+        if self.attached:
+            try:
+                commands.prog_detach(self.cgroup_fd, self.prog_fd, int(self.attach_type))
+            except RawBpfError as exc:
+                raise from_raw(exc, map_label=f"cgroup attachment ({self.attach_type.name})") from None
+            finally:
+                os.close(self.cgroup_fd)
+                os.close(self.prog_fd)
+                self.attached = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.detach()
 
 
 @attrs.define

@@ -175,6 +175,16 @@ def map_get_fd_by_id(map_id: int, open_flags: int) -> int:
     return bpf(uapi.BPF_MAP_GET_FD_BY_ID, uapi.GetIdAttr(start_id=map_id, open_flags=open_flags))
 
 
+def prog_attach(target_fd: int, prog_fd: int, attach_type: int, flags: int = 0) -> None:
+    """BPF_PROG_ATTACH of a program to a cgroup (*target_fd*) at *attach_type*."""
+    bpf(uapi.BPF_PROG_ATTACH, uapi.ProgAttachAttr(target_fd, prog_fd, attach_type, flags))
+
+
+def prog_detach(target_fd: int, prog_fd: int, attach_type: int) -> None:
+    """BPF_PROG_DETACH of that program from the cgroup."""
+    bpf(uapi.BPF_PROG_DETACH, uapi.ProgAttachAttr(target_fd, prog_fd, attach_type, 0))
+
+
 def prog_get_fd_by_id(prog_id: int) -> int:
     """BPF_PROG_GET_FD_BY_ID: an fd of the program with that id."""
     return bpf(uapi.BPF_PROG_GET_FD_BY_ID, uapi.GetIdAttr(start_id=prog_id))

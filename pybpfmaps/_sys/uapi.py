@@ -17,6 +17,8 @@ BPF_MAP_GET_NEXT_KEY = 4
 BPF_PROG_LOAD = 5
 BPF_OBJ_PIN = 6
 BPF_OBJ_GET = 7
+BPF_PROG_ATTACH = 8
+BPF_PROG_DETACH = 9
 BPF_MAP_GET_NEXT_ID = 12
 BPF_PROG_GET_FD_BY_ID = 13
 BPF_MAP_GET_FD_BY_ID = 14
@@ -40,6 +42,8 @@ COMMAND_NAMES: dict[int, str] = {
     BPF_PROG_LOAD: "BPF_PROG_LOAD",
     BPF_OBJ_PIN: "BPF_OBJ_PIN",
     BPF_OBJ_GET: "BPF_OBJ_GET",
+    BPF_PROG_ATTACH: "BPF_PROG_ATTACH",
+    BPF_PROG_DETACH: "BPF_PROG_DETACH",
     BPF_MAP_GET_NEXT_ID: "BPF_MAP_GET_NEXT_ID",
     BPF_PROG_TEST_RUN: "BPF_PROG_TEST_RUN",
     BPF_PROG_GET_FD_BY_ID: "BPF_PROG_GET_FD_BY_ID",
@@ -96,6 +100,7 @@ BPF_PROG_TYPE_SOCKET_FILTER = 1
 BPF_PROG_TYPE_SCHED_CLS = 3
 BPF_PROG_TYPE_SCHED_ACT = 4
 BPF_PROG_TYPE_XDP = 6
+BPF_PROG_TYPE_CGROUP_SKB = 8
 BPF_PROG_TYPE_RAW_TRACEPOINT = 17
 
 # ld_imm64 src_reg: imm is a map fd
@@ -210,6 +215,22 @@ PROG_INFO_SIZE = 256
 """Bytes of ``struct bpf_prog_info`` pybpfmaps asks for (the kernel fills what it has, zeroes the rest)."""
 PROG_INFO_TYPE, PROG_INFO_ID, PROG_INFO_NAME = 0, 4, 64
 """Offsets of ``type``, ``id`` and ``name[16]`` in ``struct bpf_prog_info``."""
+
+
+# enum bpf_attach_type
+BPF_CGROUP_INET_INGRESS = 0
+BPF_CGROUP_INET_EGRESS = 1
+
+
+class ProgAttachAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_PROG_ATTACH and BPF_PROG_DETACH, up to ``attach_flags``."""
+
+    _fields_ = (
+        ("target_fd", ctypes.c_uint32),
+        ("attach_bpf_fd", ctypes.c_uint32),
+        ("attach_type", ctypes.c_uint32),
+        ("attach_flags", ctypes.c_uint32),
+    )
 
 
 class InfoAttr(ctypes.Structure):

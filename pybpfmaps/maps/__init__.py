@@ -5,6 +5,7 @@ from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.bloom import BloomFilterMap
 from pybpfmaps.maps.cgroup_array import CgroupArrayMap, XskMap
+from pybpfmaps.maps.cgroup_storage import CgroupStorageKey, CgroupStorageMap, PerCpuCgroupStorageMap
 from pybpfmaps.maps.columns import Columns
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.generic import GenericMap
@@ -12,7 +13,7 @@ from pybpfmaps.maps.hash import HashMap
 from pybpfmaps.maps.info import MapInfo, list_maps
 from pybpfmaps.maps.keyless import KeylessMap
 from pybpfmaps.maps.local_storage import (
-    CgroupStorageMap,
+    CgrpStorageMap,
     InodeStorageMap,
     LocalStorageMap,
     SkStorageMap,
@@ -35,7 +36,9 @@ __all__ = [
     "BpfMap",
     "BuildIdFrame",
     "CgroupArrayMap",
+    "CgroupStorageKey",
     "CgroupStorageMap",
+    "CgrpStorageMap",
     "Columns",
     "CpuMap",
     "CpuRedirect",
@@ -54,6 +57,7 @@ __all__ = [
     "MapInfo",
     "MutableBpfMap",
     "PerCpuArrayMap",
+    "PerCpuCgroupStorageMap",
     "PerCpuHashMap",
     "ProgArrayMap",
     "QueueMap",

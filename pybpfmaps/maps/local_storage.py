@@ -1,7 +1,7 @@
 """Local storage maps: a value attached to a kernel object, keyed by a descriptor of that object.
 
 ``SkStorageMap`` (sockets, Linux 5.2+), ``TaskStorageMap`` (tasks, by pidfd: ``os.pidfd_open(pid)``,
-5.11+), ``InodeStorageMap`` (files, 5.10+, with the BPF LSM) and ``CgroupStorageMap`` (cgroup v2
+5.11+), ``InodeStorageMap`` (files, 5.10+, with the BPF LSM) and ``CgrpStorageMap`` (cgroup v2
 directories opened with ``os.open(path, os.O_RDONLY)``, 6.2+). ``m[obj] = value``, ``m[obj]``,
 ``del m[obj]`` and ``obj in m`` take the object (anything with ``fileno()``) or a descriptor of it;
 any descriptor of the same object finds the same value, and the value goes when the object does.
@@ -112,7 +112,7 @@ class InodeStorageMap(LocalStorageMap):
     _what = "file"
 
 
-class CgroupStorageMap(LocalStorageMap):
+class CgrpStorageMap(LocalStorageMap):
     """``BPF_MAP_TYPE_CGRP_STORAGE``: a value per cgroup v2, keyed by its directory's fd. Linux 6.2+."""
 
     map_type: ClassVar[MapType | None] = MapType.CGRP_STORAGE

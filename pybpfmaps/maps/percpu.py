@@ -14,7 +14,7 @@ from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 
 
-class _PerCpu:
+class PerCpuValuesMixin:
     """Values are ``PerCpuValues``: the map's value type wrapped into one slot per possible CPU."""
 
     def _value_codec(self, value: Codec[Any]) -> Codec[Any]:
@@ -26,7 +26,7 @@ class _PerCpu:
         return value.element
 
 
-class PerCpuHashMap(_PerCpu, MutableBpfMap[K, Any]):
+class PerCpuHashMap(PerCpuValuesMixin, MutableBpfMap[K, Any]):
     """A BPF per-CPU hash map (``BPF_MAP_TYPE_PERCPU_HASH``): each key holds one value per possible CPU.
 
     Reading gives ``PerCpuValues`` (with ``.sum()``); writing takes one value per possible CPU, or
@@ -67,7 +67,7 @@ class LruPerCpuHashMap(PerCpuHashMap[K]):
     )
 
 
-class PerCpuArrayMap(_PerCpu, ArrayMap[Any]):
+class PerCpuArrayMap(PerCpuValuesMixin, ArrayMap[Any]):
     """A BPF per-CPU array (``BPF_MAP_TYPE_PERCPU_ARRAY``): indexes ``0..max_entries-1``, one value per CPU each.
 
     Minimum kernel:

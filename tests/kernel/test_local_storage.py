@@ -8,20 +8,26 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 
 from pybpfmaps import (
+    AttachType,
     BpfMap,
     BpfProgram,
     CgroupArrayMap,
+    CgroupStorageKey,
     CgroupStorageMap,
+    CgrpStorageMap,
     InodeStorageMap,
     KeyNotFoundError,
     NotSupportedError,
+    PerCpuCgroupStorageMap,
     ProgType,
     SkStorageMap,
     TaskStorageMap,
@@ -80,7 +86,7 @@ def test_a_value_per_file_and_per_cgroup(make_map: MakeMap, tmp_path: Path) -> N
         files[reader] = 11
     with (tmp_path / "f").open() as other_reader:
         assert files[other_reader] == 11
-    cgroups = make_map(CgroupStorageMap, value=u64)
+    cgroups = make_map(CgrpStorageMap, value=u64)
     with cgroup2(tmp_path / "cg") as root:
         first = os.open(root, os.O_RDONLY)
         second = os.open(root, os.O_RDONLY)
@@ -137,3 +143,65 @@ def test_a_cgroup_array_tells_a_program_where_the_task_is(make_map: MakeMap, tmp
             os.close(whole)
             os.close(child)
             (root / "child").rmdir()
+
+
+GET_LOCAL_STORAGE = 81  # enum bpf_func_id: bpf_get_local_storage
+SENDER = """
+import socket, sys
+sys.stdin.readline()  # wait to be moved into the cgroup
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+    for _ in range(int(sys.argv[1])):
+        out.sendto(b"x", ("127.0.0.1", int(sys.argv[2])))
+"""
+
+
+def counting(storage: Any) -> BpfProgram:
+    """A cgroup_skb program: add 1 to its cgroup's storage (u64 at offset 0), let the packet go."""
+    program: list[asm.Item] = [
+        *asm.ld_map(asm.R1, storage),
+        asm.mov(asm.R2, 0),
+        asm.call(GET_LOCAL_STORAGE),
+        asm.load(asm.R1, asm.R0, 0, 8),
+        asm.alu(asm.R1, "+", 1),
+        asm.store(asm.R0, 0, asm.R1, 8),
+        asm.mov(asm.R0, 1),
+        asm.exit(),
+    ]
+    return BpfProgram.load(program, ProgType.CGROUP_SKB, name="per_cgroup")
+
+
+def send_from(cgroup: Path, datagrams: int) -> None:
+    """*datagrams* UDP datagrams sent to a closed local port by a process placed in *cgroup*."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+        sink.bind(("127.0.0.1", 0))
+        port = sink.getsockname()[1]
+        command = [sys.executable, "-c", SENDER, str(datagrams), str(port)]
+        with subprocess.Popen(command, stdin=subprocess.PIPE, text=True) as sender:
+            (cgroup / "cgroup.procs").write_text(str(sender.pid))
+            sender.communicate("go\n", timeout=30)
+        assert sender.returncode == 0
+
+
+@pytest.mark.parametrize("kind", [CgroupStorageMap, PerCpuCgroupStorageMap])
+def test_a_cgroup_program_counts_into_its_cgroup_storage(make_map: MakeMap, tmp_path: Path, kind: type[Any]) -> None:
+    storage = make_map(kind, value=u64, name="per_cgroup")
+
+    def total(key: Any) -> int:
+        held = storage[key]
+        return int(held.sum()) if kind is PerCpuCgroupStorageMap else int(held)
+
+    with cgroup2(tmp_path / "cg") as root, counting(storage) as program:
+        app = root / "app"
+        app.mkdir()
+        try:
+            with program.attach_cgroup(app, AttachType.CGROUP_INET_EGRESS):
+                key = (app, AttachType.CGROUP_INET_EGRESS)
+                assert total(key) == 0  # made when the program was attached
+                send_from(app, 5)
+                assert total(key) == 5
+                assert list(storage) == [CgroupStorageKey(os.stat(app).st_ino, AttachType.CGROUP_INET_EGRESS)]
+                storage[key] = 100 if kind is CgroupStorageMap else [100] + [0] * (len(storage[key]) - 1)
+                send_from(app, 2)
+                assert total((os.stat(app).st_ino, AttachType.CGROUP_INET_EGRESS)) == 102  # the id works as well
+        finally:
+            app.rmdir()

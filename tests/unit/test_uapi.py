@@ -24,13 +24,18 @@ MIRRORS = [
     (uapi.ProgTestRunAttr, "union bpf_attr", "test."),
     (uapi.BtfLoadAttr, "union bpf_attr", ""),
     (uapi.BpfBtfInfo, "struct bpf_btf_info", ""),
+    (uapi.ProgAttachAttr, "union bpf_attr", ""),
 ]
 # Fields newer than the 6.1 header on these machines, and the elem union member we name "_pad0".
 NOT_IN_OLD_HEADERS = {"btf_vmlinux_id", "hash", "hash_size", "_pad0"}
 
 
 def _field_offsets() -> dict[str, int]:
-    ours = {}
+    ours = {
+        "offsetof(struct bpf_prog_info, type)": uapi.PROG_INFO_TYPE,
+        "offsetof(struct bpf_prog_info, id)": uapi.PROG_INFO_ID,
+        "offsetof(struct bpf_prog_info, name)": uapi.PROG_INFO_NAME,
+    }
     for struct, c_type, prefix in MIRRORS:
         for name, *_ in struct._fields_:
             if name not in NOT_IN_OLD_HEADERS:
