@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
+import subprocess
+import sys
+import time
 
 import pytest
 
 from pybpfmaps import (
+    ArrayMap,
     BpfMap,
     BpfProgram,
     CodecError,
@@ -21,6 +26,7 @@ from pybpfmaps import (
     XdpAction,
     XskMap,
     asm,
+    u64,
 )
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool, xsk
@@ -99,3 +105,61 @@ def test_an_xskmap_takes_af_xdp_sockets_a_program_redirects_to(make_map: MakeMap
         assert program.test_run(bytes(64)).retval == XdpAction.PASS
         with socket.socket() as not_xdp, pytest.raises(NotSupportedError):
             sockets[0] = not_xdp  # the kernel takes only AF_XDP sockets set up for a map (EOPNOTSUPP)
+
+
+SEND_FROM_NAMESPACE = """
+import socket, sys, time
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+    for _ in range(int(sys.argv[1])):
+        out.sendto(b"hello", ("10.99.0.1", 9999))
+        time.sleep(0.002)
+"""
+
+
+def udp_only(then: list[asm.Item]) -> list[asm.Item]:
+    """XDP: XDP_PASS unless the frame is IPv4/UDP (r2 = data after the checks), else run *then*."""
+    return [
+        asm.load(asm.R2, asm.R1, 0, 4),  # data
+        asm.load(asm.R3, asm.R1, 4, 4),  # data_end
+        asm.mov_reg(asm.R4, asm.R2),
+        asm.alu(asm.R4, "+", 34),
+        asm.jump_if(asm.R4, ">", asm.R3, "pass", register=True),
+        asm.load(asm.R5, asm.R2, 12, 2),
+        asm.jump_if(asm.R5, "!=", 0x0008, "pass"),  # ETH_P_IP, in network order
+        asm.load(asm.R5, asm.R2, 23, 1),
+        asm.jump_if(asm.R5, "!=", 17, "pass"),  # IPPROTO_UDP
+        *then,
+        asm.label("pass"),
+        asm.mov(asm.R0, XdpAction.PASS),
+        asm.exit(),
+    ]
+
+
+def test_udp_arriving_here_is_redirected_back_out_through_the_devmap(make_map: MakeMap, veth: tuple[str, str]) -> None:
+    """Datagrams the namespace sends to 10.99.0.1 are bounced by XDP here, through a devmap entry
+    naming our end of the veth pair, back into the namespace, where a second program counts them."""
+    ns, there = veth
+    here = f"pbmA{os.getpid() % 100000}"  # the veth fixture's end in this namespace
+    devices = make_map(DevMap, max_entries=1, name="bounce")
+    counted = make_map(ArrayMap, value=u64, max_entries=1, name="bounced")
+    bounce = udp_only([
+        *asm.ld_map(asm.R1, devices), asm.mov(asm.R2, 0), asm.mov(asm.R3, XdpAction.PASS),
+        asm.call(REDIRECT_MAP), asm.exit(),
+    ])  # fmt: skip
+    count = udp_only([
+        asm.store_imm(asm.R10, -4, 0, 4), *asm.ld_map(asm.R1, counted), asm.mov_reg(asm.R2, asm.R10),
+        asm.alu(asm.R2, "+", -4), asm.call(asm.MAP_LOOKUP_ELEM), asm.jump_if(asm.R0, "==", 0, "pass"),
+        asm.load(asm.R1, asm.R0, 0, 8), asm.alu(asm.R1, "+", 1), asm.store(asm.R0, 0, asm.R1, 8),
+    ])  # fmt: skip
+    with BpfProgram.load(bounce, ProgType.XDP, name="bounce") as bouncer, \
+            BpfProgram.load(count, ProgType.XDP, name="count") as counter, \
+            bouncer.attach_xdp(here), counter.attach_xdp(there, netns=ns):  # fmt: skip
+        send = ["ip", "netns", "exec", ns, sys.executable, "-c", SEND_FROM_NAMESPACE]
+        subprocess.run([*send, "10"], check=True)
+        assert counted[0] == 0  # no devmap entry: passed up our stack, nothing comes back
+        devices[0] = here
+        subprocess.run([*send, "10"], check=True)
+        deadline = time.monotonic() + 5
+        while counted[0] < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert counted[0] == 10
