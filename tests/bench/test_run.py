@@ -27,7 +27,7 @@ def test_quick_benchmark_run() -> None:
         "update_many(d.items())", "update_many(list of pairs)", "update_many(zip(keys, values))",
         "update_many((k, k) for k in ...)", "update_many(Mapping)", "update_many, per-element path",
         "for k, v in ...: m[k] = v", "m.copy()", "dict(m.items())", "list(m)", "sum(m.values())",
-        "list(m.values())", "dict(m)", "m.lookup_many(keys)",
+        "list(m.values())", "dict(m)", "m.columns()", "m.lookup_many(keys)",
     }  # fmt: skip
     assert {line.split(" | ")[1] for line in rows} == {"hash", "lru_hash", "array"}
     assert all(line.split(" | ")[5].strip() for line in rows), "every row has a ratio to its floor"
