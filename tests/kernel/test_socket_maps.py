@@ -10,7 +10,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from pybpfmaps import BpfMap, CodecTypeError, ReuseportSockArrayMap, SockHashMap, SockMap, u32
+from pybpfmaps import (
+    BpfMap,
+    BpfSyscallError,
+    CodecTypeError,
+    KeyExistsError,
+    KeyNotFoundError,
+    ReuseportSockArrayMap,
+    SockHashMap,
+    SockMap,
+    UpdateFlags,
+    u32,
+)
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
@@ -74,3 +85,28 @@ def test_a_reuseport_array_takes_reuseport_sockets(make_map: MakeMap) -> None:
         group[0] = member
         assert group[0] == cookie(member)
         assert held(group.id) == {0: cookie(member)}
+
+
+def test_the_kernels_reuseport_array_scenario(make_map: MakeMap) -> None:
+    """After ``test_reuseport_array`` of the kernel's test_maps.c: which sockets go in, NOEXIST and
+    EXIST, cookies of TCP listeners and UDP sockets, and an element gone with its socket."""
+    group = make_map(ReuseportSockArrayMap, max_entries=4, name="reuseport")
+    with socket.socket() as plain:
+        plain.bind(("127.0.0.1", 0))
+        with pytest.raises(BpfSyscallError):
+            group[0] = plain  # not SO_REUSEPORT, not listening: refused
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    with listener, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as datagrams:
+        datagrams.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        datagrams.bind(("127.0.0.1", 0))
+        group.put(0, listener, UpdateFlags.NOEXIST)
+        with pytest.raises(KeyExistsError):
+            group.put(0, datagrams, UpdateFlags.NOEXIST)
+        with pytest.raises(KeyNotFoundError):
+            group.put(1, datagrams, UpdateFlags.EXIST)
+        group[1] = datagrams
+        assert group.copy() == {0: cookie(listener), 1: cookie(datagrams)}
+    assert group.copy() == {}  # closed sockets leave the array
