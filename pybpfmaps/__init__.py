@@ -116,7 +116,7 @@ from pybpfmaps.maps import (
     XskMap,
     list_maps,
 )
-from pybpfmaps.program import BpfProgram, CgroupAttachment, TestRun, XdpAttachment
+from pybpfmaps.program import Attachment, BpfProgram, TestRun, XdpAttachment
 
 __version__ = "0.1.0"
 
@@ -127,6 +127,7 @@ __all__ = [
     "ArrayMap",
     "ArrayOfMapsMap",
     "AttachType",
+    "Attachment",
     "BatchDeleteError",
     "BatchError",
     "BatchInterrupted",
@@ -144,7 +145,6 @@ __all__ = [
     "BtfUnion",
     "BuildIdFrame",
     "CgroupArrayMap",
-    "CgroupAttachment",
     "CgroupStorageKey",
     "CgroupStorageMap",
     "CgrpStorageMap",

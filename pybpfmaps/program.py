@@ -135,21 +135,31 @@ class BpfProgram:
             raise from_raw(exc, map_label=self._fd.label) from None
         return retval
 
-    def attach_cgroup(self, cgroup: str | os.PathLike[str] | int, attach_type: AttachType) -> CgroupAttachment:
+    def attach_cgroup(self, cgroup: str | os.PathLike[str] | int, attach_type: AttachType) -> Attachment:
         """Attach this program to a cgroup v2 (its directory's path, or an open fd of it) at
         *attach_type*; detach with the returned object's ``detach()`` or a ``with`` block."""
-        own = not isinstance(cgroup, int)
+        if isinstance(cgroup, int):
+            return self._attach(os.dup(cgroup), attach_type, "cgroup")
         try:
-            fd = os.open(cgroup, os.O_RDONLY | os.O_DIRECTORY) if not isinstance(cgroup, int) else cgroup
+            fd = os.open(cgroup, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             raise BpfArgumentError(f"cannot open cgroup {cgroup!r}: {exc.strerror}") from None
+        return self._attach(fd, attach_type, "cgroup")
+
+    def attach_map(self, target: Any, attach_type: AttachType) -> Attachment:
+        """Attach this program to a map (a sockmap or sockhash: ``AttachType.SK_SKB_VERDICT`` and
+        friends) at *attach_type*; detach with the returned object's ``detach()`` or ``with``.
+        Sockets added to the map after this run the program; those added before do not."""
+        return self._attach(os.dup(target.fileno()), attach_type, "map")
+
+    def _attach(self, target_fd: int, attach_type: AttachType, what: str) -> Attachment:
+        """BPF_PROG_ATTACH to *target_fd*, which the attachment then owns (closed here on failure)."""
         try:
-            commands.prog_attach(fd, self.fileno(), int(attach_type))
+            commands.prog_attach(target_fd, self.fileno(), int(attach_type))
         except RawBpfError as exc:
-            if own:
-                os.close(fd)
+            os.close(target_fd)
             raise from_raw(exc, map_label=self._fd.label) from None
-        return CgroupAttachment(fd if own else os.dup(fd), os.dup(self.fileno()), attach_type)
+        return Attachment(target_fd, os.dup(self.fileno()), attach_type, what)
 
     def attach_xdp(self, interface: str | int, *, netns: str | None = None, mode: str = "native") -> XdpAttachment:
         """Attach this XDP program to an interface (by name or index) of a network namespace.
@@ -180,23 +190,25 @@ class BpfProgram:
 
 
 @attrs.define
-class CgroupAttachment:
-    """A program attached to a cgroup; ``detach()`` removes it (and closes the fds it keeps)."""
+class Attachment:
+    """A program attached to a cgroup or a map; ``detach()`` removes it (and closes the fds it keeps)."""
 
-    cgroup_fd: int
+    target_fd: int
     prog_fd: int
     attach_type: AttachType
+    target: str
+    """What it is attached to: ``"cgroup"`` or ``"map"``."""
     attached: bool = True
 
     def detach(self) -> None:
-        """Remove the program from the cgroup; safe to call twice."""
+        """Remove the program from its cgroup or map; safe to call twice."""
         if self.attached:
             try:
-                commands.prog_detach(self.cgroup_fd, self.prog_fd, int(self.attach_type))
+                commands.prog_detach(self.target_fd, self.prog_fd, int(self.attach_type))
             except RawBpfError as exc:
-                raise from_raw(exc, map_label=f"cgroup attachment ({self.attach_type.name})") from None
+                raise from_raw(exc, map_label=f"{self.target} attachment ({self.attach_type.name})") from None
             finally:
-                os.close(self.cgroup_fd)
+                os.close(self.target_fd)
                 os.close(self.prog_fd)
                 self.attached = False
 

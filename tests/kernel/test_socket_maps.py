@@ -11,15 +11,19 @@ from collections.abc import Iterator
 import pytest
 
 from pybpfmaps import (
+    AttachType,
     BpfMap,
+    BpfProgram,
     BpfSyscallError,
     CodecTypeError,
     KeyExistsError,
     KeyNotFoundError,
+    ProgType,
     ReuseportSockArrayMap,
     SockHashMap,
     SockMap,
     UpdateFlags,
+    asm,
     u32,
 )
 from tests.kernel.conftest import MakeMap
@@ -110,3 +114,36 @@ def test_the_kernels_reuseport_array_scenario(make_map: MakeMap) -> None:
         group[1] = datagrams
         assert group.copy() == {0: cookie(listener), 1: cookie(datagrams)}
     assert group.copy() == {}  # closed sockets leave the array
+
+
+SK_REDIRECT_MAP = 52  # enum bpf_func_id: bpf_sk_redirect_map
+
+
+def test_a_verdict_program_splices_one_connection_into_another(make_map: MakeMap) -> None:
+    """After the kernel's sockmap scenario: a verdict program attached to the sockmap redirects
+    what one socket receives to the egress of the socket at index 1, so bytes sent on the first
+    connection come out of the second."""
+    sockets = make_map(SockMap, max_entries=2, name="splice")
+    program: list[asm.Item] = [
+        *asm.ld_map(asm.R2, sockets),  # r1 = the skb already
+        asm.mov(asm.R3, 1),
+        asm.mov(asm.R4, 0),  # to the socket's egress
+        asm.call(SK_REDIRECT_MAP),
+        asm.exit(),
+    ]
+    with BpfProgram.load(program, ProgType.SK_SKB, name="splice") as verdict, \
+            verdict.attach_map(sockets, AttachType.SK_SKB_VERDICT), \
+            socket.create_server(("127.0.0.1", 0)) as listener:  # fmt: skip
+        first_client = socket.create_connection(listener.getsockname())
+        first_server, _ = listener.accept()
+        second_client = socket.create_connection(listener.getsockname())
+        second_server, _ = listener.accept()
+        with first_client, first_server, second_client, second_server:
+            sockets[0] = first_server  # its incoming bytes go to the verdict program
+            sockets[1] = second_server  # ... which sends them out of this one
+            first_client.sendall(b"through the sockmap")
+            second_client.settimeout(5)
+            received = b""
+            while len(received) < len(b"through the sockmap"):
+                received += second_client.recv(64)
+            assert received == b"through the sockmap"
