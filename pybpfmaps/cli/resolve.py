@@ -11,7 +11,7 @@ from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import BpfArgumentError, from_raw
 from pybpfmaps.flags import MapFlags
-from pybpfmaps.maps import BpfMap, MapCore, MapInfo, list_maps
+from pybpfmaps.maps import BpfMap, MapCore, MapInfo, OpaqueMap, list_maps
 from pybpfmaps.maps.info import read_info
 
 
@@ -28,8 +28,10 @@ def open_map(spec: str, *, readonly: bool = False, command: str = "") -> BpfMap[
     """The keyed map *spec* names; a map without keys (queue, stack, bloom filter) is refused for *command*."""
     m = open_any(spec, readonly=readonly)
     if not isinstance(m, BpfMap):
-        kind, cls = m.info.type_name, type(m).__name__
+        kind, cls, opaque = m.info.type_name, type(m).__name__, isinstance(m, OpaqueMap)
         m.close()
+        if opaque:
+            raise BpfArgumentError(f"{command}: {kind} maps hold no elements (their contents are streams or memory)")
         raise BpfArgumentError(
             f"{command}: {kind} maps have no keys; open it with 'pybpfmaps shell {spec}' and use {cls}'s methods"
         )

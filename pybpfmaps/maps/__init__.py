@@ -4,6 +4,14 @@ from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.array import ArrayMap
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.bloom import BloomFilterMap
+from pybpfmaps.maps.buffers import (
+    ArenaMap,
+    OpaqueMap,
+    PerfEventArrayMap,
+    RingBufMap,
+    StructOpsMap,
+    UserRingBufMap,
+)
 from pybpfmaps.maps.cgroup_array import CgroupArrayMap, XskMap
 from pybpfmaps.maps.cgroup_storage import CgroupStorageKey, CgroupStorageMap, PerCpuCgroupStorageMap
 from pybpfmaps.maps.columns import Columns
@@ -30,6 +38,7 @@ from pybpfmaps.maps.sockets import ReuseportSockArrayMap, SockHashMap, SockMap
 from pybpfmaps.maps.stack_trace import BuildIdFrame, StackTraceMap
 
 __all__ = [
+    "ArenaMap",
     "ArrayMap",
     "ArrayOfMapsMap",
     "BloomFilterMap",
@@ -56,19 +65,24 @@ __all__ = [
     "MapCore",
     "MapInfo",
     "MutableBpfMap",
+    "OpaqueMap",
     "PerCpuArrayMap",
     "PerCpuCgroupStorageMap",
     "PerCpuHashMap",
+    "PerfEventArrayMap",
     "ProgArrayMap",
     "QueueMap",
     "Redirect",
     "ReuseportSockArrayMap",
+    "RingBufMap",
     "SkStorageMap",
     "SockHashMap",
     "SockMap",
     "StackMap",
     "StackTraceMap",
+    "StructOpsMap",
     "TaskStorageMap",
+    "UserRingBufMap",
     "XskMap",
     "list_maps",
 ]

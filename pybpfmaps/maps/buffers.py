@@ -1,0 +1,126 @@
+"""Maps that are not element stores: ``RingBufMap``, ``UserRingBufMap``, ``PerfEventArrayMap``,
+``ArenaMap`` and ``StructOpsMap``.
+
+Each opens as its own class (``info``, pinning, lifecycle, ``repr``) and can be created where user
+space may create it. Reading and writing their contents (events, shared memory, a kernel struct's
+operations) is not done through elements: ring buffers and perf buffers are read as streams, an
+arena is memory mapped. A ``PerfEventArrayMap`` takes perf event fds by CPU, write-only like a
+``CgroupArrayMap``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pybpfmaps._sys.cpus import possible_cpus
+from pybpfmaps._sys.fd import Fd
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.raw_bytes import RawCodec
+from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.flags import MapFlags, MapType
+from pybpfmaps.maps import _create, _display, _open, _validate
+from pybpfmaps.maps.core import MapCore
+from pybpfmaps.maps.info import MapInfo
+from pybpfmaps.maps.slots import WriteOnlySlots
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+PAGE = 4096
+
+
+class OpaqueMap(MapCore):
+    """A map without elements to read or write from user space; its key and value sizes as the kernel says."""
+
+    def __init__(self, fd: Fd, info: MapInfo, pin_path: str | None = None) -> None:
+        """Take ownership of *fd*. Use ``create()`` or the ``from_*()`` constructors instead."""
+        self._handle = self._handle_type(
+            fd, info, RawCodec(info.key_size), RawCodec(info.value_size), type(self).__name__
+        )
+        self._pin_path = pin_path
+
+    @classmethod
+    def _from_kernel(
+        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
+        pin_path: str | None, btf: bool,
+    ) -> Self:  # fmt: skip
+        if key is not None or value is not None:
+            raise BpfArgumentError(f"{info.label} has no keys or values to give codecs for")
+        return cls(fd, info, pin_path)
+
+    @classmethod
+    def _create_opaque(cls, max_entries: int, name: str, flags: int, map_extra: int = 0) -> Self:
+        assert cls.map_type is not None
+        kind = cls.map_type.name.lower()
+        bits = _validate.create_flags(flags, cls.create_flags, kind)
+        label = f"new {kind} map '{name}'" if name else f"new {kind} map"
+        nothing = RawCodec(0)
+        number = _create.create_map(int(cls.map_type), None, nothing, max_entries, bits, _validate.map_name(name),
+                                    label, False, map_extra)  # fmt: skip
+        return _open.adopt(cls, Fd(number, label), None, None, None)
+
+    def __repr__(self) -> str:
+        return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False)
+
+
+def _buffer_size(size: int) -> int:
+    if not isinstance(size, int) or isinstance(size, bool) or size < PAGE or size & (size - 1):
+        raise BpfArgumentError(f"a ring buffer's size is a power of 2 of at least {PAGE} bytes, got {size!r}")
+    return size
+
+
+class RingBufMap(OpaqueMap):
+    """``BPF_MAP_TYPE_RINGBUF``: programs write records, user space reads them in order. Linux 5.8+."""
+
+    map_type: ClassVar[MapType | None] = MapType.RINGBUF
+    create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE
+
+    @classmethod
+    def create(cls, *, size: int, name: str = "", flags: MapFlags | int = MapFlags.NONE) -> Self:
+        """A new ring buffer of *size* bytes (a power of 2, at least a page)."""
+        return cls._create_opaque(_buffer_size(size), name, int(flags))
+
+    @property
+    def size(self) -> int:
+        """The buffer's size in bytes."""
+        return self.max_entries
+
+
+class UserRingBufMap(RingBufMap):
+    """``BPF_MAP_TYPE_USER_RINGBUF``: user space writes records, programs drain them. Linux 6.1+."""
+
+    map_type: ClassVar[MapType | None] = MapType.USER_RINGBUF
+
+
+class ArenaMap(OpaqueMap):
+    """``BPF_MAP_TYPE_ARENA``: pages of memory shared by programs and user space (mmap). Linux 6.9+."""
+
+    map_type: ClassVar[MapType | None] = MapType.ARENA
+    create_flags: ClassVar[MapFlags] = MapFlags.MMAPABLE | MapFlags.NUMA_NODE
+
+    @classmethod
+    def create(cls, *, pages: int, name: str = "", flags: MapFlags | int = MapFlags.NONE) -> Self:
+        """A new arena of up to *pages* pages (allocated as programs or user space touch them)."""
+        return cls._create_opaque(_validate.max_entries(pages), name, int(flags) | MapFlags.MMAPABLE)
+
+
+class StructOpsMap(OpaqueMap):
+    """``BPF_MAP_TYPE_STRUCT_OPS``: a kernel struct of operations implemented by BPF programs
+    (TCP congestion control, sched_ext...); made by loaders from a kernel BTF type. Linux 5.6+."""
+
+    map_type: ClassVar[MapType | None] = MapType.STRUCT_OPS
+
+
+class PerfEventArrayMap(WriteOnlySlots):
+    """``BPF_MAP_TYPE_PERF_EVENT_ARRAY``: perf event fds by CPU, for ``bpf_perf_event_output`` and
+    ``bpf_perf_event_read``; write-only from user space. Linux 4.3+."""
+
+    map_type: ClassVar[MapType | None] = MapType.PERF_EVENT_ARRAY
+    holds = "perf event"
+
+    @classmethod
+    def create(  # type: ignore[override]
+        cls, *, max_entries: int | None = None, name: str = "", flags: MapFlags | int = MapFlags.NONE
+    ) -> Self:
+        """A new array of slots, one per possible CPU unless *max_entries* says otherwise."""
+        return super().create(max_entries=max_entries or possible_cpus(), name=name, flags=flags)
