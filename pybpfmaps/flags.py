@@ -105,6 +105,8 @@ class AttachType(enum.IntEnum):
     SK_SKB_STREAM_VERDICT = uapi.BPF_SK_SKB_STREAM_VERDICT
     SK_MSG_VERDICT = uapi.BPF_SK_MSG_VERDICT
     SK_SKB_VERDICT = uapi.BPF_SK_SKB_VERDICT
+    XDP_DEVMAP = uapi.BPF_XDP_DEVMAP
+    XDP_CPUMAP = uapi.BPF_XDP_CPUMAP
 
 
 class XdpAction(enum.IntEnum):

@@ -59,8 +59,11 @@ class BpfProgram:
         *,
         license: str = "GPL",
         name: str = "",
+        attach_type: AttachType | None = None,
     ) -> Self:
-        """Load instructions (``asm`` items or assembled bytes) as a program of *prog_type*.
+        """Load instructions (``asm`` items or assembled bytes) as a program of *prog_type*;
+        *attach_type* is where it will run, for the types that must say so at load time (an XDP
+        program for devmap or cpumap entries: ``AttachType.XDP_DEVMAP``).
 
         Raises:
             VerifierError: the kernel refused the program; ``.log`` says why.
@@ -73,7 +76,10 @@ class BpfProgram:
             raise BpfArgumentError(f"invalid program name {name!r}: at most 15 characters from [A-Za-z0-9_.]")
         label = f"{prog_type.name.lower()} program '{name}'" if name else f"{prog_type.name.lower()} program"
         try:
-            number, log = commands.prog_load(int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE)
+            expected = int(attach_type) if attach_type is not None else 0
+            number, log = commands.prog_load(
+                int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE, expected
+            )
         except RawBpfError as exc:
             if exc.errno in (errno.EACCES, errno.EINVAL) and exc.log:
                 error = VerifierError(exc.errno, "the verifier refused it:\n" + exc.log.strip(), command=exc.command,

@@ -320,7 +320,9 @@ def batch_applied(requested: int, reported: int) -> int:
     return reported if reported < requested else 0
 
 
-def prog_load(prog_type: int, insns: bytes, license: bytes, name: bytes, log_size: int) -> tuple[int, str]:
+def prog_load(
+    prog_type: int, insns: bytes, license: bytes, name: bytes, log_size: int, expected_attach_type: int = 0
+) -> tuple[int, str]:
     """BPF_PROG_LOAD; returns the program fd and the verifier's log (``log_size`` 0: no log).
 
     On failure the ``RawBpfError`` carries the log as ``log``.
@@ -335,6 +337,7 @@ def prog_load(prog_type: int, insns: bytes, license: bytes, name: bytes, log_siz
         log_size=log_size,
         log_buf=ctypes.addressof(log) if log is not None else None,
         prog_name=name,
+        expected_attach_type=expected_attach_type,
     )
     text = ""
     try:

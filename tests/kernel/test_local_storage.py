@@ -205,3 +205,18 @@ def test_a_cgroup_program_counts_into_its_cgroup_storage(make_map: MakeMap, tmp_
                 assert total((os.stat(app).st_ino, AttachType.CGROUP_INET_EGRESS)) == 102  # the id works as well
         finally:
             app.rmdir()
+
+
+def test_shared_cgroup_storage_is_keyed_by_the_cgroup_alone(make_map: MakeMap, tmp_path: Path) -> None:
+    storage = make_map(CgroupStorageMap, value=u64, shared=True)
+    assert storage.info.key_size == 8
+    with cgroup2(tmp_path / "cg") as root, counting(storage) as program:
+        app = root / "app"
+        app.mkdir()
+        try:
+            with program.attach_cgroup(app, AttachType.CGROUP_INET_EGRESS):
+                send_from(app, 3)
+                assert storage[app] == 3
+                assert list(storage) == [os.stat(app).st_ino]
+        finally:
+            app.rmdir()

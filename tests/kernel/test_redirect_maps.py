@@ -14,6 +14,7 @@ import pytest
 
 from pybpfmaps import (
     ArrayMap,
+    AttachType,
     BpfMap,
     BpfProgram,
     CodecError,
@@ -72,6 +73,13 @@ def test_devmaps_with_programs_and_by_key(make_map: MakeMap) -> None:
     with_program[0] = Redirect("lo")
     assert with_program[0] == "lo"  # no program: just the interface
     assert held(with_program.id) == {0: (socket.if_nametoindex("lo"), 0)}
+    leaving = [asm.mov(asm.R0, XdpAction.PASS), asm.exit()]
+    with BpfProgram.load(leaving, ProgType.XDP, name="on_leave", attach_type=AttachType.XDP_DEVMAP) as program:
+        with_program[1] = Redirect("lo", program)
+        assert with_program[1] == Redirect("lo", program.id)
+        assert held(with_program.id)[1] == (socket.if_nametoindex("lo"), program.id)
+        with redirector(with_program, 1) as sender:
+            assert sender.test_run(bytes(64)).retval == XdpAction.REDIRECT
     by_key = make_map(DevMapHash, max_entries=8)
     by_key[socket.if_nametoindex("lo")] = "lo"
     assert by_key.copy() == {socket.if_nametoindex("lo"): "lo"}

@@ -39,7 +39,8 @@ def _field_offsets() -> dict[str, int]:
     for name in ("BPF_PROG_ATTACH", "BPF_PROG_DETACH", "BPF_PROG_GET_FD_BY_ID", "BPF_PROG_TYPE_CGROUP_SKB",
                  "BPF_PROG_TYPE_SK_SKB", "BPF_PROG_TYPE_RAW_TRACEPOINT", "BPF_CGROUP_INET_INGRESS",
                  "BPF_CGROUP_INET_EGRESS", "BPF_SK_SKB_STREAM_PARSER", "BPF_SK_SKB_STREAM_VERDICT",
-                 "BPF_SK_MSG_VERDICT", "BPF_SK_SKB_VERDICT", "BPF_F_STACK_BUILD_ID"):  # fmt: skip
+                 "BPF_SK_MSG_VERDICT", "BPF_SK_SKB_VERDICT", "BPF_XDP_DEVMAP", "BPF_XDP_CPUMAP",
+                 "BPF_F_STACK_BUILD_ID"):  # fmt: skip
         ours[f"(size_t){name}"] = getattr(uapi, name)
     for struct, c_type, prefix in MIRRORS:
         for name, *_ in struct._fields_:
