@@ -13,13 +13,18 @@ from pybpfmaps import (
     ArenaMap,
     BpfArgumentError,
     BpfSyscallError,
+    Btf,
     MapCore,
     NotSupportedError,
     PerfEventArrayMap,
     RingBufMap,
+    StructOpsMap,
     UserRingBufMap,
 )
+from pybpfmaps._sys import commands, syscall, uapi
 from pybpfmaps._sys.cpus import possible_cpus
+from pybpfmaps.btf.format import Builder
+from pybpfmaps.flags import MapType
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
@@ -63,3 +68,29 @@ def test_a_perf_event_array_takes_only_perf_events(make_map: MakeMap) -> None:
         os.close(write)
     with pytest.raises(NotSupportedError):
         events[0]  # and answers no lookups
+
+
+def test_a_struct_ops_map_made_as_loaders_make_it_opens_as_its_class() -> None:
+    """A struct_ops map is made from a kernel BTF type (and a BTF fd of the loader's object, here a
+    one-type blob); pybpfmaps opens it, names it and says which kernel type it implements."""
+    kernel = Btf.load("/sys/kernel/btf/vmlinux")
+    value_type = kernel.type_id("bpf_struct_ops_bpf_dummy_ops")
+    builder = Builder()
+    builder.int_type("int", 4, signed=True)
+    btf_fd = commands.btf_load(builder.blob())
+    attr = uapi.MapCreateAttr(
+        map_type=int(MapType.STRUCT_OPS), key_size=4, value_size=kernel.types[value_type].size, max_entries=1,
+        btf_fd=btf_fd, btf_vmlinux_value_type_id=value_type, map_name=b"dummy_ops",
+    )  # fmt: skip
+    try:
+        fd = syscall.bpf(uapi.BPF_MAP_CREATE, attr)
+    finally:
+        os.close(btf_fd)
+    try:
+        with MapCore.from_fd(fd) as ops:
+            assert type(ops) is StructOpsMap
+            assert ops.info.btf_vmlinux_value_type_id == value_type
+            assert repr(ops) == f"<StructOpsMap 'dummy_ops' id={ops.id} max_entries=1>"
+            assert bpftool.show(ops.id)["type"] == "struct_ops"
+    finally:
+        os.close(fd)
