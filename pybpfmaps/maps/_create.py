@@ -125,3 +125,13 @@ def create_keyless(
     number = create_map(int(cls.map_type), None, value, entries, bits, raw_name, label, with_btf, map_extra)
     access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
     return _open.adopt(cls, Fd(number, f"new {kind} map"), None, value, None, created_access=access)
+
+
+def create_unsized(cls: type[M], key: Codec[Any], value: Codec[Any], name: str, flags: int) -> M:
+    """A new map the kernel sizes itself (``max_entries`` 0: local and cgroup storage), with BTF."""
+    assert cls.map_type is not None
+    kind = cls.map_type.name.lower()
+    bits = _validate.create_flags(flags, cls.create_flags, kind)
+    label = f"new {kind} map '{name}'" if name else f"new {kind} map"
+    number = create_map(int(cls.map_type), key, value, 0, bits, _validate.map_name(name), label, True)
+    return _open.adopt(cls, Fd(number, label), key, value, None)

@@ -91,14 +91,8 @@ class CgroupStorageMap(MutableBpfMap[Any, Any]):
         cls, *, value: Codec[Any] | type, shared: bool = False, name: str = "", flags: MapFlags | int = MapFlags.NONE
     ) -> Self:
         """A new storage map of *value*s; *shared*: one element per cgroup for every attach type."""
-        assert cls.map_type is not None
-        codec = as_codec(value, "value")
-        kind = cls.map_type.name.lower()
-        bits = _validate.create_flags(int(flags), cls.create_flags, kind)
-        label = f"new {kind} map '{name}'" if name else f"new {kind} map"
         key = CgroupKeyCodec(_SHARED_KEY.size if shared else _KEY.size)
-        number = _create.create_map(int(cls.map_type), key, codec, 0, bits, _validate.map_name(name), label, True)
-        return _open.adopt(cls, Fd(number, label), key, codec, None)
+        return _create.create_unsized(cls, key, as_codec(value, "value"), name, int(flags))
 
     @classmethod
     def _from_kernel(

@@ -70,14 +70,8 @@ class LocalStorageMap(MutableBpfMap[Any, Any]):
         cls, *, value: Codec[Any] | type, name: str = "", flags: MapFlags | int = MapFlags.NONE
     ) -> Self:
         """A new map of a *value* per object (the kernel sizes it itself: no ``max_entries``)."""
-        assert cls.map_type is not None
-        codec = as_codec(value, "value")
-        kind = cls.map_type.name.lower()
-        bits = _validate.create_flags(int(flags), cls.create_flags, kind) | MapFlags.NO_PREALLOC
-        label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-        key = ObjectFdCodec(cls._what)
-        number = _create.create_map(int(cls.map_type), key, codec, 0, bits, _validate.map_name(name), label, True)
-        return _open.adopt(cls, Fd(number, label), key, codec, None)
+        bits = int(flags) | MapFlags.NO_PREALLOC  # the kernel insists
+        return _create.create_unsized(cls, ObjectFdCodec(cls._what), as_codec(value, "value"), name, bits)
 
     @classmethod
     def _from_kernel(

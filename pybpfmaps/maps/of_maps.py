@@ -17,7 +17,7 @@ from pybpfmaps.codecs.ints import u32
 from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.flags import MapFlags, MapType
-from pybpfmaps.maps import _fd_values, _open, _validate
+from pybpfmaps.maps import _fd_values, _validate
 from pybpfmaps.maps._create import create_keyed
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.core import MapCore
@@ -50,13 +50,10 @@ class ArrayOfMapsMap(SlotArray):
         return create_keyed(cls, u32, INNER_MAP, max_entries, name, int(flags), False, _inner_fd(inner))
 
     @classmethod
-    def _from_kernel(
-        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
-        pin_path: str | None, btf: bool,
-    ) -> Self:  # fmt: skip
-        if key not in (None, u32) or value not in (None, INNER_MAP):
-            raise BpfArgumentError(f"{info.label}: an array of maps' keys are indexes and its values maps")
-        return cls(fd, info, u32, INNER_MAP, pin_path)
+    def _slot_value(cls, info: MapInfo, value: Codec[Any] | type | None) -> Codec[Any]:
+        if value not in (None, INNER_MAP):
+            raise BpfArgumentError(f"{info.label}: an array of maps' values are maps")
+        return INNER_MAP
 
 
 class HashOfMapsMap(MutableBpfMap[Any, Any]):
@@ -82,9 +79,7 @@ class HashOfMapsMap(MutableBpfMap[Any, Any]):
     ) -> Self:  # fmt: skip
         if value not in (None, INNER_MAP):
             raise BpfArgumentError(f"{info.label}: a hash of maps' values are maps")
-        typed = _open.btf_codecs(info)[0] if btf and key is None else None
-        key_codec = as_codec(key, "key") if key is not None else typed or cls._default_key(info)
-        return cls(fd, info, key_codec, INNER_MAP, pin_path)
+        return super()._from_kernel(fd, info, key, INNER_MAP, pin_path, btf)
 
     def ids(self) -> dict[Any, int]:
         """``{key: map id}`` of every element, as the kernel answers lookups; nothing is opened."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pybpfmaps._sys.fd import Fd
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.ints import u32
 from pybpfmaps.errors import BpfArgumentError
@@ -39,10 +38,7 @@ class ProgArrayMap(SlotArray):
         return create_keyed(cls, u32, PROGRAM, max_entries, name, int(flags), with_btf=False)
 
     @classmethod
-    def _from_kernel(
-        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
-        pin_path: str | None, btf: bool,
-    ) -> Self:  # fmt: skip
-        if key not in (None, u32) or value not in (None, PROGRAM):
-            raise BpfArgumentError(f"{info.label}: a prog array's keys are indexes and its values programs")
-        return cls(fd, info, u32, PROGRAM, pin_path)
+    def _slot_value(cls, info: MapInfo, value: Codec[Any] | type | None) -> Codec[Any]:
+        if value not in (None, PROGRAM):
+            raise BpfArgumentError(f"{info.label}: a prog array's values are programs")
+        return PROGRAM

@@ -22,7 +22,7 @@ from pybpfmaps.codecs.ints import u32
 from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import BpfArgumentError, CodecError, CodecTypeError
 from pybpfmaps.flags import MapFlags, MapType
-from pybpfmaps.maps import _open, _validate
+from pybpfmaps.maps import _validate
 from pybpfmaps.maps._create import create_keyed
 from pybpfmaps.maps._mutable import MutableBpfMap
 from pybpfmaps.maps.info import MapInfo
@@ -129,13 +129,8 @@ class DevMap(SlotArray):
         return create_keyed(cls, u32, value, max_entries, name, int(flags), with_btf=False)
 
     @classmethod
-    def _from_kernel(
-        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
-        pin_path: str | None, btf: bool,
-    ) -> Self:  # fmt: skip
-        if key not in (None, u32):
-            raise BpfArgumentError(f"{info.label}: a devmap's keys are indexes")
-        return cls(fd, info, u32, _devmap_value(info, value), pin_path)
+    def _slot_value(cls, info: MapInfo, value: Codec[Any] | type | None) -> Codec[Any]:
+        return _devmap_value(info, value)
 
 
 class DevMapHash(MutableBpfMap[Any, Any]):
@@ -158,9 +153,7 @@ class DevMapHash(MutableBpfMap[Any, Any]):
         cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
         pin_path: str | None, btf: bool,
     ) -> Self:  # fmt: skip
-        typed = _open.btf_codecs(info)[0] if btf and key is None else None
-        key_codec = as_codec(key, "key") if key is not None else typed or cls._default_key(info)
-        return cls(fd, info, key_codec, _devmap_value(info, value), pin_path)
+        return super()._from_kernel(fd, info, key, _devmap_value(info, value), pin_path, btf)
 
 
 class CpuMap(MutableBpfMap[int, Any]):

@@ -35,6 +35,20 @@ class SlotArray(MutableBpfMap[int, Any]):
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
         return u32
 
+    @classmethod
+    def _from_kernel(
+        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
+        pin_path: str | None, btf: bool,
+    ) -> Self:  # fmt: skip
+        if key not in (None, u32):
+            raise BpfArgumentError(f"{info.label}: its keys are indexes")
+        return cls(fd, info, u32, cls._slot_value(info, value), pin_path)
+
+    @classmethod
+    def _slot_value(cls, info: MapInfo, value: Codec[Any] | type | None) -> Codec[Any]:
+        """The value codec of a map of this class the kernel describes (*value*: one the caller gave)."""
+        raise NotImplementedError
+
     def __iter__(self) -> Iterator[int]:
         """The occupied indexes, in order."""
         return (index for index, _ in _fd_values.ids(self._handle))
