@@ -19,6 +19,7 @@ from pybpfmaps import (
     BpfProgram,
     CodecError,
     CpuMap,
+    CpuRedirect,
     DevMap,
     DevMapHash,
     NotSupportedError,
@@ -99,6 +100,12 @@ def test_a_cpumap_holds_queue_sizes_per_cpu(make_map: MakeMap) -> None:
     assert cpus.get(0) is None
     with pytest.raises(CodecError, match="queue size"):
         cpus[0] = 0
+    with_program = make_map(CpuMap, max_entries=1, with_program=True)
+    on_cpu = [asm.mov(asm.R0, XdpAction.PASS), asm.exit()]
+    with BpfProgram.load(on_cpu, ProgType.XDP, name="on_cpu", attach_type=AttachType.XDP_CPUMAP) as program:
+        with_program[0] = CpuRedirect(64, program)
+        assert with_program[0] == CpuRedirect(64, program.id)
+        assert held(with_program.id) == {0: (64, program.id)}
 
 
 def test_an_xskmap_takes_af_xdp_sockets_a_program_redirects_to(make_map: MakeMap) -> None:
