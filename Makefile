@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-dev demo bench lint docs dist tools clean
+.PHONY: test test-dev test-kernel guest-tools demo bench lint docs dist tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,19 @@ test: $(STAMP) tools lint docs dist
 # The same suite against the editable install: quicker while working, e.g. PYTEST_ARGS=tests/unit.
 test-dev: $(STAMP) tools
 	PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The kernel suite inside another kernel image (a qemu guest): make test-kernel KERNEL=/boot/vmlinuz-6.1.0-...
+# PYTEST_ARGS narrows it (default: tests/kernel). See docs/kernel-support.md#your-kernel.
+test-kernel: $(STAMP) tools guest-tools
+	@[ -n "$(KERNEL)" ] || { echo "make test-kernel needs KERNEL=/path/to/vmlinuz"; exit 2; }
+	$(BIN)/python tests/support/guest.py $(KERNEL) $(PYTEST_ARGS)
+
+# qemu and busybox (Debian packages) and virtme-ng (PyPI, into .venv) boot the guests of test-kernel.
+guest-tools: $(STAMP)
+	@command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v busybox >/dev/null 2>&1 || { \
+	  echo "installing qemu-system-x86 busybox-static (Debian packages) for test-kernel"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 busybox-static >/dev/null; }
+	@[ -x $(BIN)/vng ] || $(BIN)/python -m pip install --quiet virtme-ng
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py

@@ -65,3 +65,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     reason = kernel_unavailable_reason()
     if reason and REQUIRE_KERNEL and item.get_closest_marker("kernel"):
         pytest.fail(f"PYBPFMAPS_REQUIRE_KERNEL=1 but {reason}", pytrace=False)
+    for mark in item.iter_markers("needs_kernel"):
+        needed, why = mark.args
+        if running_kernel() < version(needed):
+            pytest.skip(f"needs Linux {needed} ({why}); this kernel is {os.uname().release}")
+
+
+def version(text: str) -> tuple[int, int]:
+    """(major, minor) of a kernel version such as ``"6.1.0-57-amd64"`` or ``"6.9"``."""
+    major, minor = text.split("-", maxsplit=1)[0].split(".")[:2]
+    return int(major), int(minor)
+
+
+def running_kernel() -> tuple[int, int]:
+    """The running kernel's (major, minor): tests that need a newer one are skipped (the guest kernels
+    of ``make test-kernel``); on the kernel ``make test`` runs on, none is."""
+    return version(os.uname().release)

@@ -34,7 +34,7 @@ from tests.support import bpftool
     [
         (RingBufMap, {"size": 8192}, "ringbuf"),
         (UserRingBufMap, {"size": 4096}, "user_ringbuf"),
-        (ArenaMap, {"pages": 4}, "arena"),
+        pytest.param(ArenaMap, {"pages": 4}, "arena", marks=pytest.mark.needs_kernel("6.9", "arena maps")),
         (PerfEventArrayMap, {}, "perf_event_array"),
     ],
 )

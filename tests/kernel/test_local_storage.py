@@ -79,6 +79,7 @@ def test_a_value_per_task(make_map: MakeMap) -> None:
         child.wait()
 
 
+@pytest.mark.needs_kernel("6.2", "cgroup local storage, BPF_MAP_TYPE_CGRP_STORAGE")
 def test_a_value_per_file_and_per_cgroup(make_map: MakeMap, tmp_path: Path) -> None:
     files = make_map(InodeStorageMap, value=u64)
     (tmp_path / "f").write_text("x")

@@ -28,21 +28,25 @@ def recorder(stacks: StackTraceMap, flags: int) -> BpfProgram:
 
 
 def test_stacks_a_program_records_read_back_as_bpftool_reads_them(make_map: MakeMap) -> None:
-    stacks = make_map(StackTraceMap, max_entries=16, depth=32, name="stacks")
-    with recorder(stacks, 0) as kernel_side, recorder(stacks, BPF_F_USER_STACK) as user_side:
+    # one stack per map: two stacks in one map may hash to the same bucket, and bpf_get_stackid
+    # then answers -EEXIST for the second
+    kernel_stacks = make_map(StackTraceMap, max_entries=16, depth=32, name="kstacks")
+    user_stacks = make_map(StackTraceMap, max_entries=16, depth=32, name="ustacks")
+    with recorder(kernel_stacks, 0) as kernel_side, recorder(user_stacks, BPF_F_USER_STACK) as user_side:
         kernel_id = kernel_side.run_with_arguments()
         user_id = user_side.run_with_arguments(1, 2)
     assert {kernel_id, user_id} <= set(range(16))
-    kernel_stack, user_stack = stacks[kernel_id], stacks[user_id]
+    kernel_stack, user_stack = kernel_stacks[kernel_id], user_stacks[user_id]
     assert 0 < len(kernel_stack) <= 32
     assert all(address >= KERNEL_HALF for address in kernel_stack)
     assert user_stack
     assert all(0 < address < KERNEL_HALF for address in user_stack)
-    held = {struct.unpack("=I", k)[0]: struct.unpack("=32Q", v) for k, v in bpftool.dump(stacks.id).items()}
-    assert {key: tuple(a for a in frames if a) for key, frames in held.items()} == stacks.copy()
-    del stacks[kernel_id]
-    assert kernel_id not in stacks
-    with BpfMap.from_id(stacks.id) as reopened:
+    for stacks in (kernel_stacks, user_stacks):
+        held = {struct.unpack("=I", k)[0]: struct.unpack("=32Q", v) for k, v in bpftool.dump(stacks.id).items()}
+        assert {key: tuple(a for a in frames if a) for key, frames in held.items()} == stacks.copy()
+    del kernel_stacks[kernel_id]
+    assert kernel_id not in kernel_stacks
+    with BpfMap.from_id(user_stacks.id) as reopened:
         assert type(reopened) is StackTraceMap
         assert reopened[user_id] == user_stack
 
