@@ -102,36 +102,32 @@ def create_keyed(
     _validate.hashable_key(key)
     _validate.codec_size("key", key.size)
     _validate.codec_size("value", value.size)
-    kind = cls.map_type.name.lower()
-    bits = _validate.create_flags(flags, cls.create_flags, kind)
-    entries, raw_name = _validate.max_entries(max_entries), _validate.map_name(name)
-    label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-    number = create_map(int(cls.map_type), key, value, entries, bits, raw_name, label, with_btf, 0, inner_map_fd)
-    access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
-    return _open.adopt(cls, Fd(number, f"new {kind} map"), key, value, None, created_access=access)
+    entries = _validate.max_entries(max_entries)
+    return create_as(cls, key, value, entries, name, flags, with_btf, inner_map_fd=inner_map_fd)
 
 
 def create_keyless(
     cls: type[M], value: Codec[Any], max_entries: int, name: str, flags: int, with_btf: bool, map_extra: int = 0
 ) -> M:
     """A new map without keys (queue, stack, bloom filter) of *cls*'s type, opened as *cls*."""
-    assert cls.map_type is not None
     _validate.codec_size("value", value.size)
+    entries = _validate.max_entries(max_entries)
+    return create_as(cls, None, value, entries, name, flags, with_btf, map_extra=map_extra)
+
+
+def create_as(
+    cls: type[M], key: Codec[Any] | None, value: Codec[Any], entries: int, name: str, flags: int, with_btf: bool,
+    *, map_extra: int = 0, inner_map_fd: int = 0,
+) -> M:  # fmt: skip
+    """A new map of *cls*'s type with *entries* (checked by the caller; 0 where the kernel sizes it:
+    local and cgroup storage), *flags* and *name* checked here, opened as *cls* with these codecs."""
+    assert cls.map_type is not None
     kind = cls.map_type.name.lower()
     bits = _validate.create_flags(flags, cls.create_flags, kind)
     raw_name = _validate.map_name(name)
-    entries = _validate.max_entries(max_entries)
     label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-    number = create_map(int(cls.map_type), None, value, entries, bits, raw_name, label, with_btf, map_extra)
+    number = create_map(
+        int(cls.map_type), key, value, entries, bits, raw_name, label, with_btf, map_extra, inner_map_fd
+    )
     access = "read-only" if bits & MapFlags.RDONLY else "write-only" if bits & MapFlags.WRONLY else None
-    return _open.adopt(cls, Fd(number, f"new {kind} map"), None, value, None, created_access=access)
-
-
-def create_unsized(cls: type[M], key: Codec[Any], value: Codec[Any], name: str, flags: int) -> M:
-    """A new map the kernel sizes itself (``max_entries`` 0: local and cgroup storage), with BTF."""
-    assert cls.map_type is not None
-    kind = cls.map_type.name.lower()
-    bits = _validate.create_flags(flags, cls.create_flags, kind)
-    label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-    number = create_map(int(cls.map_type), key, value, 0, bits, _validate.map_name(name), label, True)
-    return _open.adopt(cls, Fd(number, label), key, value, None)
+    return _open.adopt(cls, Fd(number, f"new {kind} map"), key, value, None, created_access=access)

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pybpfmaps._sys.cpus import possible_cpus
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.codecs.raw_bytes import RawCodec
+from pybpfmaps.codecs.raw_bytes import NO_BYTES, RawCodec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.flags import MapFlags, MapType
-from pybpfmaps.maps import _create, _display, _open, _validate
+from pybpfmaps.maps import _create, _display, _validate
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.info import MapInfo
 from pybpfmaps.maps.slots import WriteOnlySlots
@@ -44,20 +44,13 @@ class OpaqueMap(MapCore):
         cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
         pin_path: str | None, btf: bool,
     ) -> Self:  # fmt: skip
-        if key is not None or value is not None:
+        if key is not None or value not in (None, NO_BYTES):  # NO_BYTES: what create() describes them with
             raise BpfArgumentError(f"{info.label} has no keys or values to give codecs for")
         return cls(fd, info, pin_path)
 
     @classmethod
     def _create_opaque(cls, max_entries: int, name: str, flags: int, map_extra: int = 0) -> Self:
-        assert cls.map_type is not None
-        kind = cls.map_type.name.lower()
-        bits = _validate.create_flags(flags, cls.create_flags, kind)
-        label = f"new {kind} map '{name}'" if name else f"new {kind} map"
-        nothing = RawCodec(0)
-        number = _create.create_map(int(cls.map_type), None, nothing, max_entries, bits, _validate.map_name(name),
-                                    label, False, map_extra)  # fmt: skip
-        return _open.adopt(cls, Fd(number, label), None, None, None)
+        return _create.create_as(cls, None, NO_BYTES, max_entries, name, flags, False, map_extra=map_extra)
 
     def __repr__(self) -> str:
         return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False)

@@ -92,7 +92,7 @@ class CgroupStorageMap(MutableBpfMap[Any, Any]):
     ) -> Self:
         """A new storage map of *value*s; *shared*: one element per cgroup for every attach type."""
         key = CgroupKeyCodec(_SHARED_KEY.size if shared else _KEY.size)
-        return _create.create_unsized(cls, key, as_codec(value, "value"), name, int(flags))
+        return _create.create_as(cls, key, as_codec(value, "value"), 0, name, int(flags), True)
 
     @classmethod
     def _from_kernel(

@@ -71,7 +71,7 @@ class LocalStorageMap(MutableBpfMap[Any, Any]):
     ) -> Self:
         """A new map of a *value* per object (the kernel sizes it itself: no ``max_entries``)."""
         bits = int(flags) | MapFlags.NO_PREALLOC  # the kernel insists
-        return _create.create_unsized(cls, ObjectFdCodec(cls._what), as_codec(value, "value"), name, bits)
+        return _create.create_as(cls, ObjectFdCodec(cls._what), as_codec(value, "value"), 0, name, bits, True)
 
     @classmethod
     def _from_kernel(
