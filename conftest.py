@@ -54,11 +54,22 @@ def kernel_unavailable_reason() -> str | None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     reason = kernel_unavailable_reason()
+    unstated = [item.nodeid for item in items if in_kernel_suite(item) and not item.get_closest_marker("needs_kernel")]
+    if unstated:
+        raise pytest.UsageError(
+            "every kernel test states the kernel it needs "
+            '(pytestmark = pytest.mark.needs_kernel("5.6", "batch commands")); these do not: ' + ", ".join(unstated)
+        )
     for item in items:
-        if isinstance(item, DoctestItem) or "/tests/kernel/" in str(item.path):
+        if isinstance(item, DoctestItem) or in_kernel_suite(item):
             item.add_marker(pytest.mark.kernel)
         if reason and not REQUIRE_KERNEL and item.get_closest_marker("kernel"):
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def in_kernel_suite(item: pytest.Item) -> bool:
+    """Whether *item* is one of the tests of tests/kernel (not a doctest)."""
+    return not isinstance(item, DoctestItem) and "/tests/kernel/" in str(item.path)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -13,7 +13,8 @@ import pytest
 from pyroute2 import IPRoute, netns
 
 from pybpfmaps import BpfMap
-from pybpfmaps._sys import commands
+from pybpfmaps._sys import commands, uapi
+from pybpfmaps._sys.syscall import RawBpfError
 
 MakeMap = Callable[..., Any]
 """The type of the ``make_map`` fixture: ``make_map(HashMap, key=u32, value=u64, max_entries=8)``."""
@@ -124,20 +125,24 @@ def _target(fd: str) -> str:
         return ""
 
 
-EMULATION = os.environ.get("PYBPFMAPS_EMULATE_NO_BATCH", "")
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def batch_native() -> bool:
-    """Whether this run sees the kernel's batch commands (False under seccomp emulation).
+    """Whether this run sees the kernel's batch commands: probed, not assumed from a version.
 
     * **Name**: batch_native
-    * **Scope**: function
-    * **Yields**: ``True`` normally; ``False`` in the child runs of test_emulated_kernels.py, where
-      a seccomp filter fails commands 24-27 with EINVAL (a pre-5.6 kernel) or 524 (a map type
-      without batch ops).
+    * **Scope**: session
+    * **Yields**: ``True`` on kernels with BPF_MAP_LOOKUP_BATCH for hash maps (5.6+); ``False`` on
+      older ones and in the child runs of test_emulated_kernels.py, where a seccomp filter fails
+      commands 24-27 with EINVAL (a pre-5.6 kernel) or 524 (a map type without batch ops).
     """
-    return not EMULATION
+    fd = commands.map_create(uapi.BPF_MAP_TYPE_HASH, 4, 4, 1, 0, b"")
+    try:
+        commands.map_batch_probe(fd, uapi.BPF_MAP_LOOKUP_BATCH)
+    except RawBpfError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 @pytest.fixture

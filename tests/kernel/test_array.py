@@ -23,6 +23,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "array maps created with BTF")
+
 
 def index(n: int) -> bytes:
     return struct.pack("=I", n)

@@ -39,6 +39,8 @@ from pybpfmaps.maps._handle import ChunkPolicy
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash, LRU and array maps with BTF; batch commands if there")
+
 
 def contents(m: BpfMap[Any, Any]) -> dict[int, int]:
     return {struct.unpack("=I", k)[0]: struct.unpack("=Q", v)[0] for k, v in bpftool.dump(m.id).items()}

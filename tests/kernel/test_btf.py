@@ -46,6 +46,8 @@ from tests.support import bpftool, clang
 from tests.support.layouts import Flow, Proto
 from tests.support.traffic import udp_frame
 
+pytestmark = pytest.mark.needs_kernel("5.1", "maps created with BTF, spin locks in values")
+
 
 @attrs.frozen
 class Stats:

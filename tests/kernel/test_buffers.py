@@ -28,6 +28,8 @@ from pybpfmaps.flags import MapType
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("5.8", "ring buffer maps")
+
 
 @pytest.mark.parametrize(
     ("cls", "arguments", "bpftool_type"),

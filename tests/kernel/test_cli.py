@@ -18,6 +18,8 @@ from pybpfmaps import ArrayMap, BpfMap, HashMap, LpmTrieMap, PerCpuArrayMap, fie
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool, clang
 
+pytestmark = pytest.mark.needs_kernel("5.16", "the maps of tests/bpf/awkward.bpf.c (a bloom filter)")
+
 ROOT = Path(__file__).parents[2]
 
 

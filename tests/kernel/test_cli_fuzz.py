@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from pybpfmaps import BpfMap, HashMap, field, i32, string, u32
 from pybpfmaps.cli import main
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash maps created with BTF")
+
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 
 

@@ -20,6 +20,8 @@ from pybpfmaps import HashMap, KeyNotFoundError, LruHashMap, u32, u64
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash and LRU maps with BTF")
+
 ROOT = Path(__file__).parents[2]
 
 

@@ -11,6 +11,8 @@ from pybpfmaps import ArrayMap, BatchDeleteError, BpfMap, CodecError, HashMap, K
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash, LRU and array maps with BTF")
+
 
 def keys_in_kernel(m: BpfMap[Any, Any]) -> set[int]:
     return {struct.unpack("=I", k)[0] for k in bpftool.dump(m.id)}

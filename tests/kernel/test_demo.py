@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.needs_kernel("5.2", "the demo's maps, with BTF and frozen")
+
 ROOT = Path(__file__).parents[2]
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.docpages import PAGES, ROOT, blocks
 
+pytestmark = pytest.mark.needs_kernel("5.2", "the maps the docs' console sessions make, with BTF and frozen")
+
 SESSIONS = [(page, index, block) for page in PAGES for index, (_, block) in enumerate(blocks(page, "console"))]
 
 

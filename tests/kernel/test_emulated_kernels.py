@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.needs_kernel("5.6", "batch commands, for the filter to hide")
+
 ROOT = Path(__file__).parents[2]
 
 

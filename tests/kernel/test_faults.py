@@ -36,6 +36,8 @@ from pybpfmaps.maps._handle import ChunkPolicy
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash maps with BTF")
+
 ROOT = Path(__file__).parents[2]
 
 

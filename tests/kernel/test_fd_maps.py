@@ -32,6 +32,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("5.10", "raw tracepoint programs under BPF_PROG_TEST_RUN")
+
 TAIL_CALL = 12  # enum bpf_func_id: bpf_tail_call
 
 

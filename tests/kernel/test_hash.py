@@ -26,6 +26,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash maps with BTF")
+
 
 def k(n: int) -> bytes:
     return struct.pack("=I", n)

@@ -27,6 +27,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash and array maps with BTF")
+
 ROOT = Path(__file__).parents[2]
 
 

@@ -26,6 +26,8 @@ from pybpfmaps import BatchInterrupted, HashMap, UpdateFlags, u32, u64
 from pybpfmaps.maps import _handle
 from pybpfmaps.maps._handle import ChunkPolicy
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash maps with BTF")
+
 PACKAGE = str(Path(pybpfmaps.__file__).parent)
 N = 10
 INITIAL = {k: k for k in range(N)}

@@ -22,6 +22,8 @@ from pybpfmaps.maps import _snapshot
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash and LRU maps with BTF")
+
 KINDS = [HashMap, LruHashMap]
 Reader = Callable[[HashMap[Any, Any]], Iterator[Any]]
 

@@ -16,6 +16,8 @@ from pybpfmaps.btf import format as btf
 from pybpfmaps.btf.source import vmlinux
 from pybpfmaps.codecs.aggregates import untyped_parts
 
+pytestmark = pytest.mark.needs_kernel("5.11", "the kernel's BTF in /sys/kernel/btf, modules' split BTF included")
+
 KERNEL_BTF = Path("/sys/kernel/btf")
 SOURCES = sorted(KERNEL_BTF.iterdir(), key=lambda path: path.name != "vmlinux")  # vmlinux first: the base
 

@@ -37,6 +37,8 @@ from pybpfmaps._sys.syscall import RawBpfError
 from tests.kernel.conftest import MakeMap, open_fds
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("5.2", "map names, BTF, BPF_MAP_FREEZE")
+
 
 def test_info_matches_bpftool(make_map: MakeMap) -> None:
     m = make_map(HashMap, key=raw(16), value=raw(32), max_entries=100, name="flows_v4", flags=MapFlags.NO_PREALLOC)

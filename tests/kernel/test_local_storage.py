@@ -38,6 +38,8 @@ from pybpfmaps import (
 )
 from tests.kernel.conftest import MakeMap
 
+pytestmark = pytest.mark.needs_kernel("5.11", "socket, inode and task storage, cgroup storage")
+
 
 @attrs.frozen
 class Seen:

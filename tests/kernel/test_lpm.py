@@ -13,6 +13,8 @@ from pybpfmaps import BatchDeleteError, BpfMap, CodecError, KeyNotFoundError, Lp
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "LPM tries with BTF")
+
 N4 = ipaddress.IPv4Network
 
 

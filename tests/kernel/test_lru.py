@@ -21,6 +21,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "LRU hash maps with BTF")
+
 
 def possible_cpus() -> int:
     count = 0

@@ -24,6 +24,8 @@ from tests.support import bpftool, clang
 from tests.support.btfview import as_bpftool
 from tests.support.columns import as_cell, cell, same
 
+pytestmark = pytest.mark.needs_kernel("5.2", "the maps of tests/bpf/awkward.bpf.c: BTF with spin locks, frozen .rodata")
+
 MAPS = ["locked", "flagmap", "numbers", "floats", "floatbytes", "trie", "names"]
 SECTIONS = ["awkward_bss", "awkward_data", "awkward_rodata", "awkward_kconfig"]
 NOT_FOR_BPFTOOL = {"floats"}  # bpftool 7.1 prints float members as "(unsupported-kind", which is not JSON

@@ -34,6 +34,8 @@ from pybpfmaps import (
 )
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash, LRU and array maps with BTF")
+
 CAPACITY = 6
 keys = st.integers(0, 12)
 values = st.integers(0, 2**32 - 1)

@@ -27,6 +27,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap, open_fds
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("5.2", "open by pin, id and fd; read-only and write-only opens; frozen maps")
+
 
 def test_pin_then_open_by_path_sees_the_same_map(make_map: MakeMap, bpffs: Path) -> None:
     m = make_map(HashMap, key=u32, value=u64, max_entries=8, name="pinned")

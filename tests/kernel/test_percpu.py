@@ -22,6 +22,8 @@ from pybpfmaps._sys.cpus import count_cpus, possible_cpus
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "per-CPU hash, LRU and array maps with BTF")
+
 CPUS = possible_cpus()
 
 

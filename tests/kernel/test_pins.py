@@ -27,6 +27,8 @@ from pybpfmaps import (
 )
 from tests.kernel.conftest import MakeMap
 
+pytestmark = pytest.mark.needs_kernel("4.18", "pinned hash maps with BTF")
+
 
 def pinned_id(path: Path) -> int:
     with BpfMap.from_pin(path) as m:

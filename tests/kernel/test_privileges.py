@@ -21,6 +21,8 @@ import pytest
 from pybpfmaps import HashMap, u32, u64
 from tests.kernel.conftest import MakeMap
 
+pytestmark = pytest.mark.needs_kernel("5.8", "CAP_BPF")
+
 ROOT = Path(__file__).parents[2]
 
 

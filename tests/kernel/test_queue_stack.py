@@ -39,6 +39,8 @@ from pybpfmaps.maps import _registry
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("5.16", "queue, stack and bloom filter maps")
+
 SIZE = 32
 
 

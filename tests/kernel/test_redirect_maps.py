@@ -33,6 +33,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool, xsk
 
+pytestmark = pytest.mark.needs_kernel("5.9", "devmaps with programs (5.8), cpumaps with programs")
+
 REDIRECT_MAP = 51  # enum bpf_func_id: bpf_redirect_map
 
 

@@ -6,8 +6,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from pybpfmaps import ArrayMap, HashMap, u32, u64
 from tests.kernel.conftest import MakeMap
+
+pytestmark = pytest.mark.needs_kernel("4.18", "hash and array maps with BTF")
 
 
 class Printer:

@@ -13,12 +13,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from pybpfmaps import BpfMap, HashMap
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 from tests.kernel.conftest import MakeMap
 from tests.kernel.test_btf import FLOW, STATS, Stats
 from tests.support.layouts import Flow
+
+pytestmark = pytest.mark.needs_kernel("4.18", "hash maps with BTF")
 
 
 def fds() -> int:

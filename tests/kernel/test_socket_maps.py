@@ -29,6 +29,8 @@ from pybpfmaps import (
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.19", "sockmaps, sockhashes, reuseport socket arrays")
+
 SO_COOKIE = 57  # include/uapi/asm-generic/socket.h
 
 

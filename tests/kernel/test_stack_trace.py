@@ -11,6 +11,8 @@ from pybpfmaps import BpfArgumentError, BpfMap, BpfProgram, ProgType, StackTrace
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("5.10", "raw tracepoint programs under BPF_PROG_TEST_RUN")
+
 GET_STACKID = 27  # enum bpf_func_id: bpf_get_stackid
 BPF_F_USER_STACK = 1 << 8
 KERNEL_HALF = 1 << 63  # kernel addresses have the top bit set on x86-64 and arm64

@@ -29,6 +29,8 @@ from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 from tests.support.layouts import Flow, Proto
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash, LRU and array maps with BTF")
+
 
 @attrs.frozen
 class Stats:

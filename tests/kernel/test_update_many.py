@@ -37,6 +37,8 @@ from pybpfmaps.maps._handle import ChunkPolicy
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 
+pytestmark = pytest.mark.needs_kernel("4.18", "hash, LRU and array maps with BTF; batch commands if there")
+
 
 def contents(m: BpfMap[Any, Any]) -> dict[int, int]:
     """The map as bpftool reads it, for u32 -> u64 maps."""

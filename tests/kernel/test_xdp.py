@@ -34,6 +34,8 @@ from tests.kernel.conftest import MakeMap
 from tests.support import bpftool
 from tests.support.traffic import send_and_count, udp_frame
 
+pytestmark = pytest.mark.needs_kernel("4.19", "XDP programs on veth, under BPF_PROG_TEST_RUN")
+
 IP = ipaddress.IPv4Address
 
 

@@ -8,7 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.traffic import send_and_count
+
+pytestmark = pytest.mark.needs_kernel("4.19", "XDP programs on veth")
 
 ROOT = Path(__file__).parents[2]
 
