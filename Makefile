@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-dev test-kernel guest-tools demo bench lint docs dist tools clean
+# Debian 12's kernel package: Linux 6.1, the second kernel of make test (a glob: the newest matching image).
+DEBIAN_KERNEL := /boot/vmlinuz-6.1.*-amd64
+GUEST_KERNEL ?= $(DEBIAN_KERNEL)
+
+.PHONY: test test-dev test-kernel guest-tools guest-kernel demo bench lint docs dist tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +44,12 @@ dist: $(STAMP)
 	$(BIN)/python -m build --outdir dist . >/dev/null
 
 # The whole suite against the wheel installed in a fresh venv (not this source tree), while other
-# BPF software creates, pins and removes awkward maps and a CPU is kept busy (tests/support/churn.py).
-test: $(STAMP) tools lint docs dist
+# BPF software creates, pins and removes awkward maps and a CPU is kept busy (tests/support/churn.py);
+# then the kernel tests of tests/kernel/guest-suite.txt against the same wheel inside Debian 12's
+# Linux 6.1, a qemu guest (GUEST_KERNEL= skips that part; docs/kernel-support.md#second-kernel).
+test: $(STAMP) tools lint docs dist $(if $(GUEST_KERNEL),guest-tools guest-kernel)
 	$(BIN)/python -m tests.support.churn -- env PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python tests/support/run_installed.py dist $(PYTEST_ARGS)
+	$(if $(GUEST_KERNEL),$(BIN)/python tests/support/guest.py --installed '$(GUEST_KERNEL)' $$(grep -v '^#' tests/kernel/guest-suite.txt))
 
 # The same suite against the editable install: quicker while working, e.g. PYTEST_ARGS=tests/unit.
 test-dev: $(STAMP) tools
@@ -53,6 +60,12 @@ test-dev: $(STAMP) tools
 test-kernel: $(STAMP) tools guest-tools
 	@[ -n "$(KERNEL)" ] || { echo "make test-kernel needs KERNEL=/path/to/vmlinuz"; exit 2; }
 	$(BIN)/python tests/support/guest.py $(KERNEL) $(PYTEST_ARGS)
+
+guest-kernel:
+	@if [ '$(GUEST_KERNEL)' = '$(DEBIAN_KERNEL)' ] && ! ls $(DEBIAN_KERNEL) >/dev/null 2>&1; then \
+	  echo "installing linux-image-amd64 (Debian 12's Linux 6.1) for the guest of make test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-image-amd64 >/dev/null; \
+	fi
 
 # qemu and busybox (Debian packages) and virtme-ng (PyPI, into .venv) boot the guests of test-kernel.
 guest-tools: $(STAMP)

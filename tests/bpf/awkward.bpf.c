@@ -132,6 +132,17 @@ __u64 hits;
 const volatile char greeting[8] = "hi\0yo";
 extern int LINUX_KERNEL_VERSION __kconfig;
 
+/* Not a loop: Linux 6.1's verifier loses a __u32 counter kept on the stack for its address and
+ * rejects `for (__u32 i = 0; i < 2; i++)` as an infinite loop (docs/kernel-notes.md#kernel-differences). */
+static __always_inline void copy_float_bytes(__u32 index)
+{
+	struct floats *src = bpf_map_lookup_elem(&floats, &index);
+	struct raw16 *copy = bpf_map_lookup_elem(&floatbytes, &index);
+
+	if (src && copy)
+		__builtin_memcpy(copy->bytes, src, sizeof(copy->bytes));
+}
+
 SEC("xdp")
 int fill(struct xdp_md *ctx)
 {
@@ -139,7 +150,6 @@ int fill(struct xdp_md *ctx)
 	struct numbers *n = bpf_map_lookup_elem(&numbers, &one);
 	struct flags *f = bpf_map_lookup_elem(&flagmap, &one);
 	struct floats *x = bpf_map_lookup_elem(&floats, &one);
-	struct raw16 *copy;
 
 	if (n) {
 		n->big = -5;
@@ -164,13 +174,8 @@ int fill(struct xdp_md *ctx)
 		x->f = 1.5f;
 		x->d = -2.25;
 	}
-	for (__u32 i = 0; i < 2; i++) {
-		struct floats *src = bpf_map_lookup_elem(&floats, &i);
-
-		copy = bpf_map_lookup_elem(&floatbytes, &i);
-		if (src && copy)
-			__builtin_memcpy(copy->bytes, src, sizeof(copy->bytes));
-	}
+	copy_float_bytes(0);
+	copy_float_bytes(1);
 	hits += LINUX_KERNEL_VERSION > 0;
 	counter++;
 	(void)zero;

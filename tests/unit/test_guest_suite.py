@@ -1,0 +1,43 @@
+"""The second kernel's subset (tests/kernel/guest-suite.txt) names tests that exist; the guest boots the right image."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.support import guest
+
+ROOT = Path(__file__).parents[2]
+SUBSET = ROOT / "tests" / "kernel" / "guest-suite.txt"
+
+
+def arguments() -> list[str]:
+    return [line for line in SUBSET.read_text().splitlines() if line and not line.startswith("#")]
+
+
+def test_every_line_names_a_test_file_or_a_test_in_one() -> None:
+    # a renamed test would otherwise drop out of the guest's run unnoticed (a --deselect of nothing)
+    for argument in arguments():
+        node = argument.removeprefix("--deselect=")
+        path, _, name = node.partition("::")
+        assert (ROOT / path).is_file(), argument
+        if name:
+            tree = ast.parse((ROOT / path).read_text())
+            assert name in {each.name for each in tree.body if isinstance(each, ast.FunctionDef)}, argument
+
+
+def test_the_subset_covers_what_the_second_kernel_must_check() -> None:
+    files = {Path(argument.partition("::")[0]).stem for argument in arguments() if not argument.startswith("-")}
+    wanted = {"test_update_many", "test_batch_reads", "test_delete_many", "test_btf", "test_made_elsewhere"}
+    wanted |= {"test_cli", "test_pins", "test_open", "test_iteration", "test_lru", "test_lpm", "test_hash"}
+    wanted |= {"test_array", "test_percpu", "test_queue_stack", "test_buffers", "test_fd_maps", "test_socket_maps"}
+    wanted |= {"test_redirect_maps", "test_local_storage", "test_stack_trace"}
+    assert wanted <= files
+
+
+def test_the_newest_image_a_glob_matches_is_booted(tmp_path: Path) -> None:
+    for release in ("6.1.0-9-amd64", "6.1.0-57-amd64", "6.1.0-10-amd64"):
+        (tmp_path / f"vmlinuz-{release}").touch()
+    assert guest.newest(str(tmp_path / "vmlinuz-6.1.*-amd64")) == tmp_path / "vmlinuz-6.1.0-57-amd64"
+    assert guest.newest(str(tmp_path / "vmlinuz-6.1.0-9-amd64")) == tmp_path / "vmlinuz-6.1.0-9-amd64"
+    assert guest.newest(str(tmp_path / "vmlinuz-5.*")) is None
