@@ -49,9 +49,18 @@ def unpin(h: MapHandle, path: str | None) -> None:
 
 
 def freeze(h: MapHandle) -> None:
-    """Forbid further writes from user space; freezing a frozen map does nothing."""
+    """Forbid further writes from user space; freezing a frozen map does nothing.
+
+    The kernel refuses to freeze a frozen map (EPERM on 6.18, EBUSY on 6.1:
+    docs/kernel-notes.md#kernel-differences), so the map's state is read first, and read again
+    when the kernel refuses: another process may have frozen it in between.
+    """
     h.live_fd()
     if h.fd_state()[1]:
         return
-    with h.translated(writing=True):
+    try:
         h.call(commands.map_freeze)
+    except RawBpfError as exc:
+        if exc.errno in (errno.EPERM, errno.EBUSY) and h.fd_state()[1]:
+            return
+        raise h.error(exc, writing=True) from None

@@ -84,6 +84,21 @@ def test_freeze_blocks_every_user_space_write_but_not_reads(make_map: MakeMap) -
     assert bpftool.dump(m.id) == {struct.pack("=I", 1): struct.pack("=Q", 1)}
 
 
+def test_a_map_another_process_froze_in_between_freezes_quietly(
+    make_map: MakeMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = make_map(HashMap, key=u32, value=u64, max_entries=4)
+    commands.map_freeze(m.fileno())  # another process's freeze
+    with pytest.raises(RawBpfError) as refused:  # what a second freeze answers: EPERM on 6.18, EBUSY on 6.1
+        commands.map_freeze(m.fileno())
+    assert refused.value.errno in (errno.EPERM, errno.EBUSY)
+    states = iter([(os.O_RDWR, False)])  # the first look sees it unfrozen, as if the other process came after
+    real = type(m._handle).fd_state
+    monkeypatch.setattr(type(m._handle), "fd_state", lambda h: next(states, None) or real(h))
+    m.freeze()
+    assert bpftool.show(m.id)["frozen"] == 1
+
+
 def test_frozen_array_rejects_writes(make_map: MakeMap) -> None:
     a = make_map(ArrayMap, value=u64, max_entries=2)
     a.freeze()
