@@ -67,10 +67,10 @@ guest-kernel:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-image-amd64 >/dev/null; \
 	fi
 
-# qemu and busybox (Debian packages) and virtme-ng (PyPI, into .venv) boot the guests of test-kernel.
+# qemu and busybox (Debian packages) and virtme-ng (PyPI, into .venv) boot the guests of test and test-kernel.
 guest-tools: $(STAMP)
 	@command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v busybox >/dev/null 2>&1 || { \
-	  echo "installing qemu-system-x86 busybox-static (Debian packages) for test-kernel"; \
+	  echo "installing qemu-system-x86 busybox-static (Debian packages) for the qemu guests of make test and test-kernel"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 busybox-static >/dev/null; }
 	@[ -x $(BIN)/vng ] || $(BIN)/python -m pip install --quiet virtme-ng
 
