@@ -50,6 +50,23 @@ def newest(pattern: str) -> Path | None:
     return Path(max(matches, key=by_version)) if matches else None
 
 
+def forward(command: list[str], env: dict[str, str]) -> None:
+    """Run vng, copying what the guest prints to this process's stdout through a pipe.
+
+    qemu opens ``/proc/self/fd/1`` and ``/proc/self/fd/2`` by path, with O_TRUNC: were they
+    inherited, a log file that this process's output goes to would lose what came before
+    (the host suite's summary, in ``make test > log``).
+    """
+    with subprocess.Popen(
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as vng:
+        assert vng.stdout is not None
+        pipe = vng.stdout.fileno()
+        for chunk in iter(lambda: os.read(pipe, 65536), b""):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kernel", help="a kernel image, or a glob of them (the newest is booted)")
@@ -85,7 +102,7 @@ def main(argv: list[str]) -> int:
         print(f"guest: booting {kernel} ({'KVM' if hardware_kvm() else 'emulated CPU'})", flush=True)
         # vng runs virtme-run, from the same bin directory
         env = {**os.environ, "PATH": f"{Path(vng).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        subprocess.run([*command, "--", inside], check=False, env=env)
+        forward([*command, "--", inside], env)
         if not status.exists():
             print("guest: the guest did not report pytest's status (it did not boot, or crashed)", file=sys.stderr)
             return 1
