@@ -49,7 +49,7 @@ dist: $(STAMP)
 # Linux 6.1, a qemu guest (GUEST_KERNEL= skips that part; docs/kernel-support.md#second-kernel).
 test: $(STAMP) tools lint docs dist $(if $(GUEST_KERNEL),guest-tools guest-kernel)
 	$(BIN)/python -m tests.support.churn -- env PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python tests/support/run_installed.py dist $(PYTEST_ARGS)
-	$(if $(GUEST_KERNEL),$(BIN)/python tests/support/guest.py --installed '$(GUEST_KERNEL)' $$(grep -v '^#' tests/kernel/guest-suite.txt))
+	$(if $(GUEST_KERNEL),$(BIN)/python tests/support/guest.py --installed --timeout 3600 '$(GUEST_KERNEL)' $$(grep -v '^#' tests/kernel/guest-suite.txt))
 
 # The same suite against the editable install: quicker while working, e.g. PYTEST_ARGS=tests/unit.
 test-dev: $(STAMP) tools

@@ -16,14 +16,17 @@ this needs; ``make test`` runs a subset in Debian 12's Linux 6.1 this way.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
@@ -50,27 +53,59 @@ def newest(pattern: str) -> Path | None:
     return Path(max(matches, key=by_version)) if matches else None
 
 
-def forward(command: list[str], env: dict[str, str]) -> None:
+BOOT_TIMEOUT = 600.0
+"""Seconds a guest may take to print its first line (it takes ~1 min emulated) before it is taken for
+hung at boot and booted once more."""
+
+
+def forward(command: list[str], env: dict[str, str], timeout: float) -> str:
     """Run vng, copying what the guest prints to this process's stdout through a pipe.
 
+    Returns ``"done"``, ``"hung at boot"`` (nothing printed within BOOT_TIMEOUT) or ``"timed out"``
+    (still running after *timeout* seconds): a guest that hangs must not hang ``make test``.
     qemu opens ``/proc/self/fd/1`` and ``/proc/self/fd/2`` by path, with O_TRUNC: were they
     inherited, a log file that this process's output goes to would lose what came before
     (the host suite's summary, in ``make test > log``).
     """
+    outcome = "done"
+    printed, finished = threading.Event(), threading.Event()
     with subprocess.Popen(
-        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # vng, virtme-run and qemu: one process group to stop
     ) as vng:
+
+        def watch() -> None:
+            nonlocal outcome
+            if not printed.wait(min(BOOT_TIMEOUT, timeout)):
+                outcome = "hung at boot"
+            elif not finished.wait(timeout):
+                outcome = "timed out"
+            if outcome != "done" and not finished.is_set():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(vng.pid, signal.SIGKILL)
+
+        threading.Thread(target=watch, daemon=True).start()
         assert vng.stdout is not None
         pipe = vng.stdout.fileno()
         for chunk in iter(lambda: os.read(pipe, 65536), b""):
+            printed.set()
             sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
+        vng.wait()
+        finished.set()
+        printed.set()
+    return outcome
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kernel", help="a kernel image, or a glob of them (the newest is booted)")
     parser.add_argument("--installed", action="store_true", help="test the wheel staged by run_installed.py")
+    parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds before a guest is stopped")
     args, pytest_args = parser.parse_known_args(argv)
     kernel = newest(args.kernel)
     if kernel is None or not kernel.is_file():
@@ -102,7 +137,14 @@ def main(argv: list[str]) -> int:
         print(f"guest: booting {kernel} ({'KVM' if hardware_kvm() else 'emulated CPU'})", flush=True)
         # vng runs virtme-run, from the same bin directory
         env = {**os.environ, "PATH": f"{Path(vng).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        forward([*command, "--", inside], env)
+        for _attempt in range(2):
+            outcome = forward([*command, "--", inside], env, args.timeout)
+            if outcome != "hung at boot":
+                break
+            print(f"guest: nothing printed in {BOOT_TIMEOUT:.0f} s, taken for hung at boot; booting again", flush=True)
+        if outcome != "done":
+            print(f"guest: {outcome}; stopped", file=sys.stderr)
+            return 1
         if not status.exists():
             print("guest: the guest did not report pytest's status (it did not boot, or crashed)", file=sys.stderr)
             return 1

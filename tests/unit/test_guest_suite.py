@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import os
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.support import guest
 
@@ -41,3 +45,17 @@ def test_the_newest_image_a_glob_matches_is_booted(tmp_path: Path) -> None:
     assert guest.newest(str(tmp_path / "vmlinuz-6.1.*-amd64")) == tmp_path / "vmlinuz-6.1.0-57-amd64"
     assert guest.newest(str(tmp_path / "vmlinuz-6.1.0-9-amd64")) == tmp_path / "vmlinuz-6.1.0-9-amd64"
     assert guest.newest(str(tmp_path / "vmlinuz-5.*")) is None
+
+
+def test_a_guest_that_prints_nothing_is_taken_for_hung_and_one_that_runs_on_is_stopped(
+    monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    env = dict(os.environ)
+    assert guest.forward(["sh", "-c", "echo guest kernel: 6.1"], env, timeout=60) == "done"
+    assert capsysbinary.readouterr().out == b"guest kernel: 6.1\n"
+    monkeypatch.setattr(guest, "BOOT_TIMEOUT", 0.5)
+    started = time.monotonic()
+    assert guest.forward(["sh", "-c", "sleep 30; echo late"], env, timeout=60) == "hung at boot"
+    assert guest.forward(["sh", "-c", "echo booted; sleep 30"], env, timeout=1) == "timed out"
+    assert time.monotonic() - started < 25  # both were stopped, neither waited for its sleep
+    assert capsysbinary.readouterr().out == b"booted\n"
