@@ -43,13 +43,13 @@ dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist . >/dev/null
 
-# The whole suite against the wheel installed in a fresh venv (not this source tree), while other
-# BPF software creates, pins and removes awkward maps and a CPU is kept busy (tests/support/churn.py);
-# then the kernel tests of tests/kernel/guest-suite.txt against the same wheel inside Debian 12's
-# Linux 6.1, a qemu guest (GUEST_KERNEL= skips that part; docs/kernel-support.md#second-kernel).
+# The kernel tests of tests/kernel/guest-suite.txt inside Debian 12's Linux 6.1, a qemu guest
+# (GUEST_KERNEL= skips that part; docs/kernel-support.md#second-kernel); then the whole suite against
+# the wheel installed in a fresh venv (not this source tree), while other BPF software creates, pins
+# and removes awkward maps and a CPU is kept busy (tests/support/churn.py).
 test: $(STAMP) tools lint docs dist $(if $(GUEST_KERNEL),guest-tools guest-kernel)
+	$(if $(GUEST_KERNEL),$(BIN)/python tests/support/guest.py --timeout 3600 '$(GUEST_KERNEL)' $$(grep -v '^#' tests/kernel/guest-suite.txt))
 	$(BIN)/python -m tests.support.churn -- env PYBPFMAPS_REQUIRE_KERNEL=1 $(BIN)/python tests/support/run_installed.py dist $(PYTEST_ARGS)
-	$(if $(GUEST_KERNEL),$(BIN)/python tests/support/guest.py --installed --timeout 3600 '$(GUEST_KERNEL)' $$(grep -v '^#' tests/kernel/guest-suite.txt))
 
 # The same suite against the editable install: quicker while working, e.g. PYTEST_ARGS=tests/unit.
 test-dev: $(STAMP) tools
