@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian packages the tests need and the machine lacks: $(APT_INSTALL) PACKAGES >/dev/null
+APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 # Debian 12's kernel package: Linux 6.1 (a glob: the newest matching image). make test
 # GUEST_KERNEL='$(DEBIAN_KERNEL)' also runs the kernel tests in it first (docs/kernel-support.md#second-kernel).
@@ -26,7 +28,7 @@ tools:
 	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing (Debian packages) for the tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  $(APT_INSTALL) $$missing >/dev/null; \
 	fi
 
 lint: $(STAMP)
@@ -65,14 +67,14 @@ test-kernel: $(STAMP) tools guest-tools
 guest-kernel:
 	@if [ '$(GUEST_KERNEL)' = '$(DEBIAN_KERNEL)' ] && ! ls $(DEBIAN_KERNEL) >/dev/null 2>&1; then \
 	  echo "installing linux-image-amd64 (Debian 12's Linux 6.1) for the guest of make test"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-image-amd64 >/dev/null; \
+	  $(APT_INSTALL) linux-image-amd64 >/dev/null; \
 	fi
 
 # qemu and busybox (Debian packages) and virtme-ng (PyPI, into .venv) boot the guests of test and test-kernel.
 guest-tools: $(STAMP)
 	@command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v busybox >/dev/null 2>&1 || { \
 	  echo "installing qemu-system-x86 busybox-static (Debian packages) for the qemu guests of make test and test-kernel"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 busybox-static >/dev/null; }
+	  $(APT_INSTALL) qemu-system-x86 busybox-static >/dev/null; }
 	@[ -x $(BIN)/vng ] || $(BIN)/python -m pip install --quiet virtme-ng
 
 demo: $(STAMP)

@@ -3,9 +3,7 @@
 ``python tests/support/guest.py KERNEL_IMAGE [PYTEST ARGS...]`` boots the image with this machine's
 filesystem shared read-only (writable overlays), runs ``pytest`` on the kernel tests (or the given
 arguments) as root with ``PYBPFMAPS_REQUIRE_KERNEL=1``, and exits with pytest's status. KERNEL_IMAGE
-may be a glob (``/boot/vmlinuz-6.1.*-amd64``): the newest match is booted. ``--installed`` runs
-the copy of the suite that tests/support/run_installed.py staged under build/, against the
-installed wheel, instead of this source tree.
+may be a glob (``/boot/vmlinuz-6.1.*-amd64``): the newest match is booted.
 
 Tests that need a newer kernel than the guest's are skipped there by their ``needs_kernel`` marker.
 Hardware KVM is used only where the CPU has it (``vmx``/``svm``); otherwise qemu emulates the
@@ -30,8 +28,6 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
-STAGED = ROOT / "build" / "installed-tests"
-STAGED_PYTHON = ROOT / "build" / "installed-venv" / "bin" / "python"
 WHOLE_SUITE = ["tests/kernel", "--ignore=tests/kernel/test_emulated_kernels.py"]
 """What runs without pytest arguments: the kernel tests, but for the seccomp emulation of kernels before
 5.6, which runs the whole suite twice more and emulates what a real old kernel shows directly."""
@@ -104,7 +100,6 @@ def forward(command: list[str], env: dict[str, str], timeout: float) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kernel", help="a kernel image, or a glob of them (the newest is booted)")
-    parser.add_argument("--installed", action="store_true", help="test the wheel staged by run_installed.py")
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds before a guest is stopped")
     args, pytest_args = parser.parse_known_args(argv)
     kernel = newest(args.kernel)
@@ -115,26 +110,21 @@ def main(argv: list[str]) -> int:
     if vng is None:
         print("guest: virtme-ng's vng is needed: pip install virtme-ng (make test-kernel does)", file=sys.stderr)
         return 2
-    python, workdir, env_vars = Path(sys.executable), ROOT, "PYBPFMAPS_REQUIRE_KERNEL=1"
-    if args.installed:
-        if not STAGED_PYTHON.exists():
-            print("guest: --installed needs tests/support/run_installed.py to have run first", file=sys.stderr)
-            return 2
-        python, workdir, env_vars = STAGED_PYTHON, STAGED, f"{env_vars} PYBPFMAPS_EXPECT_INSTALLED=1"
     with tempfile.TemporaryDirectory(prefix="pbm-guest-") as shared:
         status = Path(shared) / "status"
         # the guest sees this machine's files read-only: hypothesis keeps its examples in the shared directory
-        env_vars = f"{env_vars} HYPOTHESIS_STORAGE_DIRECTORY={shlex.quote(shared)}/hypothesis"
-        pytest = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--basetemp={shared}/tmp"]
+        env_vars = f"PYBPFMAPS_REQUIRE_KERNEL=1 HYPOTHESIS_STORAGE_DIRECTORY={shlex.quote(shared)}/hypothesis"
+        pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--basetemp={shared}/tmp"]
         inside = (
-            f"cd {shlex.quote(str(workdir))} && echo guest kernel: $(uname -r) && "
+            f"cd {shlex.quote(str(ROOT))} && echo guest kernel: $(uname -r) && "
             f"{env_vars} {shlex.join([*pytest, *(pytest_args or WHOLE_SUITE)])}; "
             f"echo $? > {shlex.quote(str(status))}"
         )
         command = [vng, "-r", str(kernel), f"--rwdir={shared}", "--memory", "2G", "--cpus", str(os.cpu_count() or 1)]
-        if not hardware_kvm():
+        kvm = hardware_kvm()
+        if not kvm:
             command.append("--disable-kvm")
-        print(f"guest: booting {kernel} ({'KVM' if hardware_kvm() else 'emulated CPU'})", flush=True)
+        print(f"guest: booting {kernel} ({'KVM' if kvm else 'emulated CPU'})", flush=True)
         # vng runs virtme-run, from the same bin directory
         env = {**os.environ, "PATH": f"{Path(vng).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         for _attempt in range(2):

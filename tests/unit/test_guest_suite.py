@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import guest
 
-ROOT = Path(__file__).parents[2]
+ROOT = guest.ROOT
 SUBSET = ROOT / "tests" / "kernel" / "guest-suite.txt"
 
 
