@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests need and the machine lacks: $(APT_INSTALL) PACKAGES >/dev/null
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-# Debian 12's kernel package: Linux 6.1 (a glob: the newest matching image). make test
-# GUEST_KERNEL='$(DEBIAN_KERNEL)' also runs the kernel tests in it first (docs/kernel-support.md#second-kernel).
+# Debian 12's kernel package: Linux 6.1 (a glob: the newest matching image). make test runs kernel
+# tests in it first (docs/kernel-support.md#second-kernel); GUEST_KERNEL= (empty) leaves the guest out.
 DEBIAN_KERNEL := /boot/vmlinuz-6.1.*-amd64
-GUEST_KERNEL ?=
+GUEST_KERNEL ?= $(DEBIAN_KERNEL)
 
 .PHONY: test test-dev test-kernel guest-tools guest-kernel demo bench lint docs dist tools clean
 
@@ -46,8 +46,8 @@ dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist . >/dev/null
 
-# With GUEST_KERNEL set, the kernel tests of tests/kernel/guest-suite.txt inside that kernel, a qemu
-# guest (docs/kernel-support.md#second-kernel); then the whole suite against
+# The kernel tests of tests/kernel/guest-suite.txt inside GUEST_KERNEL, a qemu guest
+# (docs/kernel-support.md#second-kernel); then the whole suite against
 # the wheel installed in a fresh venv (not this source tree), while other BPF software creates, pins
 # and removes awkward maps and a CPU is kept busy (tests/support/churn.py).
 test: $(STAMP) tools lint docs dist $(if $(GUEST_KERNEL),guest-tools guest-kernel)

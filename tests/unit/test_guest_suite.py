@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -59,3 +62,18 @@ def test_a_guest_that_prints_nothing_is_taken_for_hung_and_one_that_runs_on_is_s
     assert guest.forward(["sh", "-c", "echo booted; sleep 30"], env, timeout=1) == "timed out"
     assert time.monotonic() - started < 25  # both were stopped, neither waited for its sleep
     assert capsysbinary.readouterr().out == b"booted\n"
+
+
+def test_the_guest_runs_a_script_so_the_kernel_command_line_stays_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # vng puts its command on the kernel command line (2048 bytes on x86); the subset's arguments alone exceed it
+    shared = tmp_path / ("deep" * 40)
+    shared.mkdir()
+    monkeypatch.setattr(sys, "executable", "echo")  # stands in for the guest's python: prints what it was given
+    script = guest.write_script(shared, arguments())
+    assert len(shlex.quote(str(script))) < 300 < len(" ".join(arguments()))
+    ran = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=True)
+    assert ran.stdout.startswith("guest kernel: ")
+    assert ran.stdout.rstrip().endswith(" ".join(arguments()))
+    assert (shared / "status").read_text() == "0\n"
