@@ -123,6 +123,7 @@ from pybpfmaps.maps import (
     list_maps,
 )
 from pybpfmaps.program import Attachment, BpfProgram, TestRun, XdpAttachment
+from pybpfmaps.streams import PerfBufReader, Poller, RingBufReader, StreamReader
 
 __version__ = "0.1.0"
 
@@ -195,18 +196,22 @@ __all__ = [
     "PerCpuCodec",
     "PerCpuHashMap",
     "PerCpuValues",
+    "PerfBufReader",
     "PerfEventArrayMap",
+    "Poller",
     "ProgArrayMap",
     "ProgType",
     "QueueMap",
     "Redirect",
     "ReuseportSockArrayMap",
     "RingBufMap",
+    "RingBufReader",
     "SkStorageMap",
     "SockHashMap",
     "SockMap",
     "StackMap",
     "StackTraceMap",
+    "StreamReader",
     "StructCodec",
     "StructMember",
     "StructOpsMap",

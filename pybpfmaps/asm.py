@@ -34,6 +34,14 @@ MAP_DELETE_ELEM = 3
 MAP_PUSH_ELEM = 87
 MAP_POP_ELEM = 88
 MAP_PEEK_ELEM = 89
+PERF_EVENT_OUTPUT = 25  # (ctx, map, flags, data, size): flags CURRENT_CPU, or a slot index
+RINGBUF_OUTPUT = 130  # (map, data, size, flags)
+RINGBUF_RESERVE = 131  # (map, size, 0) -> pointer or NULL
+RINGBUF_SUBMIT = 132  # (pointer, flags)
+RINGBUF_DISCARD = 133  # (pointer, flags)
+
+CURRENT_CPU = 0xFFFFFFFF
+"""``BPF_F_CURRENT_CPU``: the perf event of the CPU the program runs on; load it with ``alu(reg, "=", -1, bits=32)``."""
 
 _LD, _LDX, _ST, _STX, _ALU, _JMP, _ALU64 = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x07
 _SIZES = {1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18}

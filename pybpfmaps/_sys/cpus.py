@@ -19,3 +19,19 @@ def count_cpus(mask: str) -> int:
         low, _, high = part.partition("-")
         total += int(high or low) - int(low) + 1
     return total
+
+
+def online_cpus() -> list[int]:
+    """The CPUs online now (``/sys/devices/system/cpu/online``), e.g. ``[0, 1, 2, 3]``."""
+    with open("/sys/devices/system/cpu/online", "rb") as mask:
+        return cpu_list(mask.read().decode())
+
+
+def cpu_list(mask: str) -> list[int]:
+    """The CPU numbers of a kernel CPU list such as ``0-3,8-11``."""
+    cpus: list[int] = []
+    for part in mask.strip().split(","):
+        if part:
+            low, _, high = part.partition("-")
+            cpus.extend(range(int(low), int(high or low) + 1))
+    return cpus

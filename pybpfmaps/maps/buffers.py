@@ -10,18 +10,22 @@ arena is memory mapped. A ``PerfEventArrayMap`` takes perf event fds by CPU, wri
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pybpfmaps._sys.cpus import possible_cpus
+from pybpfmaps._sys.cpus import online_cpus, possible_cpus
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import NO_BYTES, RawCodec
-from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.errors import BpfArgumentError, BpfError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _create, _display, _validate
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.info import MapInfo
 from pybpfmaps.maps.slots import WriteOnlySlots
+from pybpfmaps.maps.streaming import RecordType, StreamingMap, mapping_errors
+from pybpfmaps.streams.perfbuf import PerfBufReader
+from pybpfmaps.streams.ringbuf import RingBufReader
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -62,10 +66,9 @@ def _buffer_size(size: int) -> int:
     return size
 
 
-class RingBufMap(OpaqueMap):
-    """``BPF_MAP_TYPE_RINGBUF``: programs write records, user space reads them in order. Linux 5.8+."""
+class _RingBuffer(OpaqueMap):
+    """A ring buffer of either direction: created by size."""
 
-    map_type: ClassVar[MapType | None] = MapType.RINGBUF
     create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE
 
     @classmethod
@@ -79,7 +82,50 @@ class RingBufMap(OpaqueMap):
         return self.max_entries
 
 
-class UserRingBufMap(RingBufMap):
+class RingBufMap(StreamingMap, _RingBuffer):
+    """``BPF_MAP_TYPE_RINGBUF``: programs write records, user space reads them in order. Linux 5.8+.
+
+    ``consume()``, ``poll(timeout)``, ``for record in rb`` and ``async for record in rb`` read the
+    records, as ``bytes`` or decoded by the record type: ``value=`` when opening or creating it, or
+    ``open_reader(record)``.
+    """
+
+    map_type: ClassVar[MapType | None] = MapType.RINGBUF
+
+    @classmethod
+    def _from_kernel(
+        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
+        pin_path: str | None, btf: bool,
+    ) -> Self:  # fmt: skip
+        if key is not None:
+            raise BpfArgumentError(f"{info.label} has no keys; value= is the type of its records")
+        ring = cls(fd, info, pin_path)
+        ring._record = None if value in (None, NO_BYTES) else ring._record_codec(value)
+        return ring
+
+    @classmethod
+    def create(
+        cls, *, size: int, name: str = "", flags: MapFlags | int = MapFlags.NONE, value: RecordType = None
+    ) -> Self:
+        """A new ring buffer of *size* bytes (a power of 2, at least a page); *value*: its records' type."""
+        ring = cls._create_opaque(_buffer_size(size), name, int(flags))
+        ring._record = ring._record_codec(value)
+        return ring
+
+    def _new_reader(self, record: Codec[Any] | None, options: dict[str, Any]) -> RingBufReader:
+        if options:
+            raise BpfArgumentError(f"a ring buffer reader takes no options, got {', '.join(options)}")
+        label = self._handle.info.label
+        with mapping_errors(label):
+            return RingBufReader(self._handle.live_fd(), self.size, record, label)
+
+    def close(self) -> None:
+        """Close the reader (waking a thread that waits in it), then the map's fd."""
+        self._close_reader()
+        super().close()
+
+
+class UserRingBufMap(_RingBuffer):
     """``BPF_MAP_TYPE_USER_RINGBUF``: user space writes records, programs drain them. Linux 6.1+."""
 
     map_type: ClassVar[MapType | None] = MapType.USER_RINGBUF
@@ -104,9 +150,16 @@ class StructOpsMap(OpaqueMap):
     map_type: ClassVar[MapType | None] = MapType.STRUCT_OPS
 
 
-class PerfEventArrayMap(WriteOnlySlots):
+class PerfEventArrayMap(StreamingMap, WriteOnlySlots):
     """``BPF_MAP_TYPE_PERF_EVENT_ARRAY``: perf event fds by CPU, for ``bpf_perf_event_output`` and
-    ``bpf_perf_event_read``; write-only from user space. Linux 4.3+."""
+    ``bpf_perf_event_read``; write-only from user space. Linux 4.3+.
+
+    ``consume()``, ``poll(timeout)``, ``for record in m`` and ``async for record in m`` read what
+    programs send with ``bpf_perf_event_output``: at the first of them (or at ``open_reader()``,
+    which takes the record type, ``pages`` per CPU, ``wakeup_bytes`` and ``on_lost``), a perf buffer
+    is opened on each online CPU and put in its slot; ``reader.lost`` counts the samples dropped.
+    Iterating gives records, not slots: the kernel never lists a perf event array's slots.
+    """
 
     map_type: ClassVar[MapType | None] = MapType.PERF_EVENT_ARRAY
     holds = "perf event"
@@ -117,3 +170,27 @@ class PerfEventArrayMap(WriteOnlySlots):
     ) -> Self:
         """A new array of slots, one per possible CPU unless *max_entries* says otherwise."""
         return super().create(max_entries=max_entries or possible_cpus(), name=name, flags=flags)
+
+    def _new_reader(self, record: Codec[Any] | None, options: dict[str, Any]) -> PerfBufReader:
+        cpus = [cpu for cpu in online_cpus() if cpu < self.max_entries]
+        label = self._handle.info.label
+
+        def empty_slots() -> None:  # programs stop writing into buffers nobody reads
+            for cpu in cpus:
+                with contextlib.suppress(BpfError):
+                    del self[cpu]
+
+        with mapping_errors(label):
+            reader = PerfBufReader(cpus, record, label, on_close=empty_slots, **options)
+        try:
+            for cpu, fd in reader.fds.items():
+                self[cpu] = fd
+        except BaseException:
+            reader.close()
+            raise
+        return reader
+
+    def close(self) -> None:
+        """Close the reader (emptying the slots it filled, waking a thread that waits in it), then the map's fd."""
+        self._close_reader()
+        super().close()

@@ -1,0 +1,102 @@
+"""``StreamingMap``: what maps read as event streams share: a reader opened at first use, reached through the map.
+
+``m.consume()``, ``m.poll(timeout)``, ``for record in m``, ``async for record in m`` go to the
+map's reader (``m.reader``), which ``open_reader()`` opens with a record type and options, and
+which closes with the map. A record type is a codec, an attrs class, or the name of a type in the
+map's BTF (``"struct event"``, where the program that made the map declared it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from pybpfmaps.btf.source import Btf
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.codecs.structs import as_codec
+from pybpfmaps.errors import BpfError, BpfPermissionError, BpfSyscallError
+from pybpfmaps.maps._handle import MapHandle
+from pybpfmaps.streams.base import StreamReader
+
+RecordType = Codec[Any] | type | str | None
+"""How records are decoded: a codec, an attrs class, a type name in the map's BTF; ``None``: ``bytes``."""
+
+
+@contextlib.contextmanager
+def mapping_errors(label: str) -> Iterator[None]:
+    """Turn an ``OSError`` of ``mmap``/``perf_event_open`` into the pybpfmaps exception for it, naming the map."""
+    try:
+        yield
+    except BpfError:
+        raise
+    except OSError as exc:
+        cls = BpfPermissionError if exc.errno in (errno.EPERM, errno.EACCES) else BpfSyscallError
+        command = exc.filename if isinstance(exc.filename, str) else "mmap"
+        raise cls(exc.errno, exc.strerror or str(exc), command=command, map_label=label) from None
+
+
+class StreamingMap:
+    """Mixin for maps whose contents are read as streams of records (ring buffers, perf event arrays)."""
+
+    _handle: MapHandle
+    _record: Codec[Any] | None = None
+    _reader: StreamReader | None = None
+
+    def _new_reader(self, record: Codec[Any] | None, options: dict[str, Any]) -> StreamReader:
+        raise NotImplementedError
+
+    def _record_codec(self, record: RecordType) -> Codec[Any] | None:
+        if record is None:
+            return None
+        if isinstance(record, str):
+            return Btf.from_map(self).codec(record)
+        return as_codec(record, "record")
+
+    def open_reader(self, record: RecordType = None, **options: Any) -> StreamReader:
+        """(Re)open the map's reader: records decoded by *record* (default: the map's record type).
+
+        It becomes ``self.reader``, which the map's ``consume()``/``poll()``/iteration use; a reader
+        opened before is closed.
+        """
+        codec = self._record if record is None else self._record_codec(record)
+        self._handle.live_fd()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self._reader = self._new_reader(codec, options)
+        return self._reader
+
+    @property
+    def reader(self) -> StreamReader:
+        """The map's reader, opened with the defaults at first use."""
+        return self._reader if self._reader is not None else self.open_reader()
+
+    def consume(self) -> list[Any]:
+        """The records available now, oldest first; ``[]`` when there are none. Never waits."""
+        return self.reader.consume()
+
+    def consume_views(self) -> list[memoryview]:
+        """The records available now as ``memoryview``s into the buffer, valid until the next read (no copies)."""
+        return self.reader.consume_views()
+
+    def poll(self, timeout: float | None = None) -> list[Any]:
+        """The records that arrive within *timeout* seconds (``None``: wait until some do); ``[]`` at timeout."""
+        return self.reader.poll(timeout)
+
+    def poll_views(self, timeout: float | None = None) -> list[memoryview]:
+        """``poll()``, with the records as ``consume_views()`` gives them."""
+        return self.reader.poll_views(timeout)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Every record as it arrives, waiting for more; ends when the map (or its reader) is closed."""
+        return iter(self.reader)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        """Every record as it arrives, waiting on the running asyncio event loop (no thread)."""
+        return self.reader.__aiter__()
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()

@@ -1,0 +1,14 @@
+"""Event streams from BPF programs: ring buffer and perf buffer readers over ``mmap`` and ``epoll``.
+
+Readers are usually reached through their map (``RingBufMap.consume()``, ``PerfEventArrayMap.poll()``);
+``Poller`` waits on several at once.
+"""
+
+from __future__ import annotations
+
+from pybpfmaps.streams.base import StreamReader
+from pybpfmaps.streams.perfbuf import PerfBufReader
+from pybpfmaps.streams.poller import Poller
+from pybpfmaps.streams.ringbuf import RingBufReader
+
+__all__ = ["PerfBufReader", "Poller", "RingBufReader", "StreamReader"]

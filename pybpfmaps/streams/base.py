@@ -1,0 +1,119 @@
+"""``StreamReader``: what every stream reader offers: ``consume()``, ``poll(timeout)``, iteration, ``async for``.
+
+A subclass reads its buffers in ``_read(copy)`` (under the reader's lock, never after close) and
+unmaps them in ``_unmap()``; waiting, closing from another thread and the event loop are here.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from pybpfmaps.errors import ClosedMapError
+from pybpfmaps.streams.aio import arecords
+from pybpfmaps.streams.waiting import Waiter
+
+
+class StreamReader(abc.ABC):
+    """Records from kernel buffers, oldest first. Thread-safe; ``close()`` from any thread ends a waiting read."""
+
+    def __init__(self, label: str, on_close: Callable[[], object] | None = None) -> None:
+        self.label = label
+        self._lock = threading.Lock()
+        self.waiter = Waiter(label)
+        self._on_close = on_close
+
+    @abc.abstractmethod
+    def _read(self, copy: bool) -> list[Any]:
+        """The records available now: decoded copies, or views valid until the next call."""
+
+    @abc.abstractmethod
+    def _unmap(self) -> None:
+        """Hand back what was read and unmap the buffers (under the lock, once)."""
+
+    def consume(self) -> list[Any]:
+        """The records available now (decoded copies), oldest first; ``[]`` when there are none."""
+        self._check_open()
+        return self.take()
+
+    def consume_views(self) -> list[memoryview]:
+        """The records available now as ``memoryview``s into the buffer itself, without copying.
+
+        They stay valid until the next ``consume*()``/``poll*()`` call or ``close()``: the space is
+        handed back to the kernel only then. Faster than ``consume()``; take what you need from them.
+        """
+        self._check_open()
+        return self._take(copy=False)
+
+    def poll(self, timeout: float | None = None) -> list[Any]:
+        """The records that arrive within *timeout* seconds (``None``: wait until some do); ``[]`` once closed."""
+        return self._poll(timeout, copy=True)
+
+    def poll_views(self, timeout: float | None = None) -> list[memoryview]:
+        """``poll()`` with the records as ``consume_views()`` gives them."""
+        return self._poll(timeout, copy=False)
+
+    def take(self) -> list[Any]:
+        """``consume()``, but ``[]`` instead of an error once closed (for loops that another thread may stop)."""
+        return self._take(copy=True)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Every record as it arrives; ends when the reader is closed."""
+        while not self.waiter.closed:
+            yield from self._poll(None, copy=True)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        """Every record as it arrives, waiting on the running event loop; ends when the reader is closed."""
+        return arecords(self)
+
+    def fileno(self) -> int:
+        """A descriptor that is readable while records wait (for ``select``, ``epoll``, event loops)."""
+        return self.waiter.fileno()
+
+    @property
+    def closed(self) -> bool:
+        return self.waiter.closed
+
+    def close(self) -> None:
+        """Stop: wakes a waiting ``poll()`` or iteration, hands back what was read, unmaps the buffers.
+
+        Views from ``consume_views()`` still held keep the memory mapped (not the map) until they go.
+        """
+        if self.waiter.closed:
+            return
+        self.waiter.close()
+        with self._lock:
+            if self._on_close is not None:
+                self._on_close()
+            self._unmap()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _poll(self, timeout: float | None, copy: bool) -> list[Any]:
+        records = self._take(copy)
+        if records or self.waiter.closed:
+            return records
+        self.waiter.wait(timeout)
+        return self._take(copy)
+
+    def _take(self, copy: bool) -> list[Any]:
+        with self._lock:
+            return [] if self.waiter.closed else self._read(copy)
+
+    def _check_open(self) -> None:
+        if self.waiter.closed:
+            raise ClosedMapError(f"{self.label} is closed")
+
+
+def unmap(*memories: Any) -> None:
+    """Close mmaps; one that views handed out still use stays mapped until they are gone."""
+    for memory in memories:
+        with contextlib.suppress(BufferError):
+            memory.close()

@@ -1,0 +1,150 @@
+"""``PerfBufReader``: samples from a ``BPF_MAP_TYPE_PERF_EVENT_ARRAY``, one perf ring per CPU.
+
+Each CPU gets a perf event for BPF output (``perf_event_open``) and a ring of ``pages`` pages
+after a metadata page holding the ring's head (written by the kernel) and tail (written here).
+Records are ``perf_event_header``s: a sample holds the bytes the program gave
+``bpf_perf_event_output`` (padded so the record stays 8-byte aligned: up to 7 bytes more); a lost
+record counts the samples the kernel dropped because the ring was full. Records of one CPU come in
+order; the CPUs are read one after the other. See docs/kernel-notes.md#perf-buffers.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from pybpfmaps._sys import perf
+from pybpfmaps._sys.ordering import fence
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.streams.base import StreamReader, unmap
+from pybpfmaps.streams.records import decode_records
+
+PAGE = mmap.PAGESIZE
+_HEADER = struct.Struct("<IHH")  # struct perf_event_header: type, misc, size
+_U32 = struct.Struct("<I")
+_LOST = struct.Struct("<QQ")  # after the header: id, lost
+
+
+class _CpuRing:
+    """One CPU's perf event and its mapped ring."""
+
+    def __init__(self, cpu: int, pages: int, wakeup_bytes: int) -> None:
+        self.cpu = cpu
+        self.fd = perf.open_bpf_output(cpu, wakeup_bytes)
+        try:
+            self.memory = mmap.mmap(self.fd, (1 + pages) * PAGE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except BaseException:
+            os.close(self.fd)
+            raise
+        view = memoryview(self.memory)
+        self.positions = view[:PAGE].cast("Q")
+        self.data = view[PAGE:]
+        self.size = pages * PAGE
+        self.pending: int | None = None  # a tail held back while zero-copy views are out
+
+    def close(self) -> None:
+        self.positions.release()
+        self.data.release()
+        unmap(self.memory)
+        os.close(self.fd)
+
+
+class PerfBufReader(StreamReader):
+    """Reads the perf rings of *cpus*; samples are decoded by *codec* (its size plus the padding), or come as ``bytes``.
+
+    ``lost`` counts the samples the kernel dropped, by CPU; *on_lost* (``(cpu, count)``) hears of
+    each drop as it is read. *on_close* runs as the reader closes, before the perf events do.
+    """
+
+    def __init__(
+        self, cpus: list[int], codec: Codec[Any] | None, label: str, *, pages: int = 8, wakeup_bytes: int = 0,
+        on_lost: Callable[[int, int], object] | None = None, on_close: Callable[[], object] | None = None,
+    ) -> None:  # fmt: skip
+        if not isinstance(pages, int) or pages < 1 or pages & (pages - 1):
+            raise BpfArgumentError(f"a perf buffer has a power of 2 of pages per CPU, got {pages!r}")
+        if not isinstance(wakeup_bytes, int) or not 0 <= wakeup_bytes < pages * PAGE:
+            raise BpfArgumentError(f"wakeup_bytes is from 0 (every sample) to below the ring's {pages * PAGE} bytes")
+        super().__init__(label, on_close)
+        self.codec = codec
+        self.on_lost = on_lost
+        self.lost: dict[int, int] = dict.fromkeys(cpus, 0)
+        self._rings: list[_CpuRing] = []
+        try:
+            for cpu in cpus:
+                self._rings.append(_CpuRing(cpu, pages, wakeup_bytes))
+                self.waiter.add(self._rings[-1].fd)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def fds(self) -> dict[int, int]:
+        """The perf event fd of each CPU: what the map's slots must hold for programs to write here."""
+        return {ring.cpu: ring.fd for ring in self._rings}
+
+    def _read(self, copy: bool) -> list[Any]:
+        records: list[Any] = []
+        for ring in self._rings:
+            if ring.pending is not None:
+                self._store_tail(ring, ring.pending)
+                ring.pending = None
+            views, tail = self._published(ring)
+            if not copy:
+                ring.pending = tail
+                records.extend(views)
+                continue
+            records.extend(self._decode(views))
+            self._store_tail(ring, tail)
+        return records
+
+    def _decode(self, views: list[Any]) -> list[Any]:
+        codec = self.codec
+        if codec is not None:  # the padding after a sample is not the program's
+            size = codec.size
+            views = [view[:size] if size <= len(view) < size + 8 else view for view in views]
+        return decode_records(codec, views)
+
+    def _published(self, ring: _CpuRing) -> tuple[list[Any], int]:
+        positions, data, size = ring.positions, ring.data, ring.size
+        head = positions[perf.DATA_HEAD // 8]
+        tail = positions[perf.DATA_TAIL // 8]
+        fence()  # acquire: the records below are read after the head that published them
+        samples: list[Any] = []
+        while tail < head:
+            offset = tail % size
+            kind, _misc, length = _HEADER.unpack_from(data, offset)
+            if offset + length <= size:
+                record: Any = data[offset : offset + length]
+            else:  # wraps around the end of the ring: copied into one piece
+                record = memoryview(bytes(data[offset:]) + bytes(data[: offset + length - size]))
+            if kind == perf.PERF_RECORD_SAMPLE:
+                (raw,) = _U32.unpack_from(record, 8)
+                samples.append(record[12 : 12 + raw])
+            elif kind == perf.PERF_RECORD_LOST:
+                _id, lost = _LOST.unpack_from(record, 8)
+                self.lost[ring.cpu] += lost
+                if self.on_lost is not None:
+                    self.on_lost(ring.cpu, lost)
+            tail += length or 8  # a zero size never comes; stepping on keeps a corrupt ring from looping
+        return samples, tail
+
+    @staticmethod
+    def _store_tail(ring: _CpuRing, tail: int) -> None:
+        fence()  # release: every sample read before the kernel may reuse its space
+        ring.positions[perf.DATA_TAIL // 8] = tail
+
+    def _unmap(self) -> None:
+        for ring in self._rings:
+            if ring.pending is not None:
+                self._store_tail(ring, ring.pending)
+            ring.close()
+        self._rings = []
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{len(self._rings)} CPUs"
+        record = "bytes" if self.codec is None else self.codec.name
+        return f"<PerfBufReader of {self.label}: {state}, records as {record}, {sum(self.lost.values())} lost>"

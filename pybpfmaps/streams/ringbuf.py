@@ -1,0 +1,108 @@
+"""``RingBufReader``: records from a ``BPF_MAP_TYPE_RINGBUF``, read through ``mmap`` and waited for with ``epoll``.
+
+The kernel maps the buffer as three parts: a page holding the consumer position (this process
+writes it), a page holding the producer position, then the data pages mapped twice in a row, so a
+record that wraps around the end reads as one piece. Each record starts with an 8-byte header:
+its length, with a busy bit (still being written) and a discard bit (the program dropped it), and
+its page offset. Records are 8-byte aligned. See docs/kernel-notes.md#ring-buffers.
+"""
+
+from __future__ import annotations
+
+import mmap
+from typing import Any
+
+from pybpfmaps._sys.ordering import fence
+from pybpfmaps.codecs.base import Codec
+from pybpfmaps.streams.base import StreamReader, unmap
+from pybpfmaps.streams.records import decode_records
+
+BUSY_BIT = 1 << 31
+DISCARD_BIT = 1 << 30
+HEADER_SIZE = 8
+PAGE = mmap.PAGESIZE
+
+
+class RingBufReader(StreamReader):
+    """Reads one ring buffer; records are decoded by *codec*, or come as ``bytes``.
+
+    ``consume()`` takes what is there now, ``poll(timeout)`` waits for something first, iteration
+    waits for ever (until ``close()``).
+    """
+
+    def __init__(self, fd: int, size: int, codec: Codec[Any] | None, label: str) -> None:
+        super().__init__(label)
+        self.codec = codec
+        self._size = size
+        self._mask = size - 1
+        self._consumer_map = mmap.mmap(fd, PAGE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=0)
+        try:
+            self._producer_map = mmap.mmap(fd, PAGE + 2 * size, mmap.MAP_SHARED, mmap.PROT_READ, offset=PAGE)
+        except BaseException:
+            self._consumer_map.close()
+            self.waiter.close()
+            raise
+        self._consumer = memoryview(self._consumer_map).cast("Q")
+        producer = memoryview(self._producer_map)
+        self._producer = producer[:8].cast("Q")
+        self._data = producer[PAGE:]
+        self._headers = self._data.cast("I")
+        self._pending: int | None = None  # a consumer position held back while zero-copy views are out
+        self.waiter.add(fd)
+
+    @property
+    def available(self) -> int:
+        """Bytes the producer has published that this reader has not consumed (headers included)."""
+        with self._lock:
+            return 0 if self.closed else int(self._producer[0] - self._consumer[0])
+
+    def _read(self, copy: bool) -> list[Any]:
+        self._release_pending()
+        views, position = self._published()
+        if not copy:
+            self._pending = position
+            return views
+        records = decode_records(self.codec, views)
+        for view in views:
+            view.release()
+        self._store_consumer(position)
+        return records
+
+    def _published(self) -> tuple[list[memoryview], int]:
+        """Views of the finished records after the consumer position, and the position after them."""
+        position = self._consumer[0]
+        end = self._producer[0]
+        headers, mask = self._headers, self._mask
+        spans: list[tuple[int, int]] = []
+        while position < end:
+            offset = position & mask
+            length = headers[offset >> 2]
+            if length & BUSY_BIT:
+                break  # still being written: it and the records after it wait for the next call
+            if not length & DISCARD_BIT:
+                spans.append((offset + HEADER_SIZE, length))
+            position += (length & ~DISCARD_BIT) + HEADER_SIZE + 7 & ~7
+        fence()  # acquire: the bytes below are read after the headers that published them
+        data = self._data
+        return [data[start : start + length] for start, length in spans], position
+
+    def _store_consumer(self, position: int) -> None:
+        fence()  # release: every record read before the kernel may reuse its space
+        if position != self._consumer[0]:
+            self._consumer[0] = position
+
+    def _release_pending(self) -> None:
+        if self._pending is not None:
+            self._store_consumer(self._pending)
+            self._pending = None
+
+    def _unmap(self) -> None:
+        self._release_pending()
+        for view in (self._consumer, self._producer, self._headers, self._data):
+            view.release()
+        unmap(self._consumer_map, self._producer_map)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{self.available} bytes waiting"
+        record = "bytes" if self.codec is None else self.codec.name
+        return f"<RingBufReader of {self.label}: {self._size} bytes, records as {record}, {state}>"
