@@ -14,12 +14,16 @@ PRETTY_ENTRIES = 10
 _ACCESS_NAMES = {os.O_RDONLY: "read-only", os.O_WRONLY: "write-only"}
 
 
-def describe(h: MapHandle, kind: str, pin_path: str | None, codecs: bool = True) -> str:
-    """``<HashMap 'flows' id=7 key=Flow value=Stats max_entries=1024 read-only frozen pinned at '...'>``."""
+def describe(h: MapHandle, kind: str, pin_path: str | None, codecs: bool = True, details: tuple[str, ...] = ()) -> str:
+    """``<HashMap 'flows' id=7 key=Flow value=Stats max_entries=1024 read-only frozen pinned at '...'>``.
+
+    *details* (``"records=Event"``) follow the codecs.
+    """
     info = h.info
     parts = [f"<{kind}", repr(info.name) if info.name else "(unnamed)", f"id={info.id}"]
     if codecs:
         parts += [f"key={h.key!r}", f"value={h.value!r}"]
+    parts += details
     parts.append(f"max_entries={info.max_entries}")
     if h.fd.closed:
         parts.append("closed")

@@ -16,6 +16,7 @@ from pybpfmaps.maps import _validate
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.maps.base import BpfMap
 from pybpfmaps.maps.info import MapInfo
+from pybpfmaps.maps.memory import ArrayMemory
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -109,6 +110,12 @@ class ArrayMap(BpfMap[int, V]):
     @classmethod
     def _default_key(cls, info: MapInfo) -> Codec[Any]:
         return u32
+
+    def memory(self) -> ArrayMemory:
+        """The values mapped into this process (the map needs ``MapFlags.MMAPABLE``): read and written
+        without syscalls, through ``mem[i]``, ``mem.values()`` or ``mem.field(name)``; see ``ArrayMemory``."""
+        self._handle.live_fd()
+        return ArrayMemory(self._handle, self._handle.value)
 
     def update(self, other: Mapping[int, V] | Iterable[tuple[int, V]] = (), /) -> None:
         """Write every (index, value) of a mapping or an iterable of pairs, one element at a time."""

@@ -124,6 +124,10 @@ class RingBufMap(StreamingMap, _RingBuffer):
         self._close_reader()
         super().close()
 
+    def __repr__(self) -> str:
+        records = f"records={self._record!r}" if self._record is not None else "records=bytes"
+        return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False, details=(records,))
+
 
 class UserRingBufMap(_RingBuffer):
     """``BPF_MAP_TYPE_USER_RINGBUF``: user space writes records, programs drain them. Linux 6.1+."""

@@ -42,7 +42,7 @@ class _CpuRing:
             raise
         view = memoryview(self.memory)
         self.positions = view[:PAGE].cast("Q")
-        self.data = view[PAGE:]
+        self.data = view[PAGE:].toreadonly()  # samples handed out are not for writing
         self.size = pages * PAGE
         self.pending: int | None = None  # a tail held back while zero-copy views are out
 

@@ -37,7 +37,8 @@ class RingBufReader(StreamReader):
         self._mask = size - 1
         self._consumer_map = mmap.mmap(fd, PAGE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=0)
         try:
-            self._producer_map = mmap.mmap(fd, PAGE + 2 * size, mmap.MAP_SHARED, mmap.PROT_READ, offset=PAGE)
+            # ACCESS_READ, not prot=PROT_READ: views of it must be read-only to Python too
+            self._producer_map = mmap.mmap(fd, PAGE + 2 * size, access=mmap.ACCESS_READ, offset=PAGE)
         except BaseException:
             self._consumer_map.close()
             self.waiter.close()

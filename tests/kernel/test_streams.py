@@ -318,3 +318,12 @@ def test_closing_a_poller_ends_its_iteration_in_another_thread_and_async() -> No
 
         assert asyncio.run(asyncio.wait_for(main(), 60)) == [(ring, sent(2))]
         assert not ring.closed  # a poller leaves its streams open
+
+
+def test_views_of_a_ring_buffer_are_read_only() -> None:
+    with RingBufMap.create(size=4096) as ring, BpfProgram.load(emitters.ringbuf_output(ring, RECORD)) as p:
+        p.test_run(packet(1))
+        (view,) = ring.consume_views()
+        assert view.readonly  # the kernel maps the data read-only: a write would crash the process
+        with pytest.raises(TypeError):
+            view[0] = 1
