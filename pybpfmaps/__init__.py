@@ -76,6 +76,7 @@ from pybpfmaps.flags import AttachType, MapFlags, MapType, ProgType, UpdateFlags
 from pybpfmaps.maps import (
     ArenaMap,
     ArrayMap,
+    ArrayMemory,
     ArrayOfMapsMap,
     BloomFilterMap,
     BpfMap,
@@ -133,6 +134,7 @@ __all__ = [
     "ArenaMap",
     "ArrayIndexError",
     "ArrayMap",
+    "ArrayMemory",
     "ArrayOfMapsMap",
     "AttachType",
     "Attachment",

@@ -90,6 +90,19 @@ class BpfProgram:
         return cls(Fd(number, label), prog_type, name, log)
 
     @classmethod
+    def from_pin(cls, path: str | os.PathLike[str]) -> Self:
+        """Open the program pinned at *path* (``bpftool prog loadall OBJ DIR`` pins each under DIR)."""
+        label = f"pin {os.fspath(path)!r}"
+        try:
+            fd = Fd(commands.obj_get(os.fsencode(path), 0), label)
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=label) from None
+        if "prog_type" not in read_fdinfo(fd.fileno()):
+            fd.close()
+            raise BpfArgumentError(f"{label} is not a program")
+        return cls._adopt(fd, label)
+
+    @classmethod
     def from_id(cls, prog_id: int) -> Self:
         """Open the loaded program with kernel id *prog_id* (a prog array's value, ``bpftool prog``);
         needs CAP_SYS_ADMIN. Its ``prog_type`` is a ``ProgType``, or the kernel's number for others."""
@@ -98,6 +111,10 @@ class BpfProgram:
             fd = Fd(commands.prog_get_fd_by_id(prog_id), label)
         except RawBpfError as exc:
             raise from_raw(exc, map_label=label) from None
+        return cls._adopt(fd, label)
+
+    @classmethod
+    def _adopt(cls, fd: Fd, label: str) -> Self:
         try:
             number, _, name = commands.prog_get_info(fd.fileno())
         except RawBpfError as exc:

@@ -201,6 +201,30 @@ def prog_get_info(fd: int) -> tuple[int, int, str]:
     return prog_type, prog_id, name
 
 
+def prog_get_next_id(start_id: int) -> int | None:
+    """BPF_PROG_GET_NEXT_ID; ``None`` past the last program."""
+    attr = uapi.GetIdAttr(start_id=start_id)
+    try:
+        bpf(uapi.BPF_PROG_GET_NEXT_ID, attr)
+    except RawBpfError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    return int(attr.next_id)
+
+
+def prog_maps_and_btf(fd: int) -> tuple[list[int], int]:
+    """The ids of the maps a program uses, and the id of its BTF (0: none), from BPF_OBJ_GET_INFO_BY_FD."""
+    ids = (ctypes.c_uint32 * 64)()
+    info = ctypes.create_string_buffer(uapi.PROG_INFO_SIZE)
+    struct.pack_into("=IQ", info, uapi.PROG_INFO_NR_MAP_IDS, len(ids), ctypes.addressof(ids))
+    attr = uapi.InfoAttr(bpf_fd=fd, info_len=uapi.PROG_INFO_SIZE, info=ctypes.addressof(info))
+    bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)
+    (count,) = struct.unpack_from("=I", info.raw, uapi.PROG_INFO_NR_MAP_IDS)  # the kernel's count: may exceed 64
+    (btf_id,) = struct.unpack_from("=I", info.raw, uapi.PROG_INFO_BTF_ID)
+    return list(ids[: min(count, len(ids))]), btf_id
+
+
 def map_get_info(fd: int) -> uapi.BpfMapInfo:
     """BPF_OBJ_GET_INFO_BY_FD for a map; fields the running kernel lacks stay zero."""
     info = uapi.BpfMapInfo()

@@ -19,6 +19,7 @@ BPF_OBJ_PIN = 6
 BPF_OBJ_GET = 7
 BPF_PROG_ATTACH = 8
 BPF_PROG_DETACH = 9
+BPF_PROG_GET_NEXT_ID = 11
 BPF_MAP_GET_NEXT_ID = 12
 BPF_PROG_GET_FD_BY_ID = 13
 BPF_MAP_GET_FD_BY_ID = 14
@@ -44,6 +45,7 @@ COMMAND_NAMES: dict[int, str] = {
     BPF_OBJ_GET: "BPF_OBJ_GET",
     BPF_PROG_ATTACH: "BPF_PROG_ATTACH",
     BPF_PROG_DETACH: "BPF_PROG_DETACH",
+    BPF_PROG_GET_NEXT_ID: "BPF_PROG_GET_NEXT_ID",
     BPF_MAP_GET_NEXT_ID: "BPF_MAP_GET_NEXT_ID",
     BPF_PROG_TEST_RUN: "BPF_PROG_TEST_RUN",
     BPF_PROG_GET_FD_BY_ID: "BPF_PROG_GET_FD_BY_ID",
@@ -216,6 +218,8 @@ PROG_INFO_SIZE = 256
 """Bytes of ``struct bpf_prog_info`` pybpfmaps asks for (the kernel fills what it has, zeroes the rest)."""
 PROG_INFO_TYPE, PROG_INFO_ID, PROG_INFO_NAME = 0, 4, 64
 """Offsets of ``type``, ``id`` and ``name[16]`` in ``struct bpf_prog_info``."""
+PROG_INFO_NR_MAP_IDS, PROG_INFO_MAP_IDS, PROG_INFO_BTF_ID = 52, 56, 128
+"""Offsets of ``nr_map_ids``, ``map_ids`` (a pointer) and ``btf_id`` in ``struct bpf_prog_info``."""
 
 
 # enum bpf_attach_type

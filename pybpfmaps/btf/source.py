@@ -97,6 +97,22 @@ class Btf:
             raise BpfArgumentError(f"{info.label} has no BTF")
         return cls.from_id(info.btf_id)
 
+    @classmethod
+    def for_map(cls, bpf_map: Any) -> Btf:
+        """The BTF that describes what a map holds: its own, or else that of a program using it.
+
+        Ring buffers and perf event arrays carry no BTF of their own (the kernel keeps a map's BTF
+        only with key or value types); the types of their records are in the BTF of the programs
+        that send them. ``BpfArgumentError`` if neither has any.
+        """
+        info = bpf_map.info
+        if info.btf_id:
+            return cls.from_id(info.btf_id)
+        btf_id = _program_btf_using(info.id)
+        if btf_id is None:
+            raise BpfArgumentError(f"{info.label} has no BTF, and no loaded program with BTF uses it")
+        return cls.from_id(btf_id)
+
     @property
     def types(self) -> Mapping[int, btf.BtfType]:
         """Every type by id (a split blob's base types included)."""
@@ -169,3 +185,22 @@ def _elf_btf(data: bytes, label: str) -> bytes:
     if section is None:
         raise BpfArgumentError(f"{label} has no .BTF section (build it with clang -g)")
     return bytes(section.data())
+
+
+def _program_btf_using(map_id: int) -> int | None:
+    """The BTF id of the first loaded program (by id) that uses map *map_id* and has BTF."""
+    prog_id: int | None = 0
+    while (prog_id := commands.prog_get_next_id(prog_id or 0)) is not None:
+        try:
+            fd = Fd(commands.prog_get_fd_by_id(prog_id), f"program id {prog_id}")
+        except RawBpfError:
+            continue  # gone meanwhile
+        try:
+            map_ids, btf_id = commands.prog_maps_and_btf(fd.fileno())
+        except RawBpfError:
+            continue
+        finally:
+            fd.close()
+        if btf_id and map_id in map_ids:
+            return btf_id
+    return None

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import shell, subcommands
+from pybpfmaps.cli import events, shell, subcommands
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -70,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
     unpin.add_argument("path")
     freeze = add("freeze", subcommands.cmd_freeze, "forbid writes from user space, for good")
     freeze.add_argument("map", help=MAP_HELP)
+    stream = add("events", events.cmd_events, "print the records of a ring buffer or perf event array as they arrive")
+    stream.add_argument("map", help=MAP_HELP)
+    stream.add_argument("--json", action="store_true", help="one JSON value per record")
+    stream.add_argument("--type", metavar="NAME", help='decode records as this type of the map\'s BTF ("struct event")')
+    stream.add_argument("--count", type=int, metavar="N", help="stop after N records")
+    stream.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this long")
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
     interactive.add_argument("maps", nargs="*", metavar="MAP", help=MAP_HELP)
     return top

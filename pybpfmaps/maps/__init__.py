@@ -29,6 +29,7 @@ from pybpfmaps.maps.local_storage import (
 )
 from pybpfmaps.maps.lpm import LpmTrieMap
 from pybpfmaps.maps.lru import LruHashMap
+from pybpfmaps.maps.memory import ArrayMemory
 from pybpfmaps.maps.of_maps import ArrayOfMapsMap, HashOfMapsMap
 from pybpfmaps.maps.percpu import LruPerCpuHashMap, PerCpuArrayMap, PerCpuHashMap
 from pybpfmaps.maps.prog_array import ProgArrayMap
@@ -40,6 +41,7 @@ from pybpfmaps.maps.stack_trace import BuildIdFrame, StackTraceMap
 __all__ = [
     "ArenaMap",
     "ArrayMap",
+    "ArrayMemory",
     "ArrayOfMapsMap",
     "BloomFilterMap",
     "BpfMap",

@@ -3,7 +3,7 @@
 ``m.consume()``, ``m.poll(timeout)``, ``for record in m``, ``async for record in m`` go to the
 map's reader (``m.reader``), which ``open_reader()`` opens with a record type and options, and
 which closes with the map. A record type is a codec, an attrs class, or the name of a type in the
-map's BTF (``"struct event"``, where the program that made the map declared it).
+BTF of a program that uses the map (``"struct event"``, as the program declared it).
 """
 
 from __future__ import annotations
@@ -51,16 +51,19 @@ class StreamingMap:
         if record is None:
             return None
         if isinstance(record, str):
-            return Btf.from_map(self).codec(record)
+            return Btf.for_map(self).codec(record)
         return as_codec(record, "record")
 
     def open_reader(self, record: RecordType = None, **options: Any) -> StreamReader:
-        """(Re)open the map's reader: records decoded by *record* (default: the map's record type).
+        """(Re)open the map's reader, decoding records by *record*, which becomes the map's record type
+        (``None``: keep the one it has; the default is ``bytes``).
 
-        It becomes ``self.reader``, which the map's ``consume()``/``poll()``/iteration use; a reader
-        opened before is closed.
+        The reader becomes ``self.reader``, which ``consume()``, ``poll()`` and iteration use; a
+        reader opened before is closed. *options* go to the reader (a perf buffer's ``pages``...).
         """
-        codec = self._record if record is None else self._record_codec(record)
+        if record is not None:
+            self._record = self._record_codec(record)
+        codec = self._record
         self._handle.live_fd()
         if self._reader is not None:
             self._reader.close()
