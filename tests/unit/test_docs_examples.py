@@ -1,6 +1,7 @@
 """Every fenced block of README.md and docs/*.md is run by some test, or is plainly not code.
 
-- ``python`` blocks are doctests (``>>>`` prompts), run by pytest's ``--doctest-glob=*.md``;
+- ``python`` blocks are doctests (``>>>`` prompts), run by pytest's ``--doctest-glob=*.md``, or show
+  a whole example program (``--8<-- "examples/NAME.py"``) that a test of tests/ runs;
 - ``console`` blocks are sessions run command by command by tests/kernel/test_docs_console.py;
 - ``toml`` blocks are configuration that tests/unit/test_mypy_plugin.py feeds to mypy;
 - ``sh`` blocks may only hold ``make`` targets of the Makefile (``make test`` is what CI runs);
@@ -31,7 +32,12 @@ def describe(page: Path, body: str) -> str:
 @pytest.mark.parametrize(("page", "language", "body"), BLOCKS, ids=IDS)
 def test_every_block_runs_or_is_not_code(page: Path, language: str, body: str) -> None:
     where = describe(page, body)
-    if language == "python":
+    if language == "python" and body.startswith('--8<-- "examples/'):
+        example = body.strip().removeprefix("--8<-- ").strip('"')
+        assert (ROOT / example).is_file(), f"{where}: {example} does not exist"
+        runners = [test for test in (ROOT / "tests").rglob("test_*.py") if f'"{Path(example).name}"' in test.read_text()]
+        assert runners, f"{where}: no test runs {example}"
+    elif language == "python":
         examples = doctest.DocTestParser().get_examples(body)
         assert examples, f"{where} has no >>> examples, so no test runs it"
     elif language == "console":
