@@ -81,6 +81,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 bench: $(STAMP) tools
+	$(BIN)/python bench/streams.py $(BENCH_ARGS)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/codec_throughput.py $(BENCH_ARGS)
 

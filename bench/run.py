@@ -16,7 +16,8 @@ LRU hash, array) and size, it measures on fresh maps, best of a few runs:
 * the command line: ``pybpfmaps dump`` (table, ``--json``) and ``load`` of 1M entries, beside
   ``bpftool map dump`` and ``bpftool -j map dump`` of the same map: time, first line, peak memory.
 
-It prints one table and writes it, with the targets, to docs/performance.md.
+It prints one table and writes it, with the targets, to docs/performance.md, followed by the
+event stream figures of bench/streams.py (bench/streams.md).
 """
 
 from __future__ import annotations
@@ -549,6 +550,9 @@ def write_report(lines: list[str], checks: list[tuple[str, str, bool]], quick: b
         *lines,
         "",
     ]
+    streams = ROOT / "bench" / "streams.md"  # written by bench/streams.py, which make bench runs first
+    if streams.exists():
+        text += ["## Event streams", "", streams.read_text().strip(), ""]
     notes = ROOT / "bench" / "notes.md"
     if notes.exists():
         text += ["## Notes", "", notes.read_text().strip(), ""]

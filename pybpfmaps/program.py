@@ -102,6 +102,13 @@ class BpfProgram:
             raise BpfArgumentError(f"{label} is not a program")
         return cls._adopt(fd, label)
 
+    def pin(self, path: str | os.PathLike[str]) -> None:
+        """Pin the program at *path* on a bpf filesystem, so it outlives this process (``from_pin`` opens it)."""
+        try:
+            commands.obj_pin(self.fileno(), os.fsencode(path))
+        except RawBpfError as exc:
+            raise from_raw(exc, map_label=self._fd.label) from None
+
     @classmethod
     def from_id(cls, prog_id: int) -> Self:
         """Open the loaded program with kernel id *prog_id* (a prog array's value, ``bpftool prog``);

@@ -7,16 +7,16 @@ from typing import Any
 from pybpfmaps.codecs.base import Codec
 
 
-def decode_records(codec: Codec[Any] | None, views: list[memoryview]) -> list[Any]:
-    """Copies of *views*: ``bytes``, or values of *codec*.
+def decode_records(codec: Codec[Any] | None, views: list[memoryview] | list[bytes]) -> list[Any]:
+    """Copies of *views* (``memoryview``s or ``bytes``): ``bytes``, or values of *codec*.
 
     A record whose length is not the codec's size comes as ``bytes``, so nothing a program sent is
     lost to a type that does not fit it. Records of the codec's size are decoded together.
     """
     if codec is None or not views:
-        return [view.tobytes() for view in views]
+        return [bytes(view) for view in views]
     size = codec.size
     if all(len(view) == size for view in views):
         return codec.unpack_many(b"".join(views), len(views))
     unpack = codec.unpack
-    return [unpack(view.tobytes()) if len(view) == size else view.tobytes() for view in views]
+    return [unpack(bytes(view)) if len(view) == size else bytes(view) for view in views]

@@ -9,7 +9,9 @@ its page offset. Records are 8-byte aligned. See docs/kernel-notes.md#ring-buffe
 
 from __future__ import annotations
 
+import functools
 import mmap
+import struct
 from typing import Any
 
 from pybpfmaps._sys.ordering import fence
@@ -21,6 +23,13 @@ BUSY_BIT = 1 << 31
 DISCARD_BIT = 1 << 30
 HEADER_SIZE = 8
 PAGE = mmap.PAGESIZE
+_LENGTH = struct.Struct("=I")
+
+
+@functools.lru_cache(maxsize=64)
+def _splitter(length: int, stride: int) -> struct.Struct:
+    """Splits a run of records of *length* bytes every *stride* bytes into their bytes."""
+    return struct.Struct(f"{HEADER_SIZE}x{length}s{stride - HEADER_SIZE - length}x")
 
 
 class RingBufReader(StreamReader):
@@ -59,20 +68,53 @@ class RingBufReader(StreamReader):
 
     def _read(self, copy: bool) -> list[Any]:
         self._release_pending()
-        views, position = self._published()
+        start, end = self._consumer[0], self._producer[0]
+        run = self._uniform_run(start, end)
         if not copy:
+            views, position = self._take_run(*run, copy=False) if run else self._published(start, end)
             self._pending = position
             return views
-        records = decode_records(self.codec, views)
-        for view in views:
-            view.release()
+        found, position = self._take_run(*run, copy=True) if run else self._published(start, end)
+        records = decode_records(self.codec, found)
+        if not run:
+            for view in found:
+                view.release()
         self._store_consumer(position)
         return records
 
-    def _published(self) -> tuple[list[memoryview], int]:
-        """Views of the finished records after the consumer position, and the position after them."""
-        position = self._consumer[0]
-        end = self._producer[0]
+    def _uniform_run(self, position: int, end: int) -> tuple[int, int, int, int] | None:
+        """``(offset, stride, length, count)`` when every record up to *end* is finished and as long
+        as the first (the usual stream): their headers are then checked in one comparison."""
+        if end - position < 2 * HEADER_SIZE:
+            return None
+        offset = position & self._mask
+        length = self._headers[offset >> 2]
+        if length & (BUSY_BIT | DISCARD_BIT):
+            return None
+        stride = length + HEADER_SIZE + 7 & ~7
+        count = (end - position) // stride
+        if count < 2 or (end - position) % stride:
+            return None
+        # the data is mapped twice in a row: a run that wraps around the end is still one piece
+        headers = self._headers[offset >> 2 : (offset + count * stride) >> 2 : stride >> 2]
+        same = headers.tobytes() == _LENGTH.pack(length) * count
+        headers.release()
+        return (offset, stride, length, count) if same else None
+
+    def _take_run(self, offset: int, stride: int, length: int, count: int, copy: bool) -> tuple[list[Any], int]:
+        """The records of a uniform run: ``bytes`` copied in one piece then split, or views."""
+        fence()  # acquire: the bytes below are read after the headers that published them
+        start = offset + HEADER_SIZE
+        position = self._consumer[0] + count * stride
+        if not copy:
+            data = self._data
+            return [data[at : at + length] for at in range(start, start + count * stride, stride)], position
+        block = self._data[offset : offset + count * stride].tobytes()
+        split = _splitter(length, stride)
+        return [record for (record,) in split.iter_unpack(block)], position
+
+    def _published(self, position: int, end: int) -> tuple[list[memoryview], int]:
+        """Views of the finished records from *position* to *end*, and the position after them."""
         headers, mask = self._headers, self._mask
         spans: list[tuple[int, int]] = []
         while position < end:

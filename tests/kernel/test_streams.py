@@ -327,3 +327,22 @@ def test_views_of_a_ring_buffer_are_read_only() -> None:
         assert view.readonly  # the kernel maps the data read-only: a write would crash the process
         with pytest.raises(TypeError):
             view[0] = 1
+
+
+def test_records_of_mixed_lengths_and_runs_of_one_length_both_arrive_in_order() -> None:
+    # a run of records of one length is read in one piece; anything else record by record
+    with RingBufMap.create(size=4096) as ring:
+        short, long = (BpfProgram.load(emitters.ringbuf_output(ring, size)) for size in (16, 24))
+        with short, long:
+            expected = []
+            for seq in range(30):
+                program, size = (short, 16) if seq % 3 else (long, 24)
+                program.test_run(packet(seq))
+                expected.append(packet(seq)[:size])
+            assert ring.consume() == expected
+            for seq in range(30, 60):
+                short.test_run(packet(seq))
+            views = ring.consume_views()
+            assert [bytes(view) for view in views] == [sent(seq) for seq in range(30, 60)]
+            del views
+            assert ring.consume() == []

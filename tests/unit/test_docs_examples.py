@@ -35,7 +35,9 @@ def test_every_block_runs_or_is_not_code(page: Path, language: str, body: str) -
     if language == "python" and body.startswith('--8<-- "examples/'):
         example = body.strip().removeprefix("--8<-- ").strip('"')
         assert (ROOT / example).is_file(), f"{where}: {example} does not exist"
-        runners = [test for test in (ROOT / "tests").rglob("test_*.py") if f'"{Path(example).name}"' in test.read_text()]
+        runners = [
+            test for test in (ROOT / "tests").rglob("test_*.py") if f'"{Path(example).name}"' in test.read_text()
+        ]
         assert runners, f"{where}: no test runs {example}"
     elif language == "python":
         examples = doctest.DocTestParser().get_examples(body)
