@@ -124,7 +124,7 @@ from pybpfmaps.maps import (
     list_maps,
 )
 from pybpfmaps.program import Attachment, BpfProgram, TestRun, XdpAttachment
-from pybpfmaps.streams import PerfBufReader, Poller, RingBufReader, StreamReader
+from pybpfmaps.streams import PerfBufReader, Poller, RingBufReader, StreamReader, UserRingBufWriter
 
 __version__ = "0.1.0"
 
@@ -221,6 +221,7 @@ __all__ = [
     "TestRun",
     "UpdateFlags",
     "UserRingBufMap",
+    "UserRingBufWriter",
     "VerifierError",
     "XdpAction",
     "XdpAttachment",

@@ -11,12 +11,14 @@ arena is memory mapped. A ``PerfEventArrayMap`` takes perf event fds by CPU, wri
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pybpfmaps._sys.cpus import online_cpus, possible_cpus
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import NO_BYTES, RawCodec
+from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import BpfArgumentError, BpfError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _create, _display, _validate
@@ -26,6 +28,7 @@ from pybpfmaps.maps.slots import WriteOnlySlots
 from pybpfmaps.maps.streaming import RecordType, StreamingMap, mapping_errors
 from pybpfmaps.streams.perfbuf import PerfBufReader
 from pybpfmaps.streams.ringbuf import RingBufReader
+from pybpfmaps.streams.user_ringbuf import UserRingBufWriter
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -130,9 +133,72 @@ class RingBufMap(StreamingMap, _RingBuffer):
 
 
 class UserRingBufMap(_RingBuffer):
-    """``BPF_MAP_TYPE_USER_RINGBUF``: user space writes records, programs drain them. Linux 6.1+."""
+    """``BPF_MAP_TYPE_USER_RINGBUF``: user space writes records, programs drain them
+    (``bpf_user_ringbuf_drain``). Linux 6.1+.
+
+    ``write(record)``, ``write_many(records)`` and ``with m.reserve(size) as space:`` write
+    records, as ``bytes`` or encoded by the record type (``value=`` when opening or creating it).
+    """
 
     map_type: ClassVar[MapType | None] = MapType.USER_RINGBUF
+    _record: Codec[Any] | None = None
+    _writer: UserRingBufWriter | None = None
+
+    @classmethod
+    def _from_kernel(
+        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
+        pin_path: str | None, btf: bool,
+    ) -> Self:  # fmt: skip
+        if key is not None:
+            raise BpfArgumentError(f"{info.label} has no keys; value= is the type of its records")
+        ring = cls(fd, info, pin_path)
+        ring._record = None if value in (None, NO_BYTES) else as_codec(value, "value")
+        return ring
+
+    @classmethod
+    def create(
+        cls, *, size: int, name: str = "", flags: MapFlags | int = MapFlags.NONE, value: Codec[Any] | type | None = None
+    ) -> Self:
+        """A new user ring buffer of *size* bytes (a power of 2, at least a page); *value*: its records' type."""
+        ring = cls._create_opaque(_buffer_size(size), name, int(flags))
+        ring._record = None if value is None else as_codec(value, "value")
+        return ring
+
+    @property
+    def writer(self) -> UserRingBufWriter:
+        """The map's writer (its memory mapped at first use)."""
+        if self._writer is None:
+            label = self._handle.info.label
+            with mapping_errors(label):
+                self._writer = UserRingBufWriter(self._handle.live_fd(), self.size, self._record, label)
+        return self._writer
+
+    def write(self, record: Any) -> None:
+        """Write one record for the program to drain; ``MapFullError`` if there is no room (nothing written)."""
+        self.writer.write(record)
+
+    def write_many(self, records: Iterable[Any]) -> int:
+        """Write records in order until one does not fit; how many were written (all are encoded first)."""
+        return self.writer.write_many(records)
+
+    def reserve(self, size: int) -> contextlib.AbstractContextManager[memoryview]:
+        """``with m.reserve(size) as space:`` fill *space*; submitted at the end, discarded on an exception."""
+        return self.writer.reserve(size)
+
+    @property
+    def free(self) -> int:
+        """Bytes records may still take, headers included."""
+        return self.writer.free
+
+    def close(self) -> None:
+        """Unmap the writer, then close the map's fd; what was written stays for the program."""
+        if self._writer is not None:
+            self._writer.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        records = f"records={self._record!r}" if self._record is not None else "records=bytes"
+        return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False, details=(records,))
 
 
 class ArenaMap(OpaqueMap):

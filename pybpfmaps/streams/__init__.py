@@ -1,7 +1,7 @@
 """Event streams from BPF programs: ring buffer and perf buffer readers over ``mmap`` and ``epoll``.
 
 Readers are usually reached through their map (``RingBufMap.consume()``, ``PerfEventArrayMap.poll()``);
-``Poller`` waits on several at once.
+``Poller`` waits on several at once. ``UserRingBufWriter`` writes records for programs to drain.
 """
 
 from __future__ import annotations
@@ -10,5 +10,6 @@ from pybpfmaps.streams.base import StreamReader
 from pybpfmaps.streams.perfbuf import PerfBufReader
 from pybpfmaps.streams.poller import Poller
 from pybpfmaps.streams.ringbuf import RingBufReader
+from pybpfmaps.streams.user_ringbuf import UserRingBufWriter
 
-__all__ = ["PerfBufReader", "Poller", "RingBufReader", "StreamReader"]
+__all__ = ["PerfBufReader", "Poller", "RingBufReader", "StreamReader", "UserRingBufWriter"]
