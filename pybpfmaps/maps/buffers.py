@@ -70,30 +70,10 @@ def _buffer_size(size: int) -> int:
 
 
 class _RingBuffer(OpaqueMap):
-    """A ring buffer of either direction: created by size."""
+    """A ring buffer of either direction: created by size, its records of a type (``value=``) or ``bytes``."""
 
     create_flags: ClassVar[MapFlags] = MapFlags.NUMA_NODE
-
-    @classmethod
-    def create(cls, *, size: int, name: str = "", flags: MapFlags | int = MapFlags.NONE) -> Self:
-        """A new ring buffer of *size* bytes (a power of 2, at least a page)."""
-        return cls._create_opaque(_buffer_size(size), name, int(flags))
-
-    @property
-    def size(self) -> int:
-        """The buffer's size in bytes."""
-        return self.max_entries
-
-
-class RingBufMap(StreamingMap, _RingBuffer):
-    """``BPF_MAP_TYPE_RINGBUF``: programs write records, user space reads them in order. Linux 5.8+.
-
-    ``consume()``, ``poll(timeout)``, ``for record in rb`` and ``async for record in rb`` read the
-    records, as ``bytes`` or decoded by the record type: ``value=`` when opening or creating it, or
-    ``open_reader(record)``.
-    """
-
-    map_type: ClassVar[MapType | None] = MapType.RINGBUF
+    _record: Codec[Any] | None = None
 
     @classmethod
     def _from_kernel(
@@ -115,6 +95,31 @@ class RingBufMap(StreamingMap, _RingBuffer):
         ring._record = ring._record_codec(value)
         return ring
 
+    def _record_codec(self, record: RecordType) -> Codec[Any] | None:
+        if isinstance(record, str):
+            raise BpfArgumentError(f"{type(self).__name__} takes a codec or an attrs class for its records")
+        return None if record is None else as_codec(record, "value")
+
+    @property
+    def size(self) -> int:
+        """The buffer's size in bytes."""
+        return self.max_entries
+
+    def __repr__(self) -> str:
+        records = f"records={self._record!r}" if self._record is not None else "records=bytes"
+        return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False, details=(records,))
+
+
+class RingBufMap(StreamingMap, _RingBuffer):
+    """``BPF_MAP_TYPE_RINGBUF``: programs write records, user space reads them in order. Linux 5.8+.
+
+    ``consume()``, ``poll(timeout)``, ``for record in rb`` and ``async for record in rb`` read the
+    records, as ``bytes`` or decoded by the record type: ``value=`` when opening or creating it, or
+    ``open_reader(record)``.
+    """
+
+    map_type: ClassVar[MapType | None] = MapType.RINGBUF
+
     def _new_reader(self, record: Codec[Any] | None, options: dict[str, Any]) -> RingBufReader:
         if options:
             raise BpfArgumentError(f"a ring buffer reader takes no options, got {', '.join(options)}")
@@ -127,10 +132,6 @@ class RingBufMap(StreamingMap, _RingBuffer):
         self._close_reader()
         super().close()
 
-    def __repr__(self) -> str:
-        records = f"records={self._record!r}" if self._record is not None else "records=bytes"
-        return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False, details=(records,))
-
 
 class UserRingBufMap(_RingBuffer):
     """``BPF_MAP_TYPE_USER_RINGBUF``: user space writes records, programs drain them
@@ -141,28 +142,7 @@ class UserRingBufMap(_RingBuffer):
     """
 
     map_type: ClassVar[MapType | None] = MapType.USER_RINGBUF
-    _record: Codec[Any] | None = None
     _writer: UserRingBufWriter | None = None
-
-    @classmethod
-    def _from_kernel(
-        cls, fd: Fd, info: MapInfo, key: Codec[Any] | type | None, value: Codec[Any] | type | None,
-        pin_path: str | None, btf: bool,
-    ) -> Self:  # fmt: skip
-        if key is not None:
-            raise BpfArgumentError(f"{info.label} has no keys; value= is the type of its records")
-        ring = cls(fd, info, pin_path)
-        ring._record = None if value in (None, NO_BYTES) else as_codec(value, "value")
-        return ring
-
-    @classmethod
-    def create(
-        cls, *, size: int, name: str = "", flags: MapFlags | int = MapFlags.NONE, value: Codec[Any] | type | None = None
-    ) -> Self:
-        """A new user ring buffer of *size* bytes (a power of 2, at least a page); *value*: its records' type."""
-        ring = cls._create_opaque(_buffer_size(size), name, int(flags))
-        ring._record = None if value is None else as_codec(value, "value")
-        return ring
 
     @property
     def writer(self) -> UserRingBufWriter:
@@ -195,10 +175,6 @@ class UserRingBufMap(_RingBuffer):
         if self._writer is not None:
             self._writer.close()
         super().close()
-
-    def __repr__(self) -> str:
-        records = f"records={self._record!r}" if self._record is not None else "records=bytes"
-        return _display.describe(self._handle, type(self).__name__, self._pin_path, codecs=False, details=(records,))
 
 
 class ArenaMap(OpaqueMap):

@@ -7,18 +7,18 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import signal
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pybpfmaps import BpfProgram, HashMap, PerfEventArrayMap, RingBufMap
-from tests.kernel.test_xdpfilter_tool import wait_for
 from tests.support import bpftool, clang, emitters
+from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
 
 pytestmark = pytest.mark.needs_kernel("5.8", "ring buffers, XDP on veth")
@@ -75,23 +75,14 @@ def test_every_drop_is_reported_once_in_order(pins: Path, veth: tuple[str, str])
 
 def test_the_example_tool_prints_each_drop(pins: Path, veth: tuple[str, str]) -> None:
     ns, inside = veth
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, str(ROOT / "examples" / "drops.py"), str(pins), inside, "--netns", ns,
                "--block", str(BLOCKED), "--mode", "generic"]  # fmt: skip
-    tool = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
+    with running(command) as tool:
         wait_for(tool, "ready")
         assert send_and_count(ns, 3) == 0
         lines = wait_for(tool, "-> 10.99.0.2:9999")
         lines += [tool.stdout.readline().rstrip("\n") for _ in range(2)]  # type: ignore[union-attr]
-        tool.send_signal(signal.SIGINT)
-        out, err = tool.communicate(timeout=180)
-    finally:
-        tool.kill()
-        tool.wait()
-        for stream in (tool.stdout, tool.stderr):
-            if stream is not None:
-                stream.close()
+        out, err = interrupt(tool)
     assert tool.returncode == 0, err
     assert len(lines) == 3
     assert all(line.startswith("10.99.0.1:") and line.endswith("-> 10.99.0.2:9999  47 bytes") for line in lines)
@@ -116,26 +107,17 @@ def test_events_command_decodes_records_by_the_programs_type(pins: Path, veth: t
 
 
 def test_events_command_prints_raw_records_and_stops_at_ctrl_c() -> None:
-    with PerfEventArrayMap.create() as events, BpfProgram.load(emitters.perf_event_output(events, 16)) as program:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        command = [sys.executable, "-m", "pybpfmaps", "events", str(events.id)]
-        cli = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        try:
-            sent = 0
-            while sent < 2:  # the command opens the perf buffers when it starts: until then samples go nowhere
-                sent += program.test_run(struct.pack("<QQ", sent + 1, 7) + bytes(20)).retval == emitters.XDP_PASS
-                if not sent:
-                    os.sched_yield()
-            lines = wait_for(cli, "hex:")
-            lines += wait_for(cli, "hex:")
-            cli.send_signal(signal.SIGINT)
-            _, err = cli.communicate(timeout=180)
-        finally:
-            cli.kill()
-            cli.wait()
-            for stream in (cli.stdout, cli.stderr):
-                if stream is not None:
-                    stream.close()
+    events = PerfEventArrayMap.create()
+    program = BpfProgram.load(emitters.perf_event_output(events, 16))
+    with events, program, running([sys.executable, "-m", "pybpfmaps", "events", str(events.id)]) as cli:
+        sent = 0
+        while sent < 2:  # the command opens the perf buffers when it starts: until then samples go nowhere
+            sent += program.test_run(struct.pack("<QQ", sent + 1, 7) + bytes(20)).retval == emitters.XDP_PASS
+            if not sent:
+                time.sleep(0.01)
+        lines = wait_for(cli, "hex:")
+        lines += wait_for(cli, "hex:")
+        _, err = interrupt(cli)
     assert cli.returncode == 0, err
     assert lines[-2:] == [f"hex:{struct.pack('<QQ', seq, 7).hex()}00000000" for seq in (1, 2)]  # with the padding
     assert err == "2 records received, 0 lost\n"

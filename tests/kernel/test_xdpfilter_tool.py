@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
 
 pytestmark = pytest.mark.needs_kernel("4.19", "XDP programs on veth")
@@ -18,48 +15,21 @@ pytestmark = pytest.mark.needs_kernel("4.19", "XDP programs on veth")
 ROOT = Path(__file__).parents[2]
 
 
-def wait_for(process: subprocess.Popen[str], text: str, timeout: float = 180) -> list[str]:
-    """Lines the tool printed up to and including the first that contains *text*.
-
-    *timeout* only bounds a hang: in an emulated guest kernel the tool takes ~30 s to start.
-    """
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if text in line:
-            return lines
-    raise AssertionError(f"the tool never printed {text!r}; it printed {lines}")
-
-
 def test_blocklist_file_drives_the_filter_and_counters_show_up(veth: tuple[str, str], tmp_path: Path) -> None:
     ns, inside = veth
     blocklist = tmp_path / "blocklist.txt"
     blocklist.write_text("# documentation addresses\n192.0.2.0/24\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, str(ROOT / "examples" / "xdpfilter.py"), inside, "--netns", ns,
                "--blocklist", str(blocklist), "--mode", "generic", "--interval", "0.5"]  # fmt: skip
     # it runs until Ctrl-C, so that nothing here depends on how many reports fit in the test's time
-    tool = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
+    with running(command) as tool:
         assert wait_for(tool, "filtering")[-1] == f"1 prefixes blocked; filtering {inside} (generic XDP)"
         assert send_and_count(ns, 10) == 10
         blocklist.write_text("192.0.2.0/24\n10.99.0.0/24  # the test's own sender\n")
         wait_for(tool, "blocklist: +1 -0")
         assert send_and_count(ns, 10) == 0
         last_report = wait_for(tool, "20  yes")[-2:]  # the first report that counts all 20
-        tool.send_signal(signal.SIGINT)
-        _, err = tool.communicate(timeout=180)
-    finally:
-        tool.kill()
-        tool.wait()
-        for stream in (tool.stdout, tool.stderr):
-            if stream is not None:
-                stream.close()
+        _, err = interrupt(tool)
     assert tool.returncode == 0, err
     assert last_report[0].split() == ["source", "packets", "blocked"]
     assert last_report[1].split() == ["10.99.0.1", "20", "yes"]
