@@ -158,16 +158,20 @@ def obj_get(path: bytes, file_flags: int) -> int:
     return bpf(uapi.BPF_OBJ_GET, attr)
 
 
-def map_get_next_id(start_id: int) -> int | None:
-    """BPF_MAP_GET_NEXT_ID; ``None`` past the last map."""
+def _next_id(cmd: int, start_id: int) -> int | None:
     attr = uapi.GetIdAttr(start_id=start_id)
     try:
-        bpf(uapi.BPF_MAP_GET_NEXT_ID, attr)
+        bpf(cmd, attr)
     except RawBpfError as exc:
         if exc.errno == errno.ENOENT:
             return None
         raise
     return int(attr.next_id)
+
+
+def map_get_next_id(start_id: int) -> int | None:
+    """BPF_MAP_GET_NEXT_ID; ``None`` past the last map."""
+    return _next_id(uapi.BPF_MAP_GET_NEXT_ID, start_id)
 
 
 def map_get_fd_by_id(map_id: int, open_flags: int) -> int:
@@ -203,14 +207,7 @@ def prog_get_info(fd: int) -> tuple[int, int, str]:
 
 def prog_get_next_id(start_id: int) -> int | None:
     """BPF_PROG_GET_NEXT_ID; ``None`` past the last program."""
-    attr = uapi.GetIdAttr(start_id=start_id)
-    try:
-        bpf(uapi.BPF_PROG_GET_NEXT_ID, attr)
-    except RawBpfError as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise
-    return int(attr.next_id)
+    return _next_id(uapi.BPF_PROG_GET_NEXT_ID, start_id)
 
 
 def prog_maps_and_btf(fd: int) -> tuple[list[int], int]:
