@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 from typing import Any
 
@@ -16,6 +18,9 @@ from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.maps import PerfEventArrayMap, RingBufMap
+
+STOP_CHECK = 0.2
+"""Seconds between looks at whether Ctrl-C was pressed while no records come."""
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -29,18 +34,20 @@ def cmd_events(args: argparse.Namespace) -> int:
         codec: Codec[Any] | None = getattr(reader, "codec", None)
         received = 0
         deadline = None if args.timeout is None else time.monotonic() + args.timeout
+        stopped = threading.Event()
+        # Ctrl-C ends the command between reads, never between taking a record and printing it
+        previous = signal.signal(signal.SIGINT, lambda _signum, _frame: stopped.set())
         try:
-            while args.count is None or received < args.count:
+            while not stopped.is_set() and (args.count is None or received < args.count):
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     break
-                for record in reader.poll(left):
-                    _print(record, codec, args.json)
+                wanted = None if args.count is None else args.count - received  # the rest stay for other readers
+                for record in reader.poll(STOP_CHECK if left is None else min(left, STOP_CHECK), wanted):
                     received += 1
-                    if received == args.count:
-                        break
-        except KeyboardInterrupt:
-            pass
+                    _print(record, codec, args.json)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         lost: dict[int, int] | None = getattr(reader, "lost", None)
     summary = f"{received} {'record' if received == 1 else 'records'} received"
     if lost is not None:

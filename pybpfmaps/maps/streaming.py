@@ -76,21 +76,22 @@ class StreamingMap:
         """The map's reader, opened with the defaults at first use."""
         return self._reader if self._reader is not None else self.open_reader()
 
-    def consume(self) -> list[Any]:
-        """The records available now, oldest first; ``[]`` when there are none. Never waits."""
-        return self.reader.consume()
+    def consume(self, limit: int | None = None) -> list[Any]:
+        """The records available now, oldest first, at most *limit*; ``[]`` when there are none. Never waits."""
+        return self.reader.consume(limit)
 
-    def consume_views(self) -> list[memoryview]:
+    def consume_views(self, limit: int | None = None) -> list[memoryview]:
         """The records available now as ``memoryview``s into the buffer, valid until the next read (no copies)."""
-        return self.reader.consume_views()
+        return self.reader.consume_views(limit)
 
-    def poll(self, timeout: float | None = None) -> list[Any]:
-        """The records that arrive within *timeout* seconds (``None``: wait until some do); ``[]`` at timeout."""
-        return self.reader.poll(timeout)
+    def poll(self, timeout: float | None = None, limit: int | None = None) -> list[Any]:
+        """The records that arrive within *timeout* seconds (``None``: wait until some do), at most *limit*;
+        ``[]`` at the timeout."""
+        return self.reader.poll(timeout, limit)
 
-    def poll_views(self, timeout: float | None = None) -> list[memoryview]:
+    def poll_views(self, timeout: float | None = None, limit: int | None = None) -> list[memoryview]:
         """``poll()``, with the records as ``consume_views()`` gives them."""
-        return self.reader.poll_views(timeout)
+        return self.reader.poll_views(timeout, limit)
 
     def __iter__(self) -> Iterator[Any]:
         """Every record as it arrives, waiting for more; ends when the map (or its reader) is closed."""

@@ -1,6 +1,6 @@
 """``StreamReader``: what every stream reader offers: ``consume()``, ``poll(timeout)``, iteration, ``async for``.
 
-A subclass reads its buffers in ``_read(copy)`` (under the reader's lock, never after close) and
+A subclass reads its buffers in ``_read(copy, limit)`` (under the reader's lock, never after close) and
 unmaps them in ``_unmap()``; waiting, closing from another thread and the event loop are here.
 """
 
@@ -12,7 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from pybpfmaps.errors import ClosedMapError
+from pybpfmaps.errors import BpfArgumentError, ClosedMapError
 from pybpfmaps.streams.aio import arecords
 from pybpfmaps.streams.waiting import Waiter
 
@@ -27,43 +27,47 @@ class StreamReader(abc.ABC):
         self._on_close = on_close
 
     @abc.abstractmethod
-    def _read(self, copy: bool) -> list[Any]:
-        """The records available now: decoded copies, or views valid until the next call."""
+    def _read(self, copy: bool, limit: int | None) -> list[Any]:
+        """The records available now, at most *limit*: decoded copies, or views valid until the next call."""
 
     @abc.abstractmethod
     def _unmap(self) -> None:
         """Hand back what was read and unmap the buffers (under the lock, once)."""
 
-    def consume(self) -> list[Any]:
-        """The records available now (decoded copies), oldest first; ``[]`` when there are none."""
-        self._check_open()
-        return self.take()
+    def consume(self, limit: int | None = None) -> list[Any]:
+        """The records available now (decoded copies), oldest first, at most *limit*; ``[]`` when there are none.
 
-    def consume_views(self) -> list[memoryview]:
+        Records past the limit stay in the buffer for the next read.
+        """
+        self._check_open()
+        return self._take(True, _limit(limit))
+
+    def consume_views(self, limit: int | None = None) -> list[memoryview]:
         """The records available now as ``memoryview``s into the buffer itself, without copying.
 
         They stay valid until the next ``consume*()``/``poll*()`` call or ``close()``: the space is
         handed back to the kernel only then. Faster than ``consume()``; take what you need from them.
         """
         self._check_open()
-        return self._take(copy=False)
+        return self._take(False, _limit(limit))
 
-    def poll(self, timeout: float | None = None) -> list[Any]:
-        """The records that arrive within *timeout* seconds (``None``: wait until some do); ``[]`` once closed."""
-        return self._poll(timeout, copy=True)
+    def poll(self, timeout: float | None = None, limit: int | None = None) -> list[Any]:
+        """The records that arrive within *timeout* seconds (``None``: wait until some do), at most
+        *limit*; ``[]`` once closed."""
+        return self._poll(timeout, True, _limit(limit))
 
-    def poll_views(self, timeout: float | None = None) -> list[memoryview]:
+    def poll_views(self, timeout: float | None = None, limit: int | None = None) -> list[memoryview]:
         """``poll()`` with the records as ``consume_views()`` gives them."""
-        return self._poll(timeout, copy=False)
+        return self._poll(timeout, False, _limit(limit))
 
     def take(self) -> list[Any]:
         """``consume()``, but ``[]`` instead of an error once closed (for loops that another thread may stop)."""
-        return self._take(copy=True)
+        return self._take(True, None)
 
     def __iter__(self) -> Iterator[Any]:
         """Every record as it arrives; ends when the reader is closed."""
         while not self.waiter.closed:
-            yield from self._poll(None, copy=True)
+            yield from self._poll(None, True, None)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         """Every record as it arrives, waiting on the running event loop; ends when the reader is closed."""
@@ -96,20 +100,26 @@ class StreamReader(abc.ABC):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _poll(self, timeout: float | None, copy: bool) -> list[Any]:
-        records = self._take(copy)
+    def _poll(self, timeout: float | None, copy: bool, limit: int | None) -> list[Any]:
+        records = self._take(copy, limit)
         if records or self.waiter.closed:
             return records
         self.waiter.wait(timeout)
-        return self._take(copy)
+        return self._take(copy, limit)
 
-    def _take(self, copy: bool) -> list[Any]:
+    def _take(self, copy: bool, limit: int | None) -> list[Any]:
         with self._lock:
-            return [] if self.waiter.closed else self._read(copy)
+            return [] if self.waiter.closed else self._read(copy, limit)
 
     def _check_open(self) -> None:
         if self.waiter.closed:
             raise ClosedMapError(f"{self.label} is closed")
+
+
+def _limit(limit: int | None) -> int | None:
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise BpfArgumentError(f"limit is a number of records, at least 1, got {limit!r}")
+    return limit
 
 
 def unmap(*memories: Any) -> None:

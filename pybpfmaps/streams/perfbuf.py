@@ -93,13 +93,16 @@ class PerfBufReader(StreamReader):
         """The perf event fd of each CPU: what the map's slots must hold for programs to write here."""
         return {ring.cpu: ring.fd for ring in self._rings}
 
-    def _read(self, copy: bool) -> list[Any]:
+    def _read(self, copy: bool, limit: int | None) -> list[Any]:
         records: list[Any] = []
         for ring in self._rings:
+            left = None if limit is None else limit - len(records)
+            if left == 0:
+                break
             if ring.pending is not None:
                 self._store_tail(ring, ring.pending)
                 ring.pending = None
-            views, tail = self._uniform_run(ring, copy) or self._published(ring)
+            views, tail = self._uniform_run(ring, copy, left) or self._published(ring, left)
             if not copy:
                 ring.pending = tail
                 records.extend(views)
@@ -115,7 +118,7 @@ class PerfBufReader(StreamReader):
             views = [view[:size] if size <= len(view) < size + 8 else view for view in views]
         return decode_records(codec, views)
 
-    def _uniform_run(self, ring: _CpuRing, copy: bool) -> tuple[list[Any], int] | None:
+    def _uniform_run(self, ring: _CpuRing, copy: bool, limit: int | None) -> tuple[list[Any], int] | None:
         """The samples up to the head when they are all alike (same size, no loss, no wrap, the usual
         stream), checked in one comparison and, for copies, read in one piece; else ``None``."""
         positions, data, size = ring.positions, ring.data, ring.size
@@ -137,20 +140,21 @@ class PerfBufReader(StreamReader):
             if block[8:].cast("I")[:: length // 4].tobytes() != first[8:] * count:
                 return None
             (raw,) = _U32.unpack_from(first, 8)
+            taken = count if limit is None else min(count, limit)
             if not copy:
-                return [block[at : at + raw] for at in range(12, available, length)], head
+                return [block[at : at + raw] for at in range(12, taken * length, length)], tail + taken * length
             split = _splitter(raw, length)
-            return [sample for (sample,) in split.iter_unpack(block)], head
+            return [sample for (sample,) in split.iter_unpack(block[: taken * length])], tail + taken * length
         finally:
             block.release()
 
-    def _published(self, ring: _CpuRing) -> tuple[list[Any], int]:
+    def _published(self, ring: _CpuRing, limit: int | None) -> tuple[list[Any], int]:
         positions, data, size = ring.positions, ring.data, ring.size
         head = positions[perf.DATA_HEAD // 8]
         tail = positions[perf.DATA_TAIL // 8]
         fence()  # acquire: the records below are read after the head that published them
         samples: list[Any] = []
-        while tail < head:
+        while tail < head and len(samples) != limit:
             offset = tail % size
             kind, _misc, length = _HEADER.unpack_from(data, offset)
             if offset + length <= size:

@@ -66,15 +66,17 @@ class RingBufReader(StreamReader):
         with self._lock:
             return 0 if self.closed else int(self._producer[0] - self._consumer[0])
 
-    def _read(self, copy: bool) -> list[Any]:
+    def _read(self, copy: bool, limit: int | None) -> list[Any]:
         self._release_pending()
         start, end = self._consumer[0], self._producer[0]
         run = self._uniform_run(start, end)
+        if run and limit is not None:
+            run = (*run[:3], min(run[3], limit))
         if not copy:
-            views, position = self._take_run(*run, copy=False) if run else self._published(start, end)
+            views, position = self._take_run(*run, copy=False) if run else self._published(start, end, limit)
             self._pending = position
             return views
-        found, position = self._take_run(*run, copy=True) if run else self._published(start, end)
+        found, position = self._take_run(*run, copy=True) if run else self._published(start, end, limit)
         records = decode_records(self.codec, found)
         if not run:
             for view in found:
@@ -113,11 +115,11 @@ class RingBufReader(StreamReader):
         split = _splitter(length, stride)
         return [record for (record,) in split.iter_unpack(block)], position
 
-    def _published(self, position: int, end: int) -> tuple[list[memoryview], int]:
-        """Views of the finished records from *position* to *end*, and the position after them."""
+    def _published(self, position: int, end: int, limit: int | None) -> tuple[list[memoryview], int]:
+        """Views of the finished records from *position* to *end* (at most *limit*), and the position after them."""
         headers, mask = self._headers, self._mask
         spans: list[tuple[int, int]] = []
-        while position < end:
+        while position < end and len(spans) != limit:
             offset = position & mask
             length = headers[offset >> 2]
             if length & BUSY_BIT:

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import pytest
 
-from pybpfmaps import BpfProgram, MapCore, PerfEventArrayMap, Poller, RingBufMap, u64
+from pybpfmaps import BpfArgumentError, BpfProgram, MapCore, PerfEventArrayMap, Poller, RingBufMap, u64
 from pybpfmaps.streams import StreamReader
 from tests.support import emitters
 
@@ -346,3 +346,23 @@ def test_records_of_mixed_lengths_and_runs_of_one_length_both_arrive_in_order() 
             assert [bytes(view) for view in views] == [sent(seq) for seq in range(30, 60)]
             del views
             assert ring.consume() == []
+
+
+def test_a_limit_leaves_the_rest_for_the_next_read(stream: Stream) -> None:
+    stream.send(*range(10))
+    assert stream.map.consume(limit=3) == [stream.expected(seq) for seq in range(3)]
+    assert [bytes(view) for view in stream.map.consume_views(limit=2)] == [stream.expected(seq) for seq in (3, 4)]
+    assert stream.map.poll(60, limit=4) == [stream.expected(seq) for seq in range(5, 9)]
+    assert stream.map.consume() == [stream.expected(9)]
+    with pytest.raises(BpfArgumentError):
+        stream.map.consume(limit=0)
+
+
+def test_a_limit_applies_to_records_of_mixed_lengths_too() -> None:
+    with RingBufMap.create(size=4096) as ring:
+        short, long = (BpfProgram.load(emitters.ringbuf_output(ring, size)) for size in (16, 24))
+        with short, long:
+            for seq in range(6):
+                (long if seq == 2 else short).test_run(packet(seq))
+            assert ring.consume(limit=4) == [sent(0), sent(1), packet(2)[:24], sent(3)]
+            assert ring.consume() == [sent(4), sent(5)]
