@@ -15,6 +15,7 @@ from pyroute2 import IPRoute, netns
 from pybpfmaps import BpfMap
 from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
+from tests.support import traffic
 
 MakeMap = Callable[..., Any]
 """The type of the ``make_map`` fixture: ``make_map(HashMap, key=u32, value=u64, max_entries=8)``."""
@@ -147,7 +148,7 @@ def batch_native() -> bool:
 
 @pytest.fixture
 def veth() -> Iterator[tuple[str, str]]:
-    """A veth pair: pbmA<pid> here (10.99.0.1/24) and pbmB<pid> (10.99.0.2/24) in a new namespace.
+    """A veth pair: pbmA<pid> here (``traffic.HERE``/24) and pbmB<pid> (``traffic.THERE``/24) in a new namespace.
 
     * **Name**: veth
     * **Scope**: function
@@ -159,11 +160,11 @@ def veth() -> Iterator[tuple[str, str]]:
         with IPRoute() as ipr:
             ipr.link("add", ifname=here, kind="veth", peer={"ifname": there, "net_ns_fd": ns})
             index = ipr.link_lookup(ifname=here)[0]
-            ipr.addr("add", index=index, address="10.99.0.1", prefixlen=24)
+            ipr.addr("add", index=index, address=traffic.HERE, prefixlen=24)
             ipr.link("set", index=index, state="up")
         with IPRoute(netns=ns) as inside:
             index = inside.link_lookup(ifname=there)[0]
-            inside.addr("add", index=index, address="10.99.0.2", prefixlen=24)
+            inside.addr("add", index=index, address=traffic.THERE, prefixlen=24)
             inside.link("set", index=index, state="up")
             inside.link("set", index=inside.link_lookup(ifname="lo")[0], state="up")
         yield ns, there

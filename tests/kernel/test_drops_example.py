@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pybpfmaps import BpfProgram, HashMap, PerfEventArrayMap, RingBufMap
-from tests.support import bpftool, clang, emitters
+from tests.support import bpftool, clang, emitters, traffic
 from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
 
@@ -65,7 +65,7 @@ def test_every_drop_is_reported_once_in_order(pins: Path, veth: tuple[str, str])
     assert counters[struct.pack("=H", BLOCKED)] == struct.pack("=Q", 20)
     assert len(events) == 20
     assert {(ipaddress.IPv4Address(e.saddr), ipaddress.IPv4Address(e.daddr), e.dport) for e in events} == {
-        (ipaddress.IPv4Address("10.99.0.1"), ipaddress.IPv4Address("10.99.0.2"), BLOCKED)
+        (ipaddress.IPv4Address(traffic.HERE), ipaddress.IPv4Address(traffic.THERE), BLOCKED)
     }
     assert len({e.sport for e in events}) == 1  # one sending socket
     stamps = [e.timestamp_ns for e in events]
@@ -80,12 +80,13 @@ def test_the_example_tool_prints_each_drop(pins: Path, veth: tuple[str, str]) ->
     with running(command) as tool:
         wait_for(tool, "ready")
         assert send_and_count(ns, 3) == 0
-        lines = wait_for(tool, "-> 10.99.0.2:9999")
+        lines = wait_for(tool, f"-> {traffic.THERE}:9999")
         lines += [tool.stdout.readline().rstrip("\n") for _ in range(2)]  # type: ignore[union-attr]
         out, err = interrupt(tool)
     assert tool.returncode == 0, err
     assert len(lines) == 3
-    assert all(line.startswith("10.99.0.1:") and line.endswith("-> 10.99.0.2:9999  47 bytes") for line in lines)
+    assert all(line.startswith(f"{traffic.HERE}:") for line in lines)
+    assert all(line.endswith(f"-> {traffic.THERE}:9999  47 bytes") for line in lines)
     assert out.strip() == f"dropped: port {BLOCKED}: 3"
 
 
@@ -99,7 +100,7 @@ def test_events_command_decodes_records_by_the_programs_type(pins: Path, veth: t
     shown = run_cli("events", ring, "--type", "struct drop_event", "--json", "--count", "3", timeout=180)
     assert shown.returncode == 0, shown.stderr
     records = [json.loads(line) for line in shown.stdout.splitlines()]
-    addresses = int(ipaddress.IPv4Address("10.99.0.1")), int(ipaddress.IPv4Address("10.99.0.2"))
+    addresses = int(ipaddress.IPv4Address(traffic.HERE)), int(ipaddress.IPv4Address(traffic.THERE))
     assert [(r["saddr"], r["daddr"], r["dport"], r["length"]) for r in records] == [(*addresses, BLOCKED, 47)] * 3
     assert shown.stderr == "3 records received\n"
     text = run_cli("events", ring, "--timeout", "0.1", timeout=180)

@@ -31,7 +31,7 @@ from pybpfmaps import (
     u64,
 )
 from tests.kernel.conftest import MakeMap
-from tests.support import bpftool, xsk
+from tests.support import bpftool, traffic, xsk
 
 pytestmark = pytest.mark.needs_kernel("5.9", "devmaps with programs (5.8), cpumaps with programs")
 
@@ -128,7 +128,7 @@ SEND_FROM_NAMESPACE = """
 import socket, sys, time
 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
     for _ in range(int(sys.argv[1])):
-        out.sendto(b"hello", ("10.99.0.1", 9999))
+        out.sendto(b"hello", (sys.argv[2], 9999))
         time.sleep(0.002)
 """
 
@@ -153,7 +153,7 @@ def udp_only(then: list[asm.Item]) -> list[asm.Item]:
 
 
 def test_udp_arriving_here_is_redirected_back_out_through_the_devmap(make_map: MakeMap, veth: tuple[str, str]) -> None:
-    """Datagrams the namespace sends to 10.99.0.1 are bounced by XDP here, through a devmap entry
+    """Datagrams the namespace sends to ``traffic.HERE`` are bounced by XDP here, through a devmap entry
     naming our end of the veth pair, back into the namespace, where a second program counts them."""
     ns, there = veth
     here = f"pbmA{os.getpid() % 100000}"  # the veth fixture's end in this namespace
@@ -172,10 +172,10 @@ def test_udp_arriving_here_is_redirected_back_out_through_the_devmap(make_map: M
             BpfProgram.load(count, ProgType.XDP, name="count") as counter, \
             bouncer.attach_xdp(here), counter.attach_xdp(there, netns=ns):  # fmt: skip
         send = ["ip", "netns", "exec", ns, sys.executable, "-c", SEND_FROM_NAMESPACE]
-        subprocess.run([*send, "10"], check=True)
+        subprocess.run([*send, "10", traffic.HERE], check=True)
         assert counted[0] == 0  # no devmap entry: passed up our stack, nothing comes back
         devices[0] = here
-        subprocess.run([*send, "10"], check=True)
+        subprocess.run([*send, "10", traffic.HERE], check=True)
         deadline = time.monotonic() + 5
         while counted[0] < 10 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -31,7 +31,7 @@ from pybpfmaps import (
     u64,
 )
 from tests.kernel.conftest import MakeMap
-from tests.support import bpftool
+from tests.support import bpftool, traffic
 from tests.support.traffic import send_and_count, udp_frame
 
 pytestmark = pytest.mark.needs_kernel("4.19", "XDP programs on veth, under BPF_PROG_TEST_RUN")
@@ -98,7 +98,7 @@ def test_refused_programs_say_why() -> None:
 def test_real_packets_across_a_veth_pair(xdp: tuple[BpfProgram, Any, Any], veth: tuple[str, str]) -> None:
     program, counters, blocklist = xdp
     ns, there = veth
-    source = IP("10.99.0.1")
+    source = IP(traffic.HERE)
     try:
         attachment = program.attach_xdp(there, netns=ns, mode="native")
     except Exception:
@@ -106,7 +106,7 @@ def test_real_packets_across_a_veth_pair(xdp: tuple[BpfProgram, Any, Any], veth:
     with attachment:
         assert send_and_count(ns, 20) == 20
         assert counters[source].sum() == 20
-        assert sync_blocklist(blocklist, {ipaddress.IPv4Network("10.99.0.0/24")}) == (1, 0)
+        assert sync_blocklist(blocklist, {traffic.SUBNET}) == (1, 0)
         assert send_and_count(ns, 20) == 0  # dropped by the program, after being counted
         assert counters[source].sum() == 40
         assert sync_blocklist(blocklist, set()) == (0, 1)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import traffic
 from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
 
@@ -25,11 +26,11 @@ def test_blocklist_file_drives_the_filter_and_counters_show_up(veth: tuple[str, 
     with running(command) as tool:
         assert wait_for(tool, "filtering")[-1] == f"1 prefixes blocked; filtering {inside} (generic XDP)"
         assert send_and_count(ns, 10) == 10
-        blocklist.write_text("192.0.2.0/24\n10.99.0.0/24  # the test's own sender\n")
+        blocklist.write_text(f"192.0.2.0/24\n{traffic.SUBNET}  # the test's own sender\n")
         wait_for(tool, "blocklist: +1 -0")
         assert send_and_count(ns, 10) == 0
         last_report = wait_for(tool, "20  yes")[-2:]  # the first report that counts all 20
         _, err = interrupt(tool)
     assert tool.returncode == 0, err
     assert last_report[0].split() == ["source", "packets", "blocked"]
-    assert last_report[1].split() == ["10.99.0.1", "20", "yes"]
+    assert last_report[1].split() == [traffic.HERE, "20", "yes"]

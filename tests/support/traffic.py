@@ -1,13 +1,20 @@
-"""UDP for XDP tests: frames for BPF_PROG_TEST_RUN, and real traffic from this namespace to 10.99.0.2 in the
-``veth`` fixture's namespace."""
+"""UDP for XDP tests: frames for BPF_PROG_TEST_RUN, and real traffic from this namespace (``HERE``) to
+``THERE`` in the ``veth`` fixture's namespace."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import subprocess
 import sys
 import time
+
+SUBNET = ipaddress.IPv4Network(f"10.99.{os.getpid() % 250}.0/24")
+"""The veth pair's network: one per test process, so that two runs of the suite at once (CI and a
+developer's) do not route each other's datagrams."""
+HERE, THERE = str(SUBNET[1]), str(SUBNET[2])
+"""The address of the veth end in this namespace, and of the end in the fixture's namespace."""
 
 
 def udp_frame(source: str, destination: str = "10.0.0.2", sport: int = 0, dport: int = 0) -> bytes:
@@ -21,7 +28,7 @@ def udp_frame(source: str, destination: str = "10.0.0.2", sport: int = 0, dport:
 RECEIVE = """
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.99.0.2", 9999))
+s.bind((sys.argv[2], 9999))
 s.settimeout(float(sys.argv[1]))
 print("ready", flush=True)
 got = 0
@@ -36,16 +43,16 @@ print(got, flush=True)
 
 
 def send_and_count(ns: str, datagrams: int) -> int:
-    """Send UDP datagrams from 10.99.0.1 to 10.99.0.2 and return how many arrived in the namespace."""
+    """Send UDP datagrams from ``HERE`` to ``THERE`` and return how many arrived in the namespace."""
     receiver = subprocess.Popen(
-        ["ip", "netns", "exec", ns, sys.executable, "-c", RECEIVE, "1.0"], stdout=subprocess.PIPE, text=True
+        ["ip", "netns", "exec", ns, sys.executable, "-c", RECEIVE, "1.0", THERE], stdout=subprocess.PIPE, text=True
     )
     try:
         assert receiver.stdout is not None
         assert receiver.stdout.readline().strip() == "ready"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
             for _ in range(datagrams):
-                sender.sendto(b"hello", ("10.99.0.2", 9999))
+                sender.sendto(b"hello", (THERE, 9999))
                 time.sleep(0.002)
         return int(receiver.stdout.readline())
     finally:
