@@ -33,6 +33,7 @@ from tests.support import emitters  # noqa: E402
 BUILD = ROOT / "bench" / ".build"
 RECORD = 64
 TARGET = 0.5  # of C's rate, for 64-byte records
+TYPED = "consume() as a 64-byte attrs class"
 
 
 @attrs.frozen
@@ -88,8 +89,19 @@ def measure(kind: str, stream: Any, program: BpfProgram, records: int, repeats: 
     results = {"consume() as bytes": timed(fill, stream.consume, stream.consume, records, repeats)}
     results["consume_views()"] = timed(fill, stream.consume_views, stream.consume, records, repeats)
     stream.open_reader(Record, **options)
-    results["consume() as a 64-byte attrs class"] = timed(fill, stream.consume, stream.consume, records, repeats)
+    results[TYPED] = timed(fill, stream.consume, stream.consume, records, repeats)
     return results
+
+
+def construction_ns(records: int, repeats: int) -> float:
+    """What building the attrs instances from tuples of their fields costs in Python, per record."""
+    fields = [tuple(range(8))] * records
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        [Record(*each) for each in fields]
+        best = min(best, time.perf_counter() - start)
+    return 1e9 * best / records
 
 
 def main() -> None:
@@ -116,14 +128,17 @@ def main() -> None:
                     stream.pin(map_pin)
                     program.pin(prog_pin)
                     floor = c_floor(binary, kind, map_pin, prog_pin, records, repeats)
+                    building = construction_ns(records, repeats)
                     for name, ns in measure(kind, stream, program, records, repeats).items():
-                        rows.append((kind, name, ns, floor))
+                        rows.append((kind, name, ns, floor + building if name == TYPED else floor))
                     stream.unpin()
         finally:
             subprocess.run(["umount", pins], check=True)
     lines = [
         f"Records of {RECORD} bytes, {records} a read, best of {repeats}; the floor is libbpf's "
-        "`ring_buffer__consume` / `perf_buffer__consume` from C with a callback per record.",
+        "`ring_buffer__consume` / `perf_buffer__consume` from C with a callback per record; for records",
+        "decoded as attrs instances, plus building those instances from tuples in Python (no reader",
+        "returns them for less).",
         "",
         "| stream | pybpfmaps read | ns/record | C floor ns/record | records/s | share of C's rate |",
         "|---|---|---:|---:|---:|---:|",
@@ -133,9 +148,11 @@ def main() -> None:
         lines.append(f"| {label} | `{name}` | {ns:.0f} | {floor:.1f} | {1e9 / ns:,.0f} | {floor / ns:.0%} |")
     lines.append("")
     for kind, label in (("ringbuf", "ring buffer"), ("perf", "perf buffer")):
-        share = max(floor / ns for k, _, ns, floor in rows if k == kind)
+        share = max(floor / ns for k, name, ns, floor in rows if k == kind and name != TYPED)  # 64 raw bytes
         verdict = "met" if share >= TARGET else "**missed**"
-        lines.append(f"Target: the fastest read at >= {TARGET:.0%} of C's rate for a {label}: {share:.0%}, {verdict}.")
+        lines.append(
+            f"Target: the fastest read of the bytes at >= {TARGET:.0%} of C's rate, {label}: {share:.0%}, {verdict}."
+        )
     print("\n".join(lines))
     if not args.no_write:
         (ROOT / "bench" / "streams.md").write_text("\n".join(lines) + "\n")

@@ -10,7 +10,6 @@ order; the CPUs are read one after the other. See docs/kernel-notes.md#perf-buff
 
 from __future__ import annotations
 
-import functools
 import mmap
 import os
 import struct
@@ -22,18 +21,12 @@ from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.streams.base import StreamReader, unmap
-from pybpfmaps.streams.records import decode_records
+from pybpfmaps.streams.records import decode_records, split_run
 
 PAGE = mmap.PAGESIZE
 _HEADER = struct.Struct("<IHH")  # struct perf_event_header: type, misc, size
 _U32 = struct.Struct("<I")
 _LOST = struct.Struct("<QQ")  # after the header: id, lost
-
-
-@functools.lru_cache(maxsize=64)
-def _splitter(raw: int, length: int) -> struct.Struct:
-    """Splits a run of sample records *length* bytes long into the *raw* bytes each carries."""
-    return struct.Struct(f"12x{raw}s{length - 12 - raw}x")
 
 
 class _CpuRing:
@@ -102,12 +95,13 @@ class PerfBufReader(StreamReader):
             if ring.pending is not None:
                 self._store_tail(ring, ring.pending)
                 ring.pending = None
-            views, tail = self._uniform_run(ring, copy, left) or self._published(ring, left)
+            run = self._uniform_run(ring, copy, left)
+            found, tail = run or self._published(ring, left)
             if not copy:
                 ring.pending = tail
-                records.extend(views)
+                records.extend(found)
                 continue
-            records.extend(self._decode(views))
+            records.extend(found if run and self.codec is None else self._decode(found))  # a run: bytes already
             self._store_tail(ring, tail)
         return records
 
@@ -143,8 +137,7 @@ class PerfBufReader(StreamReader):
             taken = count if limit is None else min(count, limit)
             if not copy:
                 return [block[at : at + raw] for at in range(12, taken * length, length)], tail + taken * length
-            split = _splitter(raw, length)
-            return [sample for (sample,) in split.iter_unpack(block[: taken * length])], tail + taken * length
+            return split_run(block, 0, 12, raw, length, taken), tail + taken * length
         finally:
             block.release()
 

@@ -9,7 +9,6 @@ its page offset. Records are 8-byte aligned. See docs/kernel-notes.md#ring-buffe
 
 from __future__ import annotations
 
-import functools
 import mmap
 import struct
 from typing import Any
@@ -17,19 +16,13 @@ from typing import Any
 from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.streams.base import StreamReader, unmap
-from pybpfmaps.streams.records import decode_records
+from pybpfmaps.streams.records import decode_records, split_run
 
 BUSY_BIT = 1 << 31
 DISCARD_BIT = 1 << 30
 HEADER_SIZE = 8
 PAGE = mmap.PAGESIZE
 _LENGTH = struct.Struct("=I")
-
-
-@functools.lru_cache(maxsize=64)
-def _splitter(length: int, stride: int) -> struct.Struct:
-    """Splits a run of records of *length* bytes every *stride* bytes into their bytes."""
-    return struct.Struct(f"{HEADER_SIZE}x{length}s{stride - HEADER_SIZE - length}x")
 
 
 class RingBufReader(StreamReader):
@@ -77,7 +70,7 @@ class RingBufReader(StreamReader):
             self._pending = position
             return views
         found, position = self._take_run(*run, copy=True) if run else self._published(start, end, limit)
-        records = decode_records(self.codec, found)
+        records = found if run and self.codec is None else decode_records(self.codec, found)  # a run: bytes already
         if not run:
             for view in found:
                 view.release()
@@ -104,16 +97,14 @@ class RingBufReader(StreamReader):
         return (offset, stride, length, count) if same else None
 
     def _take_run(self, offset: int, stride: int, length: int, count: int, copy: bool) -> tuple[list[Any], int]:
-        """The records of a uniform run: ``bytes`` copied in one piece then split, or views."""
+        """The records of a uniform run: ``bytes`` copied out of the buffer by ``struct``, or views."""
         fence()  # acquire: the bytes below are read after the headers that published them
         start = offset + HEADER_SIZE
         position = self._consumer[0] + count * stride
         if not copy:
             data = self._data
             return [data[at : at + length] for at in range(start, start + count * stride, stride)], position
-        block = self._data[offset : offset + count * stride].tobytes()
-        split = _splitter(length, stride)
-        return [record for (record,) in split.iter_unpack(block)], position
+        return split_run(self._data, offset, HEADER_SIZE, length, stride, count), position
 
     def _published(self, position: int, end: int, limit: int | None) -> tuple[list[memoryview], int]:
         """Views of the finished records from *position* to *end* (at most *limit*), and the position after them."""

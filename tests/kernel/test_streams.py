@@ -366,3 +366,8 @@ def test_a_limit_applies_to_records_of_mixed_lengths_too() -> None:
                 (long if seq == 2 else short).test_run(packet(seq))
             assert ring.consume(limit=4) == [sent(0), sent(1), packet(2)[:24], sent(3)]
             assert ring.consume() == [sent(4), sent(5)]
+
+
+def test_a_long_run_of_records_is_split_exactly(stream: Stream) -> None:
+    stream.send(*range(150))  # more than one chunk of the splitter (RUN_CHUNK), and a remainder
+    assert stream.map.consume() == [stream.expected(seq) for seq in range(150)]
