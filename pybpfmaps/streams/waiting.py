@@ -12,6 +12,7 @@ import os
 import select
 from collections.abc import Iterator
 
+from pybpfmaps._sys.fd import Fd
 from pybpfmaps.errors import ClosedMapError
 
 
@@ -21,8 +22,9 @@ class Waiter:
     def __init__(self, label: str) -> None:
         self.label = label
         self._epoll = select.epoll()
-        self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-        self._epoll.register(self._wake, select.EPOLLIN)
+        self._wake = Fd(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK), f"{label}'s wake-up eventfd")
+        self._wake_number = self._wake.fileno()
+        self._epoll.register(self._wake_number, select.EPOLLIN)
         self._users: list[None] = []  # one entry per thread in wait()
         self._closing = False
         self._owned = [None]  # popped exactly once, by whoever closes the fds
@@ -48,7 +50,7 @@ class Waiter:
             ready = self._epoll.poll(-1 if timeout is None else max(timeout, 0.0))
             if self._closing:
                 return []
-            return [fd for fd, _events in ready if fd != self._wake]
+            return [fd for fd, _events in ready if fd != self._wake_number]
 
     @contextlib.contextmanager
     def in_use(self) -> Iterator[None]:
@@ -67,7 +69,7 @@ class Waiter:
         if self._closing:
             return
         self._closing = True
-        os.eventfd_write(self._wake, 1)
+        os.eventfd_write(self._wake_number, 1)
         if not self._users:
             self._close_now()
 
@@ -81,4 +83,4 @@ class Waiter:
         except IndexError:
             return
         self._epoll.close()
-        os.close(self._wake)
+        self._wake.close()
