@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 from pybpfmaps.codecs.base import Buffer, Codec
@@ -12,7 +13,7 @@ RUN_CHUNK = 128
 """Records one ``struct`` call splits out of a run: one C call makes that many ``bytes``."""
 
 
-def decode_records(codec: Codec[Any] | None, views: list[memoryview] | list[bytes]) -> list[Any]:
+def decode_records(codec: Codec[Any] | None, views: Sequence[Buffer]) -> list[Any]:
     """Copies of *views* (``memoryview``s or ``bytes``): ``bytes``, or values of *codec*.
 
     A record whose length is not the codec's size comes as ``bytes``, so nothing a program sent is
