@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pybpfmaps import BpfProgram, HashMap, PerfEventArrayMap, RingBufMap
+from pybpfmaps import BpfProgram, HashMap, PerfEventArrayMap, RingBufMap, u32
 from tests.support import bpftool, clang, emitters, traffic
 from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
@@ -122,3 +122,13 @@ def test_events_command_prints_raw_records_and_stops_at_ctrl_c() -> None:
     assert cli.returncode == 0, err
     assert lines[-2:] == [f"hex:{struct.pack('<QQ', seq, 7).hex()}00000000" for seq in (1, 2)]  # with the padding
     assert err == "2 records received, 0 lost\n"
+
+
+def test_events_command_refuses_maps_that_are_not_streams_in_one_line() -> None:
+    with HashMap.create(key=u32, value=u32, max_entries=4) as table:
+        refused = run_cli("events", str(table.id), timeout=180)
+    assert refused.returncode == 1
+    assert (
+        refused.stderr
+        == "pybpfmaps: error: events: hash maps are not event streams (ring buffers and perf event arrays are)\n"
+    )
