@@ -84,7 +84,7 @@ class ArrayMemory:
         """Encode *value* into element *index* in place (one copy of its bytes; not atomic as a whole)."""
         span = self._span(index)
         if not self.writable:
-            raise BpfPermissionError(None, "mapped read-only (frozen, BPF_F_RDONLY or a read-only fd)",
+            raise BpfPermissionError(None, "mapped read-only (frozen, or BPF_F_RDONLY_PROG)",
                                      command="mmap", map_label=self.label)  # fmt: skip
         try:
             data = self.codec.pack(value)
@@ -94,13 +94,13 @@ class ArrayMemory:
 
     def values(self) -> memoryview:
         """A ``memoryview`` of every value, when they are native scalars: ``mem.values()[3] += 1`` writes element 3."""
-        member = self.codec.struct_member("=")
-        if member.encode is not None or member.format not in _CASTABLE:
+        fmt = _native_format(self.codec)
+        if fmt is None:
             raise BpfArgumentError(
                 f"{self.label}'s values ({self.codec.name}) are not native scalars: "
                 "use mem[i], or mem.field(name) of a struct"
             )
-        return self._strided(0, member.format, self.codec.size)
+        return self._strided(0, fmt, self.codec.size)
 
     def field(self, name: str) -> memoryview:
         """A ``memoryview`` of struct field *name* in every value: ``mem.field("packets")[7]`` is element 7's."""
@@ -110,14 +110,14 @@ class ArrayMemory:
             raise BpfArgumentError(f"{self.label}'s values ({codec.name}) are not a struct")
         for layout in layouts:
             if layout.name == name:
-                member = layout.codec.struct_member("=")
-                if member.encode is not None or member.format not in _CASTABLE or layout.size != layout.codec.size:
+                fmt = _native_format(layout.codec)
+                if fmt is None or layout.size != layout.codec.size:  # a bitfield touches bytes of another size
                     raise BpfArgumentError(
                         f"field {name!r} ({layout.codec.name}) is not a native scalar: read it through mem[i].{name}"
                     )
                 if layout.offset % layout.size:
                     raise BpfArgumentError(f"field {name!r} is not aligned to its size (a packed struct): use mem[i]")
-                return self._strided(layout.offset, member.format, layout.size)
+                return self._strided(layout.offset, fmt, layout.size)
         raise BpfArgumentError(f"{codec.name} has no field {name!r}; it has {', '.join(f.name for f in layouts)}")
 
     def _strided(self, offset: int, fmt: str, size: int) -> memoryview:
@@ -146,3 +146,9 @@ class ArrayMemory:
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("read-write" if self.writable else "read-only")
         return f"<ArrayMemory of {self.label}: {self._count} x {self.codec.name} every {self.stride} bytes, {state}>"
+
+
+def _native_format(codec: Codec[Any]) -> str | None:
+    """The ``memoryview`` format of *codec*'s values if native scalars (``I``, ``q``, ``d``...), else ``None``."""
+    member = codec.struct_member("=")
+    return member.format if member.encode is None and member.format in _CASTABLE else None

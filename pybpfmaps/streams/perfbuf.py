@@ -95,8 +95,11 @@ class PerfBufReader(StreamReader):
             if ring.pending is not None:
                 self._store_tail(ring, ring.pending)
                 ring.pending = None
-            run = self._uniform_run(ring, copy, left)
-            found, tail = run or self._published(ring, left)
+            head = ring.positions[perf.DATA_HEAD // 8]
+            tail = ring.positions[perf.DATA_TAIL // 8]
+            fence()  # acquire: the records below are read after the head that published them
+            run = self._uniform_run(ring, head, tail, copy, left)
+            found, tail = run or self._published(ring, head, tail, left)
             if not copy:
                 ring.pending = tail
                 records.extend(found)
@@ -112,13 +115,12 @@ class PerfBufReader(StreamReader):
             views = [view[:size] if size <= len(view) < size + 8 else view for view in views]
         return decode_records(codec, views)
 
-    def _uniform_run(self, ring: _CpuRing, copy: bool, limit: int | None) -> tuple[list[Any], int] | None:
-        """The samples up to the head when they are all alike (same size, no loss, no wrap, the usual
-        stream), checked in one comparison and, for copies, read in one piece; else ``None``."""
-        positions, data, size = ring.positions, ring.data, ring.size
-        head = positions[perf.DATA_HEAD // 8]
-        tail = positions[perf.DATA_TAIL // 8]
-        fence()  # acquire: the records below are read after the head that published them
+    def _uniform_run(
+        self, ring: _CpuRing, head: int, tail: int, copy: bool, limit: int | None
+    ) -> tuple[list[Any], int] | None:
+        """The samples from *tail* to *head* when they are all alike (same size, no loss, no wrap, the
+        usual stream), checked in one comparison and, for copies, read in one piece; else ``None``."""
+        data, size = ring.data, ring.size
         offset, available = tail % size, head - tail
         if available < 16 or offset + available > size:
             return None
@@ -141,11 +143,9 @@ class PerfBufReader(StreamReader):
         finally:
             block.release()
 
-    def _published(self, ring: _CpuRing, limit: int | None) -> tuple[list[Any], int]:
-        positions, data, size = ring.positions, ring.data, ring.size
-        head = positions[perf.DATA_HEAD // 8]
-        tail = positions[perf.DATA_TAIL // 8]
-        fence()  # acquire: the records below are read after the head that published them
+    def _published(self, ring: _CpuRing, head: int, tail: int, limit: int | None) -> tuple[list[Any], int]:
+        """The samples from *tail* to *head* record by record (at most *limit*), losses counted; the tail after them."""
+        data, size = ring.data, ring.size
         samples: list[Any] = []
         while tail < head and len(samples) != limit:
             offset = tail % size

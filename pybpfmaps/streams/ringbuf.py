@@ -1,27 +1,20 @@
 """``RingBufReader``: records from a ``BPF_MAP_TYPE_RINGBUF``, read through ``mmap`` and waited for with ``epoll``.
 
-The kernel maps the buffer as three parts: a page holding the consumer position (this process
-writes it), a page holding the producer position, then the data pages mapped twice in a row, so a
-record that wraps around the end reads as one piece. Each record starts with an 8-byte header:
-its length, with a busy bit (still being written) and a discard bit (the program dropped it), and
-its page offset. Records are 8-byte aligned. See docs/kernel-notes.md#ring-buffers.
+The memory layout is ``ring_layout``'s; this reader writes only the consumer position. A record
+still busy stops it; discarded ones are skipped. See docs/kernel-notes.md#ring-buffers.
 """
 
 from __future__ import annotations
 
-import mmap
 import struct
 from typing import Any
 
 from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.streams.base import StreamReader, unmap
+from pybpfmaps.streams.base import StreamReader
 from pybpfmaps.streams.records import decode_records, split_run
+from pybpfmaps.streams.ring_layout import BUSY_BIT, DISCARD_BIT, HEADER_SIZE, RingMapping
 
-BUSY_BIT = 1 << 31
-DISCARD_BIT = 1 << 30
-HEADER_SIZE = 8
-PAGE = mmap.PAGESIZE
 _LENGTH = struct.Struct("=I")
 
 
@@ -35,21 +28,11 @@ class RingBufReader(StreamReader):
     def __init__(self, fd: int, size: int, codec: Codec[Any] | None, label: str) -> None:
         super().__init__(label)
         self.codec = codec
-        self._size = size
-        self._mask = size - 1
-        self._consumer_map = mmap.mmap(fd, PAGE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=0)
         try:
-            # ACCESS_READ, not prot=PROT_READ: views of it must be read-only to Python too
-            self._producer_map = mmap.mmap(fd, PAGE + 2 * size, access=mmap.ACCESS_READ, offset=PAGE)
+            self._ring = RingMapping(fd, size, consumer=True)
         except BaseException:
-            self._consumer_map.close()
             self.waiter.close()
             raise
-        self._consumer = memoryview(self._consumer_map).cast("Q")
-        producer = memoryview(self._producer_map)
-        self._producer = producer[:8].cast("Q")
-        self._data = producer[PAGE:]
-        self._headers = self._data.cast("I")
         self._pending: int | None = None  # a consumer position held back while zero-copy views are out
         self.waiter.add(fd)
 
@@ -57,11 +40,11 @@ class RingBufReader(StreamReader):
     def available(self) -> int:
         """Bytes the producer has published that this reader has not consumed (headers included)."""
         with self._lock:
-            return 0 if self.closed else int(self._producer[0] - self._consumer[0])
+            return 0 if self.closed else self._ring.used()
 
     def _read(self, copy: bool, limit: int | None) -> list[Any]:
         self._release_pending()
-        start, end = self._consumer[0], self._producer[0]
+        start, end = self._ring.consumer[0], self._ring.producer[0]
         run = self._uniform_run(start, end)
         if run and limit is not None:
             run = (*run[:3], min(run[3], limit))
@@ -82,8 +65,8 @@ class RingBufReader(StreamReader):
         as the first (the usual stream): their headers are then checked in one comparison."""
         if end - position < 2 * HEADER_SIZE:
             return None
-        offset = position & self._mask
-        length = self._headers[offset >> 2]
+        offset = position & self._ring.mask
+        length = self._ring.headers[offset >> 2]
         if length & (BUSY_BIT | DISCARD_BIT):
             return None
         stride = length + HEADER_SIZE + 7 & ~7
@@ -91,7 +74,7 @@ class RingBufReader(StreamReader):
         if count < 2 or (end - position) % stride:
             return None
         # the data is mapped twice in a row: a run that wraps around the end is still one piece
-        headers = self._headers[offset >> 2 : (offset + count * stride) >> 2 : stride >> 2]
+        headers = self._ring.headers[offset >> 2 : (offset + count * stride) >> 2 : stride >> 2]
         same = headers.tobytes() == _LENGTH.pack(length) * count
         headers.release()
         return (offset, stride, length, count) if same else None
@@ -100,15 +83,15 @@ class RingBufReader(StreamReader):
         """The records of a uniform run: ``bytes`` copied out of the buffer by ``struct``, or views."""
         fence()  # acquire: the bytes below are read after the headers that published them
         start = offset + HEADER_SIZE
-        position = self._consumer[0] + count * stride
+        position = self._ring.consumer[0] + count * stride
         if not copy:
-            data = self._data
+            data = self._ring.data
             return [data[at : at + length] for at in range(start, start + count * stride, stride)], position
-        return split_run(self._data, offset, HEADER_SIZE, length, stride, count), position
+        return split_run(self._ring.data, offset, HEADER_SIZE, length, stride, count), position
 
     def _published(self, position: int, end: int, limit: int | None) -> tuple[list[memoryview], int]:
         """Views of the finished records from *position* to *end* (at most *limit*), and the position after them."""
-        headers, mask = self._headers, self._mask
+        headers, mask = self._ring.headers, self._ring.mask
         spans: list[tuple[int, int]] = []
         while position < end and len(spans) != limit:
             offset = position & mask
@@ -119,13 +102,13 @@ class RingBufReader(StreamReader):
                 spans.append((offset + HEADER_SIZE, length))
             position += (length & ~DISCARD_BIT) + HEADER_SIZE + 7 & ~7
         fence()  # acquire: the bytes below are read after the headers that published them
-        data = self._data
+        data = self._ring.data
         return [data[start : start + length] for start, length in spans], position
 
     def _store_consumer(self, position: int) -> None:
         fence()  # release: every record read before the kernel may reuse its space
-        if position != self._consumer[0]:
-            self._consumer[0] = position
+        if position != self._ring.consumer[0]:
+            self._ring.consumer[0] = position
 
     def _release_pending(self) -> None:
         if self._pending is not None:
@@ -134,11 +117,9 @@ class RingBufReader(StreamReader):
 
     def _unmap(self) -> None:
         self._release_pending()
-        for view in (self._consumer, self._producer, self._headers, self._data):
-            view.release()
-        unmap(self._consumer_map, self._producer_map)
+        self._ring.close()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self.available} bytes waiting"
         record = "bytes" if self.codec is None else self.codec.name
-        return f"<RingBufReader of {self.label}: {self._size} bytes, records as {record}, {state}>"
+        return f"<RingBufReader of {self.label}: {self._ring.size} bytes, records as {record}, {state}>"

@@ -1,8 +1,8 @@
 """``UserRingBufWriter``: records written into a ``BPF_MAP_TYPE_USER_RINGBUF`` for programs to drain.
 
-The kernel maps it as a ring buffer turned around: the consumer position page (the program's,
-advanced by ``bpf_user_ringbuf_drain``) is read-only here; the producer position page and the data
-pages (mapped twice in a row) are writable. Writing a record is libbpf's
+The memory layout is ``ring_layout``'s, turned around: the consumer position (the program's,
+advanced by ``bpf_user_ringbuf_drain``) is read-only here; the producer position and the data are
+writable. Writing a record is libbpf's
 ``user_ring_buffer__reserve`` + ``__submit``: write its header with the busy bit, advance the
 producer position, fill it, then clear the busy bit. See docs/kernel-notes.md#user-ring-buffers.
 """
@@ -10,7 +10,6 @@ producer position, fill it, then clear the busy bit. See docs/kernel-notes.md#us
 from __future__ import annotations
 
 import contextlib
-import mmap
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,8 +17,7 @@ from typing import Any
 from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BpfArgumentError, ClosedMapError, CodecError, CodecTypeError, MapFullError
-from pybpfmaps.streams.base import unmap
-from pybpfmaps.streams.ringbuf import BUSY_BIT, DISCARD_BIT, HEADER_SIZE, PAGE
+from pybpfmaps.streams.ring_layout import BUSY_BIT, DISCARD_BIT, HEADER_SIZE, RingMapping
 
 
 class UserRingBufWriter:
@@ -28,26 +26,14 @@ class UserRingBufWriter:
     def __init__(self, fd: int, size: int, codec: Codec[Any] | None, label: str) -> None:
         self.label = label
         self.codec = codec
-        self._size = size
-        self._mask = size - 1
-        self._consumer_map = mmap.mmap(fd, PAGE, access=mmap.ACCESS_READ, offset=0)
-        try:
-            self._producer_map = mmap.mmap(fd, PAGE + 2 * size, access=mmap.ACCESS_WRITE, offset=PAGE)
-        except BaseException:
-            self._consumer_map.close()
-            raise
-        self._consumer = memoryview(self._consumer_map).cast("Q")
-        producer = memoryview(self._producer_map)
-        self._producer = producer[:8].cast("Q")
-        self._data = producer[PAGE:]
-        self._headers = self._data.cast("I")  # a header's length word is stored in one 4-byte write
+        self._ring = RingMapping(fd, size, consumer=False)
         self._lock = threading.Lock()
         self._closed = False
 
     @property
     def free(self) -> int:
         """Bytes a record may still take, headers included."""
-        return self._size - (self._producer[0] - self._consumer[0])
+        return self._ring.size - self._ring.used()
 
     def _encode(self, record: Any) -> bytes:
         if self.codec is None:
@@ -89,24 +75,26 @@ class UserRingBufWriter:
     def reserve(self, size: int) -> Iterator[memoryview]:
         """Space for one record of *size* bytes, as a writable ``memoryview``: submitted to the program
         when the ``with`` block ends, discarded if it raises. ``MapFullError`` when there is no room."""
-        if not isinstance(size, int) or not 0 < size <= self._size - HEADER_SIZE:
-            raise BpfArgumentError(f"a record of {self.label} is 1 to {self._size - HEADER_SIZE} bytes, got {size!r}")
+        if not isinstance(size, int) or not 0 < size <= self._ring.size - HEADER_SIZE:
+            raise BpfArgumentError(
+                f"a record of {self.label} is 1 to {self._ring.size - HEADER_SIZE} bytes, got {size!r}"
+            )
         total = size + HEADER_SIZE + 7 & ~7
         with self._lock:
             if self._closed:
                 raise ClosedMapError(f"{self.label} is closed")
-            producer = self._producer[0]
-            consumer = self._consumer[0]
+            producer = self._ring.producer[0]
+            consumer = self._ring.consumer[0]
             fence()  # acquire: the program is done with the space before it is reused
-            if producer - consumer + total > self._size:
+            if producer - consumer + total > self._ring.size:
                 raise MapFullError(None, f"no room for a record of {size} bytes ({self.free} bytes free)",
                                    command="reserve", map_label=self.label)  # fmt: skip
-            offset = producer & self._mask
-            self._headers[(offset >> 2) + 1] = 0  # the page offset, which the kernel does not read here
-            self._headers[offset >> 2] = size | BUSY_BIT
+            offset = producer & self._ring.mask
+            self._ring.headers[(offset >> 2) + 1] = 0  # the page offset, which the kernel does not read here
+            self._ring.headers[offset >> 2] = size | BUSY_BIT
             fence()  # release: the busy header is there before the program can see the record
-            self._producer[0] = producer + total
-            space = self._data[offset + HEADER_SIZE : offset + HEADER_SIZE + size]
+            self._ring.producer[0] = producer + total
+            space = self._ring.data[offset + HEADER_SIZE : offset + HEADER_SIZE + size]
         try:
             yield space
         except BaseException:
@@ -118,7 +106,7 @@ class UserRingBufWriter:
 
     def _finish(self, offset: int, header: int) -> None:
         fence()  # release: the record's bytes are there before its header says it is done
-        self._headers[offset >> 2] = header
+        self._ring.headers[offset >> 2] = header
 
     @property
     def closed(self) -> bool:
@@ -130,11 +118,9 @@ class UserRingBufWriter:
             if self._closed:
                 return
             self._closed = True
-            for view in (self._consumer, self._producer, self._headers, self._data):
-                view.release()
-            unmap(self._consumer_map, self._producer_map)
+            self._ring.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{self.free} bytes free"
         record = "bytes" if self.codec is None else self.codec.name
-        return f"<UserRingBufWriter of {self.label}: {self._size} bytes, records as {record}, {state}>"
+        return f"<UserRingBufWriter of {self.label}: {self._ring.size} bytes, records as {record}, {state}>"
