@@ -189,8 +189,9 @@ def _elf_btf(data: bytes, label: str) -> bytes:
 
 def _program_btf_using(map_id: int) -> int | None:
     """The BTF id of the first loaded program (by id) that uses map *map_id* and has BTF."""
-    prog_id: int | None = 0
-    while (prog_id := commands.prog_get_next_id(prog_id or 0)) is not None:
+    prog_id = 0
+    while (found := commands.prog_get_next_id(prog_id)) is not None:
+        prog_id = found
         try:
             fd = Fd(commands.prog_get_fd_by_id(prog_id), f"program id {prog_id}")
         except RawBpfError:
