@@ -124,7 +124,7 @@ from pybpfmaps.maps import (
     list_maps,
 )
 from pybpfmaps.program import Attachment, BpfProgram, TestRun, XdpAttachment
-from pybpfmaps.streams import PerfBufReader, Poller, RingBufReader, StreamReader, UserRingBufWriter
+from pybpfmaps.streams import PerfBufReader, Poller, RecordBlock, RingBufReader, StreamReader, UserRingBufWriter
 
 __version__ = "0.1.0"
 
@@ -204,6 +204,7 @@ __all__ = [
     "ProgArrayMap",
     "ProgType",
     "QueueMap",
+    "RecordBlock",
     "Redirect",
     "ReuseportSockArrayMap",
     "RingBufMap",

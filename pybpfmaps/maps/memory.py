@@ -18,13 +18,11 @@ import os
 from typing import Any
 
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.codecs.structs import FieldLayout
+from pybpfmaps.codecs.columns import Column, column_of
 from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, BpfPermissionError, ClosedMapError, CodecError
 from pybpfmaps.flags import MapFlags
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.streams.base import unmap
-
-_CASTABLE = frozenset("bBhHiIlLqQfd?")
 
 
 class ArrayMemory:
@@ -94,35 +92,15 @@ class ArrayMemory:
 
     def values(self) -> memoryview:
         """A ``memoryview`` of every value, when they are native scalars: ``mem.values()[3] += 1`` writes element 3."""
-        fmt = _native_format(self.codec)
-        if fmt is None:
-            raise BpfArgumentError(
-                f"{self.label}'s values ({self.codec.name}) are not native scalars: "
-                "use mem[i], or mem.field(name) of a struct"
-            )
-        return self._strided(0, fmt, self.codec.size)
+        return self._strided(column_of(self.codec, None, self.label, "mem[i]"))
 
     def field(self, name: str) -> memoryview:
         """A ``memoryview`` of struct field *name* in every value: ``mem.field("packets")[7]`` is element 7's."""
-        codec = self.codec
-        layouts: list[FieldLayout] | None = getattr(codec, "fields", None)  # StructCodec, or a C struct's from BTF
-        if layouts is None:
-            raise BpfArgumentError(f"{self.label}'s values ({codec.name}) are not a struct")
-        for layout in layouts:
-            if layout.name == name:
-                fmt = _native_format(layout.codec)
-                if fmt is None or layout.size != layout.codec.size:  # a bitfield touches bytes of another size
-                    raise BpfArgumentError(
-                        f"field {name!r} ({layout.codec.name}) is not a native scalar: read it through mem[i].{name}"
-                    )
-                if layout.offset % layout.size:
-                    raise BpfArgumentError(f"field {name!r} is not aligned to its size (a packed struct): use mem[i]")
-                return self._strided(layout.offset, fmt, layout.size)
-        raise BpfArgumentError(f"{codec.name} has no field {name!r}; it has {', '.join(f.name for f in layouts)}")
+        return self._strided(column_of(self.codec, name, self.label, "mem[i]"))
 
-    def _strided(self, offset: int, fmt: str, size: int) -> memoryview:
-        whole: memoryview = self._view().cast(fmt)  # type: ignore[call-overload]
-        return whole[offset // size :: self.stride // size]
+    def _strided(self, column: Column) -> memoryview:
+        whole: memoryview = self._view().cast(column.format)  # type: ignore[call-overload]
+        return whole[column.offset // column.size :: self.stride // column.size]
 
     def _view(self) -> memoryview:
         if self._closed:
@@ -146,9 +124,3 @@ class ArrayMemory:
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("read-write" if self.writable else "read-only")
         return f"<ArrayMemory of {self.label}: {self._count} x {self.codec.name} every {self.stride} bytes, {state}>"
-
-
-def _native_format(codec: Codec[Any]) -> str | None:
-    """The ``memoryview`` format of *codec*'s values if native scalars (``I``, ``q``, ``d``...), else ``None``."""
-    member = codec.struct_member("=")
-    return member.format if member.encode is None and member.format in _CASTABLE else None

@@ -19,6 +19,7 @@ from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import BpfError, BpfPermissionError, BpfSyscallError
 from pybpfmaps.maps._handle import MapHandle
 from pybpfmaps.streams.base import StreamReader
+from pybpfmaps.streams.block import RecordBlock
 
 RecordType = Codec[Any] | type | str | None
 """How records are decoded: a codec, an attrs class, a type name in the map's BTF; ``None``: ``bytes``."""
@@ -84,6 +85,11 @@ class StreamingMap:
         """The records available now as ``memoryview``s into the buffer, valid until the next read (no copies)."""
         return self.reader.consume_views(limit)
 
+    def consume_block(self, limit: int | None = None) -> RecordBlock:
+        """The records available now as one ``RecordBlock`` left in the buffer (``block.column(field)``:
+        a field of every record, no object per record), valid until the next read."""
+        return self.reader.consume_block(limit)
+
     def poll(self, timeout: float | None = None, limit: int | None = None) -> list[Any]:
         """The records that arrive within *timeout* seconds (``None``: wait until some do), at most *limit*;
         ``[]`` at the timeout."""
@@ -92,6 +98,10 @@ class StreamingMap:
     def poll_views(self, timeout: float | None = None, limit: int | None = None) -> list[memoryview]:
         """``poll()``, with the records as ``consume_views()`` gives them."""
         return self.reader.poll_views(timeout, limit)
+
+    def poll_block(self, timeout: float | None = None, limit: int | None = None) -> RecordBlock:
+        """``poll()``, with the records as ``consume_block()`` gives them."""
+        return self.reader.poll_block(timeout, limit)
 
     def __iter__(self) -> Iterator[Any]:
         """Every record as it arrives, waiting for more; ends when the map (or its reader) is closed."""

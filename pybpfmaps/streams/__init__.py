@@ -7,9 +7,10 @@ Readers are usually reached through their map (``RingBufMap.consume()``, ``PerfE
 from __future__ import annotations
 
 from pybpfmaps.streams.base import StreamReader
+from pybpfmaps.streams.block import RecordBlock
 from pybpfmaps.streams.perfbuf import PerfBufReader
 from pybpfmaps.streams.poller import Poller
 from pybpfmaps.streams.ringbuf import RingBufReader
 from pybpfmaps.streams.user_ringbuf import UserRingBufWriter
 
-__all__ = ["PerfBufReader", "Poller", "RingBufReader", "StreamReader", "UserRingBufWriter"]
+__all__ = ["PerfBufReader", "Poller", "RecordBlock", "RingBufReader", "StreamReader", "UserRingBufWriter"]

@@ -1,7 +1,9 @@
 """``StreamReader``: what every stream reader offers: ``consume()``, ``poll(timeout)``, iteration, ``async for``.
 
-A subclass reads its buffers in ``_read(copy, limit)`` (under the reader's lock, never after close) and
-unmaps them in ``_unmap()``; waiting, closing from another thread and the event loop are here.
+A subclass finds the records in its buffers in ``_locate(limit)`` and gives their space back in
+``_hand_back()`` (both under the reader's lock, never after close), and unmaps the buffers in
+``_unmap()``; making copies, views or a block of the records, waiting, closing from another thread
+and the event loop are here.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ import abc
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Literal, overload
 
+from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BpfArgumentError, ClosedMapError
 from pybpfmaps.streams.aio import arecords
+from pybpfmaps.streams.block import RecordBlock
+from pybpfmaps.streams.runs import Run, copy_records, view_records
 from pybpfmaps.streams.waiting import Waiter
+
+_Mode = Literal["copy", "views", "block"]
 
 
 class StreamReader(abc.ABC):
@@ -25,14 +32,23 @@ class StreamReader(abc.ABC):
         self._lock = threading.Lock()
         self.waiter = Waiter(label)
         self._on_close = on_close
+        self._reads = 0
+
+    codec: Codec[Any] | None
+    slack = 1
+    """A record up to ``slack - 1`` bytes longer than the record type still decodes (perf samples are padded)."""
 
     @abc.abstractmethod
-    def _read(self, copy: bool, limit: int | None) -> list[Any]:
-        """The records available now, at most *limit*: decoded copies, or views valid until the next call."""
+    def _locate(self, limit: int | None) -> list[Run]:
+        """Where the records available now are, at most *limit*; their space is held until ``_hand_back()``."""
+
+    @abc.abstractmethod
+    def _hand_back(self) -> None:
+        """Give the kernel back the space of the records located so far."""
 
     @abc.abstractmethod
     def _unmap(self) -> None:
-        """Hand back what was read and unmap the buffers (under the lock, once)."""
+        """Unmap the buffers (under the lock, once, after ``_hand_back()``)."""
 
     def consume(self, limit: int | None = None) -> list[Any]:
         """The records available now (decoded copies), oldest first, at most *limit*; ``[]`` when there are none.
@@ -40,7 +56,7 @@ class StreamReader(abc.ABC):
         Records past the limit stay in the buffer for the next read.
         """
         self._check_open()
-        return self._take(True, _limit(limit))
+        return self._take("copy", _limit(limit))
 
     def consume_views(self, limit: int | None = None) -> list[memoryview]:
         """The records available now as ``memoryview``s into the buffer itself, without copying.
@@ -49,25 +65,38 @@ class StreamReader(abc.ABC):
         handed back to the kernel only then. Faster than ``consume()``; take what you need from them.
         """
         self._check_open()
-        return self._take(False, _limit(limit))
+        return self._take("views", _limit(limit))
+
+    def consume_block(self, limit: int | None = None) -> RecordBlock:
+        """The records available now as one ``RecordBlock``, left in the buffer: ``block.column(field)``
+        reads a field of every record with no object per record, ``block[i]`` is one record.
+
+        Valid until the next ``consume*()``/``poll*()`` call or ``close()``, like ``consume_views()``.
+        """
+        self._check_open()
+        return self._take("block", _limit(limit))
 
     def poll(self, timeout: float | None = None, limit: int | None = None) -> list[Any]:
         """The records that arrive within *timeout* seconds (``None``: wait until some do), at most
         *limit*; ``[]`` once closed."""
-        return self._poll(timeout, True, _limit(limit))
+        return self._poll(timeout, "copy", _limit(limit))
 
     def poll_views(self, timeout: float | None = None, limit: int | None = None) -> list[memoryview]:
         """``poll()`` with the records as ``consume_views()`` gives them."""
-        return self._poll(timeout, False, _limit(limit))
+        return self._poll(timeout, "views", _limit(limit))
+
+    def poll_block(self, timeout: float | None = None, limit: int | None = None) -> RecordBlock:
+        """``poll()`` with the records as ``consume_block()`` gives them (an empty block at the timeout)."""
+        return self._poll(timeout, "block", _limit(limit))
 
     def take(self) -> list[Any]:
         """``consume()``, but ``[]`` instead of an error once closed (for loops that another thread may stop)."""
-        return self._take(True, None)
+        return self._take("copy", None)
 
     def __iter__(self) -> Iterator[Any]:
         """Every record as it arrives; ends when the reader is closed."""
         while not self.waiter.closed:
-            yield from self._poll(None, True, None)
+            yield from self._poll(None, "copy", None)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         """Every record as it arrives, waiting on the running event loop; ends when the reader is closed."""
@@ -90,8 +119,10 @@ class StreamReader(abc.ABC):
             return
         self.waiter.close()
         with self._lock:
+            self._reads += 1  # a block handed out ends here
             if self._on_close is not None:
                 self._on_close()
+            self._hand_back()
             self._unmap()
 
     def __enter__(self) -> Any:
@@ -100,16 +131,37 @@ class StreamReader(abc.ABC):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _poll(self, timeout: float | None, copy: bool, limit: int | None) -> list[Any]:
-        records = self._take(copy, limit)
+    @overload
+    def _poll(self, timeout: float | None, mode: Literal["block"], limit: int | None) -> RecordBlock: ...
+    @overload
+    def _poll(self, timeout: float | None, mode: Literal["copy", "views"], limit: int | None) -> list[Any]: ...
+    def _poll(self, timeout: float | None, mode: _Mode, limit: int | None) -> list[Any] | RecordBlock:
+        records = self._take(mode, limit)
         if records or self.waiter.closed:
             return records
         self.waiter.wait(timeout)
-        return self._take(copy, limit)
+        return self._take(mode, limit)
 
-    def _take(self, copy: bool, limit: int | None) -> list[Any]:
+    @overload
+    def _take(self, mode: Literal["block"], limit: int | None) -> RecordBlock: ...
+    @overload
+    def _take(self, mode: Literal["copy", "views"], limit: int | None) -> list[Any]: ...
+    def _take(self, mode: _Mode, limit: int | None) -> list[Any] | RecordBlock:
         with self._lock:
-            return [] if self.waiter.closed else self._read(copy, limit)
+            self._reads += 1  # the records of the last read go back now: a block of them ends
+            runs: list[Run] = []
+            if not self.waiter.closed:
+                self._hand_back()
+                runs = self._locate(limit)
+            if mode == "copy":
+                records = copy_records(runs, self.codec, self.slack)
+                if runs:
+                    self._hand_back()
+                return records
+            if mode == "views":
+                return view_records(runs)
+            reads = self._reads
+            return RecordBlock(runs, self.codec, self.slack, self.label, lambda: self._reads == reads)
 
     def _check_open(self) -> None:
         if self.waiter.closed:

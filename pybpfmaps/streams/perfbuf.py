@@ -21,7 +21,7 @@ from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.streams.base import StreamReader, unmap
-from pybpfmaps.streams.records import decode_records, split_run
+from pybpfmaps.streams.runs import Run, RunList, record_count
 
 PAGE = mmap.PAGESIZE
 _HEADER = struct.Struct("<IHH")  # struct perf_event_header: type, misc, size
@@ -44,7 +44,7 @@ class _CpuRing:
         self.positions = view[:PAGE].cast("Q")
         self.data = view[PAGE:].toreadonly()  # samples handed out are not for writing
         self.size = pages * PAGE
-        self.pending: int | None = None  # a tail held back while zero-copy views are out
+        self.pending: int | None = None  # the tail after the samples located, until handed back
 
     def close(self) -> None:
         self.positions.release()
@@ -59,6 +59,8 @@ class PerfBufReader(StreamReader):
     ``lost`` counts the samples the kernel dropped, by CPU; *on_lost* (``(cpu, count)``) hears of
     each drop as it is read. *on_close* runs as the reader closes, before the perf events do.
     """
+
+    slack = 8  # a sample is padded so that records stay 8-byte aligned
 
     def __init__(
         self, cpus: list[int], codec: Codec[Any] | None, label: str, *, pages: int = 8, wakeup_bytes: int = 0,
@@ -86,40 +88,28 @@ class PerfBufReader(StreamReader):
         """The perf event fd of each CPU: what the map's slots must hold for programs to write here."""
         return {ring.cpu: ring.fd for ring in self._rings}
 
-    def _read(self, copy: bool, limit: int | None) -> list[Any]:
-        records: list[Any] = []
+    def _locate(self, limit: int | None) -> list[Run]:
+        runs: list[Run] = []
+        left = limit
         for ring in self._rings:
-            left = None if limit is None else limit - len(records)
             if left == 0:
                 break
-            if ring.pending is not None:
-                self._store_tail(ring, ring.pending)
-                ring.pending = None
             head = ring.positions[perf.DATA_HEAD // 8]
             tail = ring.positions[perf.DATA_TAIL // 8]
             fence()  # acquire: the records below are read after the head that published them
-            run = self._uniform_run(ring, head, tail, copy, left)
-            found, tail = run or self._published(ring, head, tail, left)
-            if not copy:
-                ring.pending = tail
-                records.extend(found)
-                continue
-            records.extend(found if run and self.codec is None else self._decode(found))  # a run: bytes already
-            self._store_tail(ring, tail)
-        return records
+            run = self._uniform_run(ring, head, tail, left)
+            if run is not None:
+                found, ring.pending = [run], tail + run.count * run.stride
+            else:
+                found, ring.pending = self._published(ring, head, tail, left)
+            runs.extend(found)
+            if left is not None:
+                left -= record_count(found)
+        return runs
 
-    def _decode(self, views: list[Any]) -> list[Any]:
-        codec = self.codec
-        if codec is not None:  # the padding after a sample is not the program's
-            size = codec.size
-            views = [view[:size] if size <= len(view) < size + 8 else view for view in views]
-        return decode_records(codec, views)
-
-    def _uniform_run(
-        self, ring: _CpuRing, head: int, tail: int, copy: bool, limit: int | None
-    ) -> tuple[list[Any], int] | None:
-        """The samples from *tail* to *head* when they are all alike (same size, no loss, no wrap, the
-        usual stream), checked in one comparison and, for copies, read in one piece; else ``None``."""
+    def _uniform_run(self, ring: _CpuRing, head: int, tail: int, limit: int | None) -> Run | None:
+        """The samples from *tail* to *head* (at most *limit*) when they are all alike (same size, no
+        loss, no wrap: the usual stream), checked in one comparison; else ``None``."""
         data, size = ring.data, ring.size
         offset, available = tail % size, head - tail
         if available < 16 or offset + available > size:
@@ -135,35 +125,37 @@ class PerfBufReader(StreamReader):
                 return None
             if block[8:].cast("I")[:: length // 4].tobytes() != first[8:] * count:
                 return None
-            (raw,) = _U32.unpack_from(first, 8)
-            taken = count if limit is None else min(count, limit)
-            if not copy:
-                return [block[at : at + raw] for at in range(12, taken * length, length)], tail + taken * length
-            return split_run(block, 0, 12, raw, length, taken), tail + taken * length
         finally:
             block.release()
+        (raw,) = _U32.unpack_from(first, 8)
+        return Run(data, offset, 12, raw, length, count if limit is None else min(count, limit))
 
-    def _published(self, ring: _CpuRing, head: int, tail: int, limit: int | None) -> tuple[list[Any], int]:
+    def _published(self, ring: _CpuRing, head: int, tail: int, limit: int | None) -> tuple[list[Run], int]:
         """The samples from *tail* to *head* record by record (at most *limit*), losses counted; the tail after them."""
         data, size = ring.data, ring.size
-        samples: list[Any] = []
-        while tail < head and len(samples) != limit:
+        found = RunList()
+        while tail < head and found.count != limit:
             offset = tail % size
             kind, _misc, length = _HEADER.unpack_from(data, offset)
-            if offset + length <= size:
-                record: Any = data[offset : offset + length]
-            else:  # wraps around the end of the ring: copied into one piece
-                record = memoryview(bytes(data[offset:]) + bytes(data[: offset + length - size]))
+            record, start = data, offset
+            if offset + length > size:  # wraps around the end of the ring: copied into one piece
+                record, start = memoryview(bytes(data[offset:]) + bytes(data[: offset + length - size])), 0
             if kind == perf.PERF_RECORD_SAMPLE:
-                (raw,) = _U32.unpack_from(record, 8)
-                samples.append(record[12 : 12 + raw])
+                (raw,) = _U32.unpack_from(record, start + 8)
+                found.add(record, start, 12, raw, length)
             elif kind == perf.PERF_RECORD_LOST:
-                _id, lost = _LOST.unpack_from(record, 8)
+                _id, lost = _LOST.unpack_from(record, start + 8)
                 self.lost[ring.cpu] += lost
                 if self.on_lost is not None:
                     self.on_lost(ring.cpu, lost)
             tail += length or 8  # a zero size never comes; stepping on keeps a corrupt ring from looping
-        return samples, tail
+        return found.runs, tail
+
+    def _hand_back(self) -> None:
+        for ring in self._rings:
+            if ring.pending is not None:
+                self._store_tail(ring, ring.pending)
+                ring.pending = None
 
     @staticmethod
     def _store_tail(ring: _CpuRing, tail: int) -> None:
@@ -172,8 +164,6 @@ class PerfBufReader(StreamReader):
 
     def _unmap(self) -> None:
         for ring in self._rings:
-            if ring.pending is not None:
-                self._store_tail(ring, ring.pending)
             ring.close()
         self._rings = []
 

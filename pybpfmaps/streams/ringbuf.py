@@ -12,8 +12,8 @@ from typing import Any
 from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.streams.base import StreamReader
-from pybpfmaps.streams.records import decode_records, split_run
 from pybpfmaps.streams.ring_layout import BUSY_BIT, DISCARD_BIT, HEADER_SIZE, RingMapping
+from pybpfmaps.streams.runs import Run, RunList
 
 _LENGTH = struct.Struct("=I")
 
@@ -33,7 +33,7 @@ class RingBufReader(StreamReader):
         except BaseException:
             self.waiter.close()
             raise
-        self._pending: int | None = None  # a consumer position held back while zero-copy views are out
+        self._pending: int | None = None  # the consumer position after the records located, until handed back
         self.waiter.add(fd)
 
     @property
@@ -42,27 +42,20 @@ class RingBufReader(StreamReader):
         with self._lock:
             return 0 if self.closed else self._ring.used()
 
-    def _read(self, copy: bool, limit: int | None) -> list[Any]:
-        self._release_pending()
+    def _locate(self, limit: int | None) -> list[Run]:
         start, end = self._ring.consumer[0], self._ring.producer[0]
-        run = self._uniform_run(start, end)
-        if run and limit is not None:
-            run = (*run[:3], min(run[3], limit))
-        if not copy:
-            views, position = self._take_run(*run, copy=False) if run else self._published(start, end, limit)
-            self._pending = position
-            return views
-        found, position = self._take_run(*run, copy=True) if run else self._published(start, end, limit)
-        records = found if run and self.codec is None else decode_records(self.codec, found)  # a run: bytes already
-        if not run:
-            for view in found:
-                view.release()
-        self._store_consumer(position)
-        return records
+        run = self._uniform_run(start, end, limit)
+        if run is not None:
+            self._pending = start + run.count * run.stride
+            fence()  # acquire: the records are read after the headers that published them
+            return [run]
+        found, self._pending = self._published(start, end, limit)
+        fence()
+        return found.runs
 
-    def _uniform_run(self, position: int, end: int) -> tuple[int, int, int, int] | None:
-        """``(offset, stride, length, count)`` when every record up to *end* is finished and as long
-        as the first (the usual stream): their headers are then checked in one comparison."""
+    def _uniform_run(self, position: int, end: int, limit: int | None) -> Run | None:
+        """The records up to *end* (at most *limit*) when every one is finished and as long as the first
+        (the usual stream): their headers are then checked in one comparison."""
         if end - position < 2 * HEADER_SIZE:
             return None
         offset = position & self._ring.mask
@@ -77,46 +70,36 @@ class RingBufReader(StreamReader):
         headers = self._ring.headers[offset >> 2 : (offset + count * stride) >> 2 : stride >> 2]
         same = headers.tobytes() == _LENGTH.pack(length) * count
         headers.release()
-        return (offset, stride, length, count) if same else None
+        if not same:
+            return None
+        return Run(self._ring.data, offset, HEADER_SIZE, length, stride, count if limit is None else min(count, limit))
 
-    def _take_run(self, offset: int, stride: int, length: int, count: int, copy: bool) -> tuple[list[Any], int]:
-        """The records of a uniform run: ``bytes`` copied out of the buffer by ``struct``, or views."""
-        fence()  # acquire: the bytes below are read after the headers that published them
-        start = offset + HEADER_SIZE
-        position = self._ring.consumer[0] + count * stride
-        if not copy:
-            data = self._ring.data
-            return [data[at : at + length] for at in range(start, start + count * stride, stride)], position
-        return split_run(self._ring.data, offset, HEADER_SIZE, length, stride, count), position
-
-    def _published(self, position: int, end: int, limit: int | None) -> tuple[list[memoryview], int]:
-        """Views of the finished records from *position* to *end* (at most *limit*), and the position after them."""
-        headers, mask = self._ring.headers, self._ring.mask
-        spans: list[tuple[int, int]] = []
-        while position < end and len(spans) != limit:
+    def _published(self, position: int, end: int, limit: int | None) -> tuple[RunList, int]:
+        """The finished records from *position* to *end* (at most *limit*), and the position after them."""
+        headers, mask, data = self._ring.headers, self._ring.mask, self._ring.data
+        found = RunList()
+        while position < end and found.count != limit:
             offset = position & mask
             length = headers[offset >> 2]
             if length & BUSY_BIT:
                 break  # still being written: it and the records after it wait for the next call
+            stride = (length & ~DISCARD_BIT) + HEADER_SIZE + 7 & ~7
             if not length & DISCARD_BIT:
-                spans.append((offset + HEADER_SIZE, length))
-            position += (length & ~DISCARD_BIT) + HEADER_SIZE + 7 & ~7
-        fence()  # acquire: the bytes below are read after the headers that published them
-        data = self._ring.data
-        return [data[start : start + length] for start, length in spans], position
+                found.add(data, offset, HEADER_SIZE, length, stride)
+            position += stride
+        return found, position
+
+    def _hand_back(self) -> None:
+        if self._pending is not None:
+            self._store_consumer(self._pending)
+            self._pending = None
 
     def _store_consumer(self, position: int) -> None:
         fence()  # release: every record read before the kernel may reuse its space
         if position != self._ring.consumer[0]:
             self._ring.consumer[0] = position
 
-    def _release_pending(self) -> None:
-        if self._pending is not None:
-            self._store_consumer(self._pending)
-            self._pending = None
-
     def _unmap(self) -> None:
-        self._release_pending()
         self._ring.close()
 
     def __repr__(self) -> str:

@@ -174,3 +174,12 @@ def veth() -> Iterator[tuple[str, str]]:
             if found:
                 ipr.link("del", index=found[0])
         netns.remove(ns)
+
+
+@pytest.fixture
+def on_one_cpu() -> Iterator[None]:
+    """This thread runs on one CPU meanwhile, so every perf sample lands in one ring, in order."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    yield
+    os.sched_setaffinity(0, before)

@@ -9,72 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import struct
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import attrs
 import pytest
 
-from pybpfmaps import BpfArgumentError, BpfProgram, MapCore, PerfEventArrayMap, Poller, RingBufMap, u64
+from pybpfmaps import BpfArgumentError, BpfProgram, MapCore, PerfEventArrayMap, Poller, RingBufMap
 from pybpfmaps.streams import StreamReader
 from tests.support import emitters
+from tests.support.streams import RECORD, Event, Stream, open_stream, packet, sent
 
 pytestmark = pytest.mark.needs_kernel("5.8", "ring buffer maps")
-
-RECORD = 16
-
-
-@attrs.frozen
-class Event:
-    seq: int = u64()
-    tag: int = u64()
-
-
-def packet(seq: int) -> bytes:
-    return struct.pack("<QQ", seq, 1000 + seq) + bytes(20)
-
-
-def sent(seq: int) -> bytes:
-    return packet(seq)[:RECORD]
-
-
-@dataclass
-class Stream:
-    """A map read as a stream, the program that feeds it, and how a record it delivers looks."""
-
-    kind: str
-    map: Any
-    program: BpfProgram
-
-    def send(self, *seqs: int) -> None:
-        for seq in seqs:
-            self.program.test_run(packet(seq))
-
-    def expected(self, seq: int) -> bytes:
-        # a perf sample is padded to keep its record 8-byte aligned: 4 bytes of size + 16 + 4
-        return sent(seq) + bytes(4) if self.kind == "perf" else sent(seq)
-
-
-@pytest.fixture
-def on_one_cpu() -> Iterator[None]:
-    """This thread runs on one CPU meanwhile, so every perf sample lands in one ring, in order."""
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(before)})
-    yield
-    os.sched_setaffinity(0, before)
-
-
-def open_stream(kind: str, value: Any = None) -> Stream:
-    if kind == "ringbuf":
-        ring = RingBufMap.create(size=4096, value=value)
-        return Stream(kind, ring, BpfProgram.load(emitters.ringbuf_output(ring, RECORD)))
-    events = PerfEventArrayMap.create()
-    events.open_reader(value)  # a sample sent before a CPU has a perf buffer goes nowhere
-    return Stream(kind, events, BpfProgram.load(emitters.perf_event_output(events, RECORD)))
 
 
 @pytest.fixture(params=["ringbuf", "perf"])

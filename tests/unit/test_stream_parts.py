@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pybpfmaps import ClosedMapError, codec_for, u32
+from pybpfmaps import BpfArgumentError, ClosedMapError, RecordBlock, codec_for, i8, u16, u32
 from pybpfmaps.streams.records import RUN_CHUNK, decode_records, split_run
+from pybpfmaps.streams.runs import RunList, copy_records, view_records
 from pybpfmaps.streams.waiting import Waiter
 
 
@@ -82,3 +83,62 @@ def test_a_readable_fd_is_reported_and_the_epoll_fd_outlives_its_last_user() -> 
     finally:
         os.close(read)
         os.close(write)
+
+
+def _records(*lengths: int, skip: int = 8) -> tuple[memoryview, RunList]:
+    """A buffer of records of *lengths* (record i's bytes all i + 1), each after a *skip*-byte header,
+    8-byte aligned, and the runs a reader finds in it."""
+    data, runs = bytearray(), RunList()
+    for i, length in enumerate(lengths):
+        stride = skip + length + 7 & ~7
+        data += bytes(skip) + bytes([i + 1]) * length + bytes(stride - skip - length)
+    view = memoryview(bytes(data)).toreadonly()
+    at = 0
+    for length in lengths:
+        stride = skip + length + 7 & ~7
+        runs.add(view, at, skip, length, stride)
+        at += stride
+    return view, runs
+
+
+def test_records_of_one_length_one_after_another_make_one_run() -> None:
+    _view, found = _records(4, 4, 4, 12, 12, 4)
+    assert [(run.start, run.length, run.stride, run.count) for run in found.runs] == [
+        (0, 4, 16, 3),
+        (48, 12, 24, 2),
+        (96, 4, 16, 1),
+    ]
+    assert found.count == 6
+    assert view_records(found.runs)[3].tobytes() == bytes([4]) * 12
+
+
+def test_copies_decode_records_that_fit_with_their_padding_and_keep_the_others_as_bytes() -> None:
+    _view, found = _records(4, 4, 8, 2)
+    assert copy_records(found.runs, None, 1) == [b"\x01" * 4, b"\x02" * 4, b"\x03" * 8, b"\x04" * 2]
+    assert copy_records(found.runs, u32, 1) == [0x01010101, 0x02020202, b"\x03" * 8, b"\x04" * 2]
+    assert copy_records(found.runs, u32, 8) == [0x01010101, 0x02020202, 0x03030303, b"\x04" * 2]  # perf padding
+
+
+@attrs.frozen
+class Mixed:
+    small: int = i8()
+    n: int = u16()
+    big: int = u32()
+
+
+def test_a_block_gathers_a_column_across_runs_and_indexes_every_record() -> None:
+    _view, found = _records(8, 8, 8, 16, 8)
+    block = RecordBlock(found.runs, codec_for(Mixed), 1, "test", lambda: True)
+    assert len(block) == 5
+    assert list(block.column("n")) == [0x0101, 0x0202, 0x0303, 0x0404, 0x0505]
+    assert list(block.column("small")) == [1, 2, 3, 4, 5]
+    assert list(block.column("big")) == [0x01010101 * i for i in range(1, 6)]
+    assert [block[i].tobytes()[0] for i in range(-5, 5)] == [1, 2, 3, 4, 5] * 2
+    with pytest.raises(IndexError):
+        block[-6]
+    with pytest.raises(BpfArgumentError, match="not a struct"):
+        RecordBlock(found.runs, u32, 1, "test", lambda: True).column("n")
+    with pytest.raises(BpfArgumentError, match="not native scalars"):
+        RecordBlock(found.runs, codec_for(Mixed), 1, "test", lambda: True).column()
+    assert list(RecordBlock(found.runs, u16, 1, "test", lambda: True).column()) == [0x0101 * i for i in range(1, 6)]
+    assert len(RecordBlock([], None, 1, "test", lambda: True)) == 0
