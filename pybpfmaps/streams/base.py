@@ -161,7 +161,16 @@ class StreamReader(abc.ABC):
             if mode == "views":
                 return view_records(runs)
             reads = self._reads
-            return RecordBlock(runs, self.codec, self.slack, self.label, lambda: self._reads == reads)
+            return RecordBlock(
+                runs, self.codec, self.slack, self.label, lambda: self._reads == reads, lambda: self._release(reads)
+            )
+
+    def _release(self, reads: int) -> None:
+        """Hand back the records of read number *reads*, if no read has since."""
+        with self._lock:
+            if self._reads == reads and not self.waiter.closed:
+                self._reads += 1
+                self._hand_back()
 
     def _check_open(self) -> None:
         if self.waiter.closed:

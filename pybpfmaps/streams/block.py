@@ -7,8 +7,9 @@ record (one per record, no decoding: ``sum()``, ``max()``, ``collections.Counter
 length, no wrap) the column is a view of the buffer itself; otherwise their fields are gathered
 into one array first. ``block[i]`` is record *i*'s bytes.
 
-The space goes back to the kernel at the reader's next read: the block is valid until then, and
-says so instead of showing records the kernel has since overwritten.
+The space goes back to the kernel at the reader's next read, or at ``block.release()`` (the end of
+a ``with`` block): the block is valid until then, and says so instead of showing records the
+kernel has since overwritten. Records the program sends meanwhile need space of their own.
 """
 
 from __future__ import annotations
@@ -27,11 +28,18 @@ from pybpfmaps.streams.runs import Run, copy_records, view_records
 class RecordBlock:
     """The records of one read of *label*'s reader, decoded on demand by *codec*.
 
-    *valid* says whether the reader still holds the records back (no read since).
+    *valid* says whether the reader still holds the records back (no read since); *release* hands
+    their space back at once.
     """
 
     def __init__(
-        self, runs: list[Run], codec: Codec[Any] | None, slack: int, label: str, valid: Callable[[], bool]
+        self,
+        runs: list[Run],
+        codec: Codec[Any] | None,
+        slack: int,
+        label: str,
+        valid: Callable[[], bool],
+        release: Callable[[], object] = lambda: None,
     ) -> None:
         self._runs = runs
         self._ends = list(itertools.accumulate(run.count for run in runs))
@@ -39,6 +47,7 @@ class RecordBlock:
         self._slack = slack
         self.label = label
         self._valid = valid
+        self._release = release
 
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0
@@ -87,10 +96,21 @@ class RecordBlock:
         self._check()
         return copy_records(self._runs, self.codec, self._slack)
 
+    def release(self) -> None:
+        """Hand the records' space back to the kernel now rather than at the next read; the block ends."""
+        if self._valid():
+            self._release()
+
+    def __enter__(self) -> RecordBlock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
     def _check(self) -> None:
         if not self._valid():
             raise ClosedMapError(
-                f"this block of {self.label}'s records ended with the reader's next read (or close): "
+                f"this block of {self.label}'s records ended with the reader's next read (or its release, or close): "
                 "its space is the kernel's again"
             )
 

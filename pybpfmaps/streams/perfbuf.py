@@ -21,11 +21,13 @@ from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.streams.base import StreamReader, unmap
+from pybpfmaps.streams.records import all_equal
 from pybpfmaps.streams.runs import Run, RunList, record_count
 
 PAGE = mmap.PAGESIZE
 _HEADER = struct.Struct("<IHH")  # struct perf_event_header: type, misc, size
 _U32 = struct.Struct("<I")
+_FIRST = struct.Struct("=QI")  # a record's header read as one native word, then a sample's size
 _LOST = struct.Struct("<QQ")  # after the header: id, lost
 
 
@@ -92,49 +94,53 @@ class PerfBufReader(StreamReader):
         runs: list[Run] = []
         left = limit
         for ring in self._rings:
-            if left == 0:
-                break
             head = ring.positions[perf.DATA_HEAD // 8]
             tail = ring.positions[perf.DATA_TAIL // 8]
             fence()  # acquire: the records below are read after the head that published them
-            run = self._uniform_run(ring, head, tail, left)
-            if run is not None:
-                found, ring.pending = [run], tail + run.count * run.stride
-            else:
-                found, ring.pending = self._published(ring, head, tail, left)
-            runs.extend(found)
-            if left is not None:
-                left -= record_count(found)
+            while tail < head and left != 0:
+                run = self._uniform_run(ring, head, tail, left)
+                if run is not None:
+                    found, tail = [run], tail + run.count * run.stride
+                else:  # record by record, up to the end of the ring: from its start, runs may come again
+                    found, tail = self._published(ring, min(head, tail - tail % ring.size + ring.size), tail, left)
+                runs.extend(found)
+                if left is not None:
+                    left -= record_count(found)
+            ring.pending = tail
         return runs
 
     def _uniform_run(self, ring: _CpuRing, head: int, tail: int, limit: int | None) -> Run | None:
-        """The samples from *tail* to *head* (at most *limit*) when they are all alike (same size, no
-        loss, no wrap: the usual stream), checked in one comparison; else ``None``."""
+        """The samples from *tail* (at most *limit*) when they are all alike up to *head* or, if the
+        records go on past the end of the ring, up to the last one that ends before it (same size,
+        no loss: the usual stream), checked in one comparison; else ``None``."""
         data, size = ring.data, ring.size
         offset, available = tail % size, head - tail
-        if available < 16 or offset + available > size:
+        contiguous = min(available, size - offset)
+        if contiguous < 16:
             return None
         kind, _misc, length = _HEADER.unpack_from(data, offset)
-        if kind != perf.PERF_RECORD_SAMPLE or not length or length % 8 or available % length:
+        if kind != perf.PERF_RECORD_SAMPLE or not length or length % 8:
             return None
-        count = available // length
-        block = data[offset : offset + available]
-        try:
-            first = block[:12].tobytes()  # the header and the sample's size
-            if block.cast("Q")[:: length // 8].tobytes() != first[:8] * count:
+        count = contiguous // length
+        if not count or (contiguous == available and available % length):
+            return None
+        header, raw = _FIRST.unpack_from(data, offset)  # the header as one word, and the sample's size
+        block = data[offset : offset + count * length]
+        try:  # every record's header and sample size as the first's
+            if not all_equal(block.cast("Q")[:: length // 8], header):
                 return None
-            if block[8:].cast("I")[:: length // 4].tobytes() != first[8:] * count:
+            if not all_equal(block[8:].cast("I")[:: length // 4], raw):
                 return None
         finally:
             block.release()
-        (raw,) = _U32.unpack_from(first, 8)
         return Run(data, offset, 12, raw, length, count if limit is None else min(count, limit))
 
-    def _published(self, ring: _CpuRing, head: int, tail: int, limit: int | None) -> tuple[list[Run], int]:
-        """The samples from *tail* to *head* record by record (at most *limit*), losses counted; the tail after them."""
+    def _published(self, ring: _CpuRing, end: int, tail: int, limit: int | None) -> tuple[list[Run], int]:
+        """The samples that start from *tail* to *end* record by record (at most *limit*), losses
+        counted; the tail after them."""
         data, size = ring.data, ring.size
         found = RunList()
-        while tail < head and found.count != limit:
+        while tail < end and found.count != limit:
             offset = tail % size
             kind, _misc, length = _HEADER.unpack_from(data, offset)
             record, start = data, offset

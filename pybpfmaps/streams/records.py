@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import functools
 import struct
 from collections.abc import Sequence
@@ -50,3 +51,25 @@ def split_run(block: Buffer, start: int, skip: int, length: int, stride: int, co
 @functools.lru_cache(maxsize=256)
 def _splitter(skip: int, length: int, stride: int, count: int) -> struct.Struct:
     return struct.Struct(f"{skip}x{length}s{stride - skip - length}x" * count)
+
+
+_CHUNK = 4096
+_REPEATS: dict[tuple[str, int], memoryview] = {}
+
+
+def all_equal(words: memoryview, value: int) -> bool:
+    """Whether every element of *words* (a 1-D view of native scalars, strided over headers) is *value*.
+
+    Compared with a run of *value*s chunk by chunk, element by element in C: far cheaper than
+    copying the headers out first.
+    """
+    fmt = words.format
+    same = _REPEATS.get((fmt, value))
+    if same is None:
+        same = _REPEATS[fmt, value] = memoryview(array.array(fmt, [value]) * _CHUNK)
+    count = len(words)
+    for at in range(0, count - _CHUNK + 1, _CHUNK):
+        if words[at : at + _CHUNK] != same:
+            return False
+    rest = count % _CHUNK
+    return not rest or words[count - rest :] == same[:rest]

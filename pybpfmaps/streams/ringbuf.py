@@ -6,16 +6,14 @@ still busy stops it; discarded ones are skipped. See docs/kernel-notes.md#ring-b
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 from pybpfmaps._sys.ordering import fence
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.streams.base import StreamReader
+from pybpfmaps.streams.records import all_equal
 from pybpfmaps.streams.ring_layout import BUSY_BIT, DISCARD_BIT, HEADER_SIZE, RingMapping
 from pybpfmaps.streams.runs import Run, RunList
-
-_LENGTH = struct.Struct("=I")
 
 
 class RingBufReader(StreamReader):
@@ -68,7 +66,7 @@ class RingBufReader(StreamReader):
             return None
         # the data is mapped twice in a row: a run that wraps around the end is still one piece
         headers = self._ring.headers[offset >> 2 : (offset + count * stride) >> 2 : stride >> 2]
-        same = headers.tobytes() == _LENGTH.pack(length) * count
+        same = all_equal(headers, length)
         headers.release()
         if not same:
             return None

@@ -123,3 +123,25 @@ def test_a_column_needs_a_record_type_with_that_field_and_records_long_enough(on
             block.column("tag")
         with pytest.raises(BpfArgumentError, match="no field 'size'"):
             block.column("size")
+
+
+def test_releasing_a_block_hands_its_space_back_at_once(on_one_cpu: None) -> None:
+    with RingBufMap.create(size=4096, value=Event) as ring, BpfProgram.load(emitters.ringbuf_output(ring, 16)) as p:
+        for seq in range(3):
+            p.test_run(packet(seq))
+        with ring.consume_block() as block:
+            assert list(block.column("seq")) == [0, 1, 2]
+            assert ring.reader.available == 3 * 24  # held while the block is out
+        assert ring.reader.available == 0
+        with pytest.raises(ClosedMapError):
+            block.column("seq")
+        block.release()  # again: nothing more
+        p.test_run(packet(3))
+        stale = ring.consume_block()
+        p.test_run(packet(4))
+        newer = ring.consume_block()  # ends the first block
+        stale.release()  # must not hand back the second block's space
+        assert ring.reader.available == 24
+        assert list(newer.column("seq")) == [4]
+        newer.release()
+        assert ring.reader.available == 0

@@ -213,6 +213,28 @@ def test_closing_the_reader_empties_the_slots_it_filled(on_one_cpu: None) -> Non
         assert p.test_run(packet(3)).retval == emitters.XDP_DROP
 
 
+def test_samples_that_straddle_the_end_of_the_ring_arrive_whole_and_in_order(on_one_cpu: None) -> None:
+    # 24 bytes a sample: 40-byte records, and a one-page ring holds 102.4 of them: every lap, one
+    # record is split between the end of the ring and its start
+    with PerfEventArrayMap.create() as events, BpfProgram.load(emitters.perf_event_output(events, 24)) as p:
+        events.open_reader(Event, pages=1)
+        copies: list[Any] = []
+        seqs: list[int] = []
+        for burst in range(30):
+            for seq in range(burst * 80, burst * 80 + 80):
+                p.test_run(packet(seq))
+            if burst % 2:
+                with events.consume_block() as block:  # hands the space back at its end
+                    seqs += block.column("seq")
+            else:
+                copies += [
+                    record[:24] for record in events.consume(limit=50) + events.consume()
+                ]  # padding: stale bytes
+        assert seqs == [seq for burst in range(1, 30, 2) for seq in range(burst * 80, burst * 80 + 80)]
+        assert copies == [packet(seq)[:24] for burst in range(0, 30, 2) for seq in range(burst * 80, burst * 80 + 80)]
+        assert sum(events.reader.lost.values()) == 0  # type: ignore[attr-defined]
+
+
 # -- several streams -----------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ waking and closing a waiter from another thread."""
 
 from __future__ import annotations
 
+import array
 import os
 import threading
 import time
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pybpfmaps import BpfArgumentError, ClosedMapError, RecordBlock, codec_for, i8, u16, u32
-from pybpfmaps.streams.records import RUN_CHUNK, decode_records, split_run
+from pybpfmaps.streams.records import RUN_CHUNK, all_equal, decode_records, split_run
 from pybpfmaps.streams.runs import RunList, copy_records, view_records
 from pybpfmaps.streams.waiting import Waiter
 
@@ -142,3 +143,13 @@ def test_a_block_gathers_a_column_across_runs_and_indexes_every_record() -> None
         RecordBlock(found.runs, codec_for(Mixed), 1, "test", lambda: True).column()
     assert list(RecordBlock(found.runs, u16, 1, "test", lambda: True).column()) == [0x0101 * i for i in range(1, 6)]
     assert len(RecordBlock([], None, 1, "test", lambda: True)) == 0
+
+
+@given(count=st.sampled_from([0, 1, 4095, 4096, 4097, 9000]), odd=st.integers(0, 9000), stride=st.sampled_from([1, 3]))
+def test_all_equal_finds_one_different_word_anywhere_in_a_strided_run(count: int, odd: int, stride: int) -> None:
+    words = array.array("I", [24]) * (count * stride)
+    view = memoryview(words)[::stride]
+    assert all_equal(view, 24)
+    if count:
+        view[odd % count] = 24 | 1 << 31  # a busy bit
+        assert not all_equal(view, 24)
