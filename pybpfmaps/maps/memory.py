@@ -17,8 +17,8 @@ import operator
 import os
 from typing import Any
 
+from pybpfmaps.codecs._columns import Column, column_of
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.codecs.columns import Column, column_of
 from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, BpfPermissionError, ClosedMapError, CodecError
 from pybpfmaps.flags import MapFlags
 from pybpfmaps.maps._handle import MapHandle

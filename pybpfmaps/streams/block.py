@@ -19,8 +19,8 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pybpfmaps.codecs._columns import Column, column_of
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.codecs.columns import Column, column_of
 from pybpfmaps.errors import ClosedMapError, CodecError
 from pybpfmaps.streams.runs import Run, copy_records, view_records
 

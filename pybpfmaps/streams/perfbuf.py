@@ -125,11 +125,12 @@ class PerfBufReader(StreamReader):
         if not count or (contiguous == available and available % length):
             return None
         header, raw = _FIRST.unpack_from(data, offset)  # the header as one word, and the sample's size
+        if raw != length - 12:  # the event samples only PERF_SAMPLE_RAW: header, size, data
+            return None
+        # every record's header as the first's: the same size then means the same sample size too
         block = data[offset : offset + count * length]
-        try:  # every record's header and sample size as the first's
+        try:
             if not all_equal(block.cast("Q")[:: length // 8], header):
-                return None
-            if not all_equal(block[8:].cast("I")[:: length // 4], raw):
                 return None
         finally:
             block.release()
