@@ -23,7 +23,10 @@ def test_quick_stream_benchmark_run() -> None:
     rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ") and "buffer" in line]
     assert {(row[0], row[1]) for row in rows} == {
         (f"| {stream}", read) for stream in ("ring buffer", "perf buffer")
-        for read in ("`consume() as bytes`", "`consume_views()`", "`consume() as a 64-byte attrs class`")
+        for read in (
+            "`consume() as bytes`", "`consume_views()`", "`consume() as a 64-byte attrs class`",
+            "`consume_block(), block.column('a')`", "`consume_block(), sum(block.column('a'))`",
+        )
     }  # fmt: skip
     assert all(float(row[3]) > 0 for row in rows), "every row has its C floor"
     assert sum(line.startswith("Target:") for line in result.stdout.splitlines()) == 2
