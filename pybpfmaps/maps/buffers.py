@@ -18,14 +18,13 @@ from pybpfmaps._sys.cpus import online_cpus, possible_cpus
 from pybpfmaps._sys.fd import Fd
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import NO_BYTES, RawCodec
-from pybpfmaps.codecs.structs import as_codec
 from pybpfmaps.errors import BpfArgumentError, BpfError
 from pybpfmaps.flags import MapFlags, MapType
 from pybpfmaps.maps import _create, _display, _validate
 from pybpfmaps.maps.core import MapCore
 from pybpfmaps.maps.info import MapInfo
 from pybpfmaps.maps.slots import WriteOnlySlots
-from pybpfmaps.maps.streaming import RecordType, StreamingMap, mapping_errors
+from pybpfmaps.maps.streaming import RecordType, StreamingMap, mapping_errors, record_codec
 from pybpfmaps.streams.perfbuf import PerfBufReader
 from pybpfmaps.streams.ringbuf import RingBufReader
 from pybpfmaps.streams.user_ringbuf import UserRingBufWriter
@@ -83,7 +82,7 @@ class _RingBuffer(OpaqueMap):
         if key is not None:
             raise BpfArgumentError(f"{info.label} has no keys; value= is the type of its records")
         ring = cls(fd, info, pin_path)
-        ring._record = None if value in (None, NO_BYTES) else ring._record_codec(value)
+        ring._record = None if value in (None, NO_BYTES) else record_codec(ring, value)
         return ring
 
     @classmethod
@@ -92,13 +91,8 @@ class _RingBuffer(OpaqueMap):
     ) -> Self:
         """A new ring buffer of *size* bytes (a power of 2, at least a page); *value*: its records' type."""
         ring = cls._create_opaque(_buffer_size(size), name, int(flags))
-        ring._record = ring._record_codec(value)
+        ring._record = record_codec(ring, value)
         return ring
-
-    def _record_codec(self, record: RecordType) -> Codec[Any] | None:
-        if isinstance(record, str):
-            raise BpfArgumentError(f"{type(self).__name__} takes a codec or an attrs class for its records")
-        return None if record is None else as_codec(record, "value")
 
     @property
     def size(self) -> int:

@@ -38,6 +38,16 @@ def mapping_errors(label: str) -> Iterator[None]:
         raise cls(exc.errno, exc.strerror or str(exc), command=command, map_label=label) from None
 
 
+def record_codec(owner: Any, record: RecordType) -> Codec[Any] | None:
+    """The codec of *record* for the records of map *owner*: a type name is looked up in the BTF of
+    the map or of a program that uses it (``Btf.for_map``)."""
+    if record is None:
+        return None
+    if isinstance(record, str):
+        return Btf.for_map(owner).codec(record)
+    return as_codec(record, "record")
+
+
 class StreamingMap:
     """Mixin for maps whose contents are read as streams of records (ring buffers, perf event arrays)."""
 
@@ -48,13 +58,6 @@ class StreamingMap:
     def _new_reader(self, record: Codec[Any] | None, options: dict[str, Any]) -> StreamReader:
         raise NotImplementedError
 
-    def _record_codec(self, record: RecordType) -> Codec[Any] | None:
-        if record is None:
-            return None
-        if isinstance(record, str):
-            return Btf.for_map(self).codec(record)
-        return as_codec(record, "record")
-
     def open_reader(self, record: RecordType = None, **options: Any) -> StreamReader:
         """(Re)open the map's reader, decoding records by *record*, which becomes the map's record type
         (``None``: keep the one it has; the default is ``bytes``).
@@ -63,7 +66,7 @@ class StreamingMap:
         reader opened before is closed. *options* go to the reader (a perf buffer's ``pages``...).
         """
         if record is not None:
-            self._record = self._record_codec(record)
+            self._record = record_codec(self, record)
         codec = self._record
         self._handle.live_fd()
         if self._reader is not None:

@@ -23,6 +23,7 @@ __u64 total;		/* the sum of their values */
 __u64 out_of_order;	/* records whose seq was not the next one */
 __u64 short_records;	/* records too short to be a request */
 __u64 next_seq;
+struct request last;	/* the last record taken (and the record type, by name, in the BTF) */
 
 static long take(struct bpf_dynptr *record, void *ctx)
 {
@@ -37,6 +38,7 @@ static long take(struct bpf_dynptr *record, void *ctx)
 	next_seq = request.seq + 1;
 	total += request.value;
 	drained++;
+	last = request;
 	return 0;	/* 0: on to the next record */
 }
 

@@ -99,3 +99,14 @@ def test_bad_records_write_nothing(loaded: Path) -> None:
         assert drain(loaded) == Drained(0, 0, 0, 0)
     with UserRingBufMap.create(size=4096) as untyped, pytest.raises(CodecError):
         untyped.write(42)
+
+
+def test_records_typed_by_the_name_the_draining_program_gives_them(loaded: Path) -> None:
+    # a user ring buffer carries no BTF; the type comes from the BTF of the program that drains it
+    with UserRingBufMap.from_pin(loaded / "maps" / "requests", value="struct request") as ring:
+        assert "records=request " in repr(ring)
+        ring.write({"seq": 0, "value": 7})
+        ring.write_many([(1, 8), {"seq": 2, "value": 9}])
+        assert drain(loaded) == Drained(3, 24, 0, 0)
+    (bss,) = bpftool.dump_pinned(str(loaded / "maps" / "requests_bss")).values()
+    assert struct.unpack_from("=2Q", bss, 40) == (2, 9)  # the last record the program took
