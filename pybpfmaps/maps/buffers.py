@@ -132,20 +132,32 @@ class UserRingBufMap(_RingBuffer):
     (``bpf_user_ringbuf_drain``). Linux 6.1+.
 
     ``write(record)``, ``write_many(records)`` and ``with m.reserve(size) as space:`` write
-    records, as ``bytes`` or encoded by the record type (``value=`` when opening or creating it).
+    records, as ``bytes`` or encoded by the record type (``value=`` when opening or creating it,
+    or ``open_writer(record)``).
     """
 
     map_type: ClassVar[MapType | None] = MapType.USER_RINGBUF
     _writer: UserRingBufWriter | None = None
 
+    def open_writer(self, record: RecordType = None) -> UserRingBufWriter:
+        """(Re)open the map's writer, encoding records by *record* (a codec, an attrs class, or a
+        type name in the BTF of a program that drains the map), which becomes the map's record type
+        (``None``: keep the one it has). It becomes ``self.writer``; one opened before is closed."""
+        if record is not None:
+            self._record = record_codec(self, record)
+        label = self._handle.info.label
+        fd = self._handle.live_fd()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        with mapping_errors(label):
+            self._writer = UserRingBufWriter(fd, self.size, self._record, label)
+        return self._writer
+
     @property
     def writer(self) -> UserRingBufWriter:
-        """The map's writer (its memory mapped at first use)."""
-        if self._writer is None:
-            label = self._handle.info.label
-            with mapping_errors(label):
-                self._writer = UserRingBufWriter(self._handle.live_fd(), self.size, self._record, label)
-        return self._writer
+        """The map's writer, opened with the map's record type at first use."""
+        return self._writer if self._writer is not None else self.open_writer()
 
     def write(self, record: Any) -> None:
         """Write one record for the program to drain; ``MapFullError`` if there is no room (nothing written)."""

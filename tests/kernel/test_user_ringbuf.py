@@ -103,7 +103,8 @@ def test_bad_records_write_nothing(loaded: Path) -> None:
 
 def test_records_typed_by_the_name_the_draining_program_gives_them(loaded: Path) -> None:
     # a user ring buffer carries no BTF; the type comes from the BTF of the program that drains it
-    with UserRingBufMap.from_pin(loaded / "maps" / "requests", value="struct request") as ring:
+    with UserRingBufMap.from_pin(loaded / "maps" / "requests") as ring:
+        ring.open_writer("struct request")
         assert "records=request " in repr(ring)
         ring.write({"seq": 0, "value": 7})
         ring.write_many([(1, 8), {"seq": 2, "value": 9}])
