@@ -22,6 +22,7 @@ from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import ArrayIndexError, BpfArgumentError, BpfPermissionError, ClosedMapError, CodecError
 from pybpfmaps.flags import MapFlags
 from pybpfmaps.maps._handle import MapHandle
+from pybpfmaps.maps.streaming import mapping_errors
 from pybpfmaps.streams.base import unmap
 
 
@@ -47,12 +48,8 @@ class ArrayMemory:
         self._count = info.max_entries
         length = self.stride * self._count
         access = mmap.ACCESS_WRITE if self.writable else mmap.ACCESS_READ
-        try:
+        with mapping_errors(self.label):  # EPERM/EACCES: BpfPermissionError; the rest: BpfSyscallError
             self._memory = mmap.mmap(handle.live_fd(), (length + mmap.PAGESIZE - 1) & -mmap.PAGESIZE, access=access)
-        except OSError as exc:
-            raise BpfPermissionError(
-                exc.errno, exc.strerror or str(exc), command="mmap", map_label=self.label
-            ) from None
         self._closed = False
         self.raw: memoryview = memoryview(self._memory)[:length]
         """All the values' bytes, padding included: ``max_entries * stride`` of them."""

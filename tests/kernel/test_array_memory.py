@@ -177,3 +177,19 @@ def test_global_data_of_a_clang_built_object(awkward_object: Path, bpffs: Path, 
     with ArrayMap.from_pin(maps / "awkward_rodata") as rodata, rodata.memory() as constants:
         assert not constants.writable  # libbpf-style loaders freeze .rodata
         assert constants[0].greeting == rodata[0].greeting
+
+
+def test_a_mapping_the_kernel_refuses_for_want_of_memory_is_not_called_a_permission_problem(
+    make_map: MakeMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counters = make_map(ArrayMap, value=u64, max_entries=2, flags=MapFlags.MMAPABLE)
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr("mmap.mmap", refused)
+    with pytest.raises(BpfSyscallError) as raised:
+        counters.memory()
+    assert raised.value.errno == errno.ENOMEM
+    assert not isinstance(raised.value, BpfPermissionError)
+    assert counters.name in str(raised.value)
