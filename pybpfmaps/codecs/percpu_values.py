@@ -7,7 +7,8 @@ any single value, which then goes to every CPU.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import statistics
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
@@ -31,15 +32,47 @@ class PerCpuValues(tuple[T, ...]):
 
     def sum(self) -> T:
         """The total over CPUs: of ints, or field by field of attrs instances whose fields are ints."""
+        return self._per_field(sum)
+
+    def max(self) -> T:
+        """The largest over CPUs (field by field for attrs instances)."""
+        return self._per_field(max)
+
+    def min(self) -> T:
+        """The smallest over CPUs (field by field for attrs instances)."""
+        return self._per_field(min)
+
+    def mean(self) -> Any:
+        """The average over CPUs, a ``float``; for attrs instances, a dict of each field's average."""
+        return self.reduce(statistics.fmean)
+
+    def reduce(self, reducer: Callable[[tuple[Any, ...]], Any]) -> Any:
+        """``reducer`` of the CPUs' values, one number per CPU: ``values.reduce(statistics.median)``.
+
+        For attrs instances, a dict of *reducer* of each field's values: ``{"packets": ..., ...}``.
+        """
         first: Any = self[0]
-        if isinstance(first, int):
-            return cast(T, sum(cast(tuple[int, ...], self)))
-        kind = type(first)
-        if attrs.has(kind):
-            fields = [field for field in attrs.fields(kind) if field.init]
-            totals = {field.alias: sum(getattr(value, field.name) for value in self) for field in fields}
-            return cast(T, kind(**totals))
-        raise TypeError(f"cannot sum per-CPU values of type {kind.__name__}")
+        if isinstance(first, (int, float)):
+            return reducer(tuple(self))
+        return {name: reducer(values) for name, values in self._fields().items()}
+
+    def _per_field(self, reducer: Callable[[tuple[Any, ...]], Any]) -> T:
+        """*reducer* of the values, or an instance of their attrs class holding it of each field."""
+        first: Any = self[0]
+        if isinstance(first, (int, float)):
+            return cast("T", reducer(tuple(self)))
+        results = {field: reducer(values) for field, values in self._fields(alias=True).items()}
+        return cast("T", type(first)(**results))
+
+    def _fields(self, alias: bool = False) -> dict[str, tuple[Any, ...]]:
+        kind = type(self[0])
+        if not attrs.has(kind):
+            raise TypeError(f"per-CPU values of type {kind.__name__} are not numbers or attrs instances of numbers")
+        fields = [field for field in attrs.fields(kind) if field.init]
+        return {
+            field.alias if alias else field.name: tuple(getattr(value, field.name) for value in self)
+            for field in fields
+        }
 
     def __repr__(self) -> str:
         return f"PerCpuValues({list(self)!r})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import struct
 
 import attrs
@@ -79,6 +80,24 @@ def test_struct_values_sum_field_by_field(make_map: MakeMap) -> None:
     assert total == Counters(sum(range(1, CPUS + 1)), sum(range(CPUS)))
     m[10] = Counters(5, 1)
     assert m[10] == (Counters(5, 1),) * CPUS
+
+
+def test_values_reduce_by_max_min_mean_or_any_function(make_map: MakeMap) -> None:
+    m = make_map(PerCpuArrayMap, value=Counters, max_entries=2)
+    per_cpu = [Counters(10 * cpu + 1, CPUS - cpu) for cpu in range(CPUS)]
+    m[0] = per_cpu
+    m[1] = Counters(4, 4)
+    packets = [c.packets for c in per_cpu]
+    assert m[0].max() == Counters(max(packets), CPUS)
+    assert m[0].min() == Counters(1, 1)
+    assert m[0].mean() == {"packets": statistics.fmean(packets), "drops": (CPUS + 1) / 2}
+    assert m[0].reduce(statistics.median) == {"packets": statistics.median(packets), "drops": (CPUS + 1) / 2}
+    assert m[1].reduce(len) == {"packets": CPUS, "drops": CPUS}
+    counts = make_map(PerCpuArrayMap, value=u64, max_entries=1)
+    counts[0] = [cpu * cpu for cpu in range(CPUS)]
+    assert (counts[0].max(), counts[0].min()) == ((CPUS - 1) ** 2, 0)
+    assert counts[0].mean() == statistics.fmean(cpu * cpu for cpu in range(CPUS))
+    assert counts[0].reduce(sorted) == [cpu * cpu for cpu in range(CPUS)]
 
 
 def test_bulk_operations(make_map: MakeMap, batch_native: bool) -> None:
