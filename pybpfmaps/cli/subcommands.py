@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import sys
@@ -15,7 +16,17 @@ from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import open_any, open_map
 from pybpfmaps.codecs.aggregates import untyped_parts
 from pybpfmaps.codecs.base import Codec
-from pybpfmaps.errors import BatchInterrupted, BatchUpdateError, BpfArgumentError, BpfError, NotSupportedError
+from pybpfmaps.errors import (
+    BatchInterrupted,
+    BatchUpdateError,
+    BpfArgumentError,
+    BpfError,
+    BpfSyscallError,
+    KeyExistsError,
+    KeyNotFoundError,
+    MapFullError,
+    NotSupportedError,
+)
 from pybpfmaps.flags import MapType, UpdateFlags
 from pybpfmaps.maps import (
     BpfMap,
@@ -156,7 +167,7 @@ def _dump_next(m: QueueMap[Any] | StackMap[Any], as_json: bool) -> int:
 
 
 def cmd_get(args: argparse.Namespace) -> int:
-    with open_map(args.map, readonly=True, command="get") as m:
+    with open_map(args.map, readonly=True, command="get") as m, _key_as_typed(args.key):
         value = m[text.parse(args.key, m.key_codec, "key")]
         print(json.dumps(text.to_json(m.value_codec, value)) if args.json else text.show(value, m.value_codec))
     return 0
@@ -164,15 +175,32 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 def cmd_set(args: argparse.Namespace) -> int:
     flags = UpdateFlags.NOEXIST if args.noexist else UpdateFlags.EXIST if args.exist else UpdateFlags.ANY
-    with open_map(args.map, command="set") as m:
+    with open_map(args.map, command="set") as m, _key_as_typed(args.key):
         m.put(text.parse(args.key, m.key_codec, "key"), text.parse(args.value, m.value_codec, "value"), flags)
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with open_map(args.map, command="delete") as m:
+    with open_map(args.map, command="delete") as m, _key_as_typed(args.key):
         del _deletable(m, "delete")[text.parse(args.key, m.key_codec, "key")]
     return 0
+
+
+_KEY_ERRORS: dict[type[BpfSyscallError], str] = {
+    KeyNotFoundError: "key not found",
+    KeyExistsError: "key already exists",
+    MapFullError: "map full, no room for a new key",
+}
+
+
+@contextlib.contextmanager
+def _key_as_typed(typed: str) -> Iterator[None]:
+    """Errors about a key name it as the user typed it (``10.0.0.9``), not as Python shows the value."""
+    try:
+        yield
+    except (KeyNotFoundError, KeyExistsError, MapFullError) as exc:
+        message = f"{_KEY_ERRORS[type(exc)]}: {typed}"
+        raise type(exc)(exc.errno, message, command=exc.command, map_label=exc.map_label) from None
 
 
 def cmd_clear(args: argparse.Namespace) -> int:

@@ -56,7 +56,7 @@ class AddressCodec(Codec[A], Generic[A]):
         try:
             return self._type(int(value) if isinstance(value, int) else value)
         except (ValueError, TypeError) as exc:
-            raise _address_error(self.name, value, exc) from None
+            raise _address_error(self.name, _version(self._type), value, exc) from None
 
     def unpack(self, data: bytes) -> A:
         return self._type(bytes(data))
@@ -134,7 +134,8 @@ class NetworkCodec(Codec[N], Generic[N]):
         try:
             return self._type(value)
         except (ValueError, TypeError, AttributeError) as exc:  # ipaddress takes (address, prefix) tuples on trust
-            raise CodecError(f"{self.name} cannot encode {value!r}: {exc}") from None
+            hint = _other_family(self.name, _version(self._type), value)
+            raise CodecError(f"{self.name} cannot encode {value!r}: {hint or exc}") from None
 
 
 def _network_like(value: object) -> bool:
@@ -147,9 +148,34 @@ def _prefix_like(value: object) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
-def _address_error(name: str, value: object, exc: Exception) -> CodecError:
+_OTHER_FAMILY = {"ipv4": "ipv6", "ipv6": "ipv4", "lpm_ipv4": "lpm_ipv6", "lpm_ipv6": "lpm_ipv4"}
+
+
+def _other_family(name: str, version: int, value: object) -> str | None:
+    """What to say when *value* is an address or network of the other IP version than *version*."""
+    if not isinstance(value, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return None
+    try:
+        other = ipaddress.ip_network(value, strict=False).version
+    except ValueError:
+        return None
+    if other == version:
+        return None
+    instead = _OTHER_FAMILY.get(name)
+    return f"an IPv{other} {'network' if '/' in str(value) else 'address'}, and {name} holds IPv{version} only" + (
+        f": a map of IPv{other} keys or values uses {instead}" if instead else ""
+    )
+
+
+def _version(kind: type) -> int:
+    """4 or 6: the IP version of an ``ipaddress`` address or network class."""
+    return 4 if issubclass(kind, (ipaddress.IPv4Address, ipaddress.IPv4Network)) else 6
+
+
+def _address_error(name: str, version: int, value: object, exc: Exception) -> CodecError:
     if isinstance(value, (str, bytes, int, ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return CodecError(f"{name} cannot encode {value!r}: {exc}")
+        hint = _other_family(name, version, value)
+        return CodecError(f"{name} cannot encode {value!r}: {hint or exc}")
     return CodecTypeError(f"{name} cannot encode {value!r} ({type(value).__name__}): expected an address or a str")
 
 

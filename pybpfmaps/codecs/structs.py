@@ -11,7 +11,7 @@ generated functions. Explicit padding is a field option: ``kind: int = u8(pad_af
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import starmap
 from operator import attrgetter
 from types import FunctionType, MethodType
@@ -354,10 +354,23 @@ def codec_for(spec: Any, *, packed: bool = False) -> Codec[Any]:
         if packed not in per_class:
             per_class[packed] = StructCodec(spec, packed=packed)
         return per_class[packed]
+    declared = _declared_codec(spec)
+    if declared is not None:
+        raise CodecTypeError(
+            f"{declared.name}() declares a field of an attrs class; as a type, pass {declared.name} itself "
+            "(without the parentheses)"
+        )
     raise CodecTypeError(
         f"{spec!r} is not a codec or an attrs class; use a codec such as u32, be16 or raw(16), "
         "or an @attrs.frozen class whose fields are declared with pybpfmaps field helpers"
     )
+
+
+def _declared_codec(spec: Any) -> Codec[Any] | None:
+    """The codec of a field declaration such as ``u32()`` (an attrs field not yet in a class), if *spec* is one."""
+    metadata = getattr(spec, "metadata", None)
+    codec = metadata.get(FIELD_CODEC) if isinstance(metadata, Mapping) else None
+    return codec if isinstance(codec, Codec) else None
 
 
 def as_codec(spec: Any, role: str) -> Codec[Any]:
@@ -365,7 +378,9 @@ def as_codec(spec: Any, role: str) -> Codec[Any]:
     try:
         codec: Codec[Any] = codec_for(spec)
     except CodecError as exc:
-        raise type(exc)(f"{role}={spec!r}: {exc}") from None
+        declared = _declared_codec(spec)
+        shown = f"{declared.name}()" if declared is not None else repr(spec)
+        raise type(exc)(f"{role}={shown}: {exc}") from None
     return codec
 
 

@@ -89,7 +89,7 @@ def adopt(
         if not issubclass(subclass, cls):
             general = "BpfMap" if any(base.__name__ == "BpfMap" for base in subclass.__mro__) else "MapCore"
             raise BpfArgumentError(
-                f"map id {info.id} is a {info.type_name} map; open it with {subclass.__name__} or {general}"
+                f"{info.label} is not a {cls.__name__}: open it with {subclass.__name__} or {general}"
             )
         instance = subclass._from_kernel(fd, info, key, value, pin_path, btf_types)
     except RawBpfError as exc:

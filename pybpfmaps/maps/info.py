@@ -90,7 +90,10 @@ def list_maps() -> Iterator[MapInfo]:
         try:
             next_id = commands.map_get_next_id(map_id)
         except RawBpfError as exc:
-            raise from_raw(exc, map_label=f"the map after id {map_id}" if map_id else "the first map") from None
+            if map_id == 0:  # the walk itself is refused: no map is involved
+                hint = "listing BPF maps needs CAP_SYS_ADMIN (root); a pinned map opens by its path without it"
+                raise from_raw(exc, map_label=None, hint=hint) from None
+            raise from_raw(exc, map_label=f"the map after id {map_id}") from None
         if next_id is None:
             return
         map_id = next_id

@@ -8,13 +8,14 @@ import shutil
 import struct
 import subprocess
 import sys
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
-from pybpfmaps import ArrayMap, BpfMap, HashMap, LpmTrieMap, PerCpuArrayMap, field, string, u32, u64
+from pybpfmaps import ArrayMap, BpfMap, HashMap, LpmTrieMap, PerCpuArrayMap, field, ipv4, lpm_ipv4, string, u32, u64
 from tests.kernel.conftest import MakeMap
 from tests.support import bpftool, clang
 
@@ -93,6 +94,26 @@ def test_get_set_delete(flows: Any) -> None:
     assert "key not found" in fails("set", FLOWS, "99", "1", "--exist")
     assert "key not found" in fails("get", FLOWS, "99")
     assert contents(flows.id) == {1: 10, 42: 16, 3: 33}
+
+
+def test_key_errors_name_the_key_as_typed(make_map: MakeMap) -> None:
+    by_address = make_map(HashMap, key=ipv4, value=u64, max_entries=2, name="by_address")
+    by_address["10.0.0.1"] = 1
+    by_address["10.0.0.2"] = 2
+    label = f"hash map 'by_address' (id {by_address.id})"
+    assert fails("get", str(by_address.id), "10.0.0.9") == (
+        f"pybpfmaps: error: [Errno 2] BPF_MAP_LOOKUP_ELEM on {label}: key not found: 10.0.0.9"
+    )
+    assert fails("delete", str(by_address.id), "10.0.0.9").endswith(f"on {label}: key not found: 10.0.0.9")
+    assert fails("set", str(by_address.id), "10.0.0.1", "5", "--noexist").endswith(": key already exists: 10.0.0.1")
+    assert fails("set", str(by_address.id), "10.0.0.3", "5").endswith(": map full, no room for a new key: 10.0.0.3")
+    trie = make_map(LpmTrieMap, key=lpm_ipv4, value=u64, max_entries=2, name="nets")
+    assert fails("set", str(trie.id), "2001:db8::/32", "1").endswith(
+        "lpm_ipv4 cannot encode '2001:db8::/32': an IPv6 network, and lpm_ipv4 holds IPv4 only: "
+        "a map of IPv6 keys or values uses lpm_ipv6"
+    )
+    assert dict(by_address.items()) == {IPv4Address("10.0.0.1"): 1, IPv4Address("10.0.0.2"): 2}
+    assert len(trie) == 0
 
 
 def test_bad_input_is_one_line_and_changes_nothing(flows: Any, make_map: MakeMap) -> None:

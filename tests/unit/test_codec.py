@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -104,3 +105,22 @@ def test_an_index_that_raises_is_a_codec_error_not_a_leak() -> None:
     with pytest.raises(CodecError, match=r"cannot encode 1000000000\d+\.\.\.0+ \(301 characters\)") as info:
         u32.pack(10**300)
     assert len(str(info.value)) < 200  # a huge number is shortened in the message
+
+
+@pytest.mark.parametrize(
+    ("codec", "value", "message"),
+    [
+        (pybpfmaps.ipv4, "::1", "an IPv6 address, and ipv4 holds IPv4 only: a map of IPv6 keys or values uses ipv6"),
+        (
+            pybpfmaps.ipv6,
+            "10.0.0.1",
+            "an IPv4 address, and ipv6 holds IPv6 only: a map of IPv4 keys or values uses ipv4",
+        ),
+        (pybpfmaps.lpm_ipv6, "10.0.0.0/8", "an IPv4 network, and lpm_ipv6 holds IPv6 only: a map of IPv4 keys"),
+        (pybpfmaps.ipv4, "300.1.1.1", "Octet 300 (> 255) not permitted"),  # no other family: ipaddress says why
+    ],
+)
+def test_an_address_of_the_other_ip_version_says_which_codec_takes_it(codec: Any, value: str, message: str) -> None:
+    with pytest.raises(CodecError) as raised:
+        codec.pack(value)
+    assert message in str(raised.value)

@@ -236,3 +236,12 @@ def test_a_spin_lock_first_and_keyword_fields_anywhere() -> None:
     assert packed == struct.pack("=IIHB", 0, 5, 7, 9) + bytes(1)
     assert codec.unpack(packed) == value
     assert codec.unpack_many(packed * 3, 3) == [value] * 3
+
+
+def test_a_field_declaration_given_as_a_type_says_to_drop_the_parentheses() -> None:
+    with pytest.raises(CodecTypeError) as raised:
+        pybpfmaps.HashMap.create(key=u32(), value=u32, max_entries=1)
+    assert str(raised.value) == (
+        "key=u32(): u32() declares a field of an attrs class; as a type, pass u32 itself (without the parentheses)"
+    )
+    assert "_CountingAttr" not in str(raised.value)
