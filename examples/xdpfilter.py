@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from pybpfmaps import (
+    BpfError,
     BpfProgram,
     LpmTrieMap,
     PerCpuHashMap,
@@ -131,13 +132,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=0, help="stop after this many reports (0: run until ^C)")
     parser.add_argument("--top", type=int, default=10, help="sources shown")
     args = parser.parse_args(argv)
+    try:
+        run(args)
+    except (BpfError, OSError) as exc:  # a missing file or interface, no privileges...: one line, no traceback
+        raise SystemExit(f"xdpfilter: error: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> None:
+    """Filter until ^C or ``--count`` reports: the blocklist is read first, so a bad one loads nothing."""
+    wanted = read_blocklist(args.blocklist)
     interface = int(args.interface) if args.interface.isdigit() else args.interface
     with (
         PerCpuHashMap.create(key=ipv4, value=u64, max_entries=65536, name="xdpf_counts") as counters,
         LpmTrieMap.create(key=lpm_ipv4, value=u8, max_entries=65536, name="xdpf_block") as blocklist,
         BpfProgram.load(filter_program(counters, blocklist), ProgType.XDP, name="xdpfilter") as program,
     ):
-        added, _ = sync_blocklist(blocklist, read_blocklist(args.blocklist))
+        added, _ = sync_blocklist(blocklist, wanted)
         with program.attach_xdp(interface, netns=args.netns, mode=args.mode):
             print(f"{added} prefixes blocked; filtering {args.interface} ({args.mode} XDP)", flush=True)
             reports = 0

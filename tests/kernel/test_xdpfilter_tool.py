@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,3 +35,18 @@ def test_blocklist_file_drives_the_filter_and_counters_show_up(veth: tuple[str, 
     assert tool.returncode == 0, err
     assert last_report[0].split() == ["source", "packets", "blocked"]
     assert last_report[1].split() == [traffic.HERE, "20", "yes"]
+
+
+def test_a_missing_file_or_interface_is_one_line_without_a_traceback(tmp_path: Path) -> None:
+    blocklist = tmp_path / "blocklist.txt"
+    blocklist.write_text("192.0.2.0/24\n")
+    tool = [sys.executable, str(ROOT / "examples" / "xdpfilter.py")]
+    cases = {
+        ("lo", "--blocklist", str(tmp_path / "missing.txt")): (
+            f"xdpfilter: error: [Errno 2] No such file or directory: '{tmp_path / 'missing.txt'}'"
+        ),
+        ("pbm-no-such-if", "--blocklist", str(blocklist)): "xdpfilter: error: no interface called 'pbm-no-such-if'",
+    }
+    for args, message in cases.items():
+        result = subprocess.run([*tool, *args], capture_output=True, text=True, check=False)
+        assert (result.returncode, result.stderr, result.stdout) == (1, message + "\n", "")
