@@ -4,6 +4,7 @@ The whole public API is listed here: the codecs are those ``pybpfmaps.codecs.__a
 keeps the two lists equal); everything else is private.
 """
 
+from pybpfmaps import hist
 from pybpfmaps.btf import Btf
 from pybpfmaps.codecs import (
     FIELD_CODEC,
@@ -237,6 +238,7 @@ __all__ = [
     "f32",
     "f64",
     "field",
+    "hist",
     "i8",
     "i16",
     "i32",

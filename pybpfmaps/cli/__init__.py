@@ -7,11 +7,12 @@ the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import events, shell, subcommands
+from pybpfmaps.cli import events, histogram, shell, subcommands
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -76,6 +77,9 @@ def parser() -> argparse.ArgumentParser:
     stream.add_argument("--type", metavar="NAME", help='decode records as this type of the map\'s BTF ("struct event")')
     stream.add_argument("--count", type=int, metavar="N", help="stop after N records")
     stream.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this long")
+    drawn = add("hist", histogram.cmd_hist, "draw the log2 or linear histograms a map holds, as BCC's tools do")
+    drawn.add_argument("map", help=MAP_HELP)
+    histogram.add_arguments(drawn)
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
     interactive.add_argument("maps", nargs="*", metavar="MAP", help=MAP_HELP)
     return top
@@ -85,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `pybpfmaps dump m | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python exits
+        return 0
     except (BpfError, OSError) as exc:
         if args.debug:
             raise
