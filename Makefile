@@ -20,12 +20,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # bpftool is the tests' independent reader of map contents; libbpf-dev builds the benchmark's C floor
-# and, with clang, the BPF object whose BTF the tests decode.
+# and, with clang, the BPF object whose BTF the tests decode; tmux is the terminal the live view is
+# tested in.
 tools:
 	@missing=""; \
 	command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || missing="$$missing bpftool"; \
 	[ -f /usr/include/bpf/bpf.h ] || missing="$$missing libbpf-dev"; \
 	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
+	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing (Debian packages) for the tests"; \
 	  $(APT_INSTALL) $$missing >/dev/null; \

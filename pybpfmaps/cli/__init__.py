@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import events, histogram, shell, subcommands
+from pybpfmaps.cli import events, histogram, shell, subcommands, watch
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -80,6 +80,9 @@ def parser() -> argparse.ArgumentParser:
     drawn = add("hist", histogram.cmd_hist, "draw the log2 or linear histograms a map holds, as BCC's tools do")
     drawn.add_argument("map", help=MAP_HELP)
     histogram.add_arguments(drawn)
+    live = add("watch", watch.cmd_watch, "a live view of a map: the top keys by value or rate, or its histograms")
+    live.add_argument("map", help=MAP_HELP)
+    watch.add_arguments(live)
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
     interactive.add_argument("maps", nargs="*", metavar="MAP", help=MAP_HELP)
     return top
