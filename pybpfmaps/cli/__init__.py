@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import events, histogram, shell, subcommands, watch
+from pybpfmaps.cli import create, describe, events, histogram, output, shell, subcommands, watch
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -36,18 +36,20 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
         return command
 
-    listing = add("list", subcommands.cmd_list, "list every map: id, type, name, sizes, entries, pins")
-    listing.add_argument("--json", action="store_true", help="one JSON object per map")
-    show = add("show", subcommands.cmd_show, "describe one map")
+    listing = add("list", describe.cmd_list, "list every map: id, type, name, sizes, entries, pins")
+    output.add_json_options(listing, "one object per map, a line each", many=True)
+    show = add("show", describe.cmd_show, "describe one map: types, flags, batch support, memlock, holders")
     show.add_argument("map", help=MAP_HELP)
-    show.add_argument("--json", action="store_true")
+    output.add_json_options(show, "one object", many=False)
+    made = add("create", create.cmd_create, "create a map (pinned with --pin, else gone when the command ends)")
+    create.add_arguments(made)
     dump = add("dump", subcommands.cmd_dump, "print every key and value (read in batches)")
     dump.add_argument("map", help=MAP_HELP)
-    dump.add_argument("--json", action="store_true", help='JSON lines {"key": ..., "value": ...}, as load reads them')
+    output.add_json_options(dump, '{"key": ..., "value": ...} a line each, as load reads them', many=True)
     get = add("get", subcommands.cmd_get, "print the value of a key")
     get.add_argument("map", help=MAP_HELP)
     get.add_argument("key")
-    get.add_argument("--json", action="store_true")
+    output.add_json_options(get, "the value", many=False)
     put = add("set", subcommands.cmd_set, "write the value of a key")
     put.add_argument("map", help=MAP_HELP)
     put.add_argument("key")

@@ -11,128 +11,76 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pybpfmaps.cli import loading, text
+from pybpfmaps.cli import loading, output, text
 from pybpfmaps.cli.progress import Progress
 from pybpfmaps.cli.resolve import open_any, open_map
-from pybpfmaps.codecs.aggregates import untyped_parts
-from pybpfmaps.codecs.base import Codec
 from pybpfmaps.errors import (
     BatchInterrupted,
     BatchUpdateError,
     BpfArgumentError,
-    BpfError,
     BpfSyscallError,
     KeyExistsError,
     KeyNotFoundError,
     MapFullError,
     NotSupportedError,
 )
-from pybpfmaps.flags import MapType, UpdateFlags
+from pybpfmaps.flags import UpdateFlags
 from pybpfmaps.maps import (
     BpfMap,
-    GenericMap,
-    KeylessMap,
-    MapCore,
-    MapInfo,
     MutableBpfMap,
     QueueMap,
     StackMap,
-    list_maps,
 )
-from pybpfmaps.maps.info import pinned_maps
 
 DUMP_LINES = 4096
 """Lines ``dump`` prints at a time."""
-CHEAP_COUNT = 100_000  # `list` counts the entries of hash maps up to this capacity
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    pins = pinned_maps()
-    rows = [_summary(info, pins.get(info.id, []), count_up_to=CHEAP_COUNT) for info in list_maps()]
-    if args.json:
-        for row in rows:
-            print(json.dumps(row))
-        return 0
-    columns = ("id", "type", "name", "key_size", "value_size", "max_entries", "entries", "pinned")
-    header = ("id", "type", "name", "key", "value", "max", "entries", "pinned")
-    table = [header] + [tuple(_cell(row[name]) for name in columns) for row in rows]
-    _print_table(table)
-    return 0
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    with open_any(args.map) as m:  # read-write, so that the batch probes can tell what works
-        info, details = m.info, _details(m)
-    row = _summary(info, pinned_maps().get(info.id, []), count_up_to=None)
-    row.update(frozen=info.frozen, flags=str(info.flags), btf_id=info.btf_id, **details)
-    if args.json:
-        print(json.dumps(row))
-    else:
-        width = max(map(len, row))
-        for name, value in row.items():
-            print(f"{name:<{width}}  {_cell(value)}")
-    return 0
-
-
-def _details(m: MapCore) -> dict[str, Any]:
-    """What ``show`` says of a map beyond its info: its codecs, which batch commands work, and a note
-    for maps of a type pybpfmaps has no class for."""
-    if not isinstance(m, BpfMap):
-        return {"value_codec": _codec_note(m.value_codec)} if isinstance(m, KeylessMap) else {}
-    support = m.batch_support
-    details: dict[str, Any] = {
-        "key_codec": _codec_note(m.key_codec),
-        "value_codec": _codec_note(m.value_codec),
-        "batch": {
-            "lookup": support.lookup,
-            "update": support.update,
-            "delete": support.delete,
-            "lookup_and_delete": support.lookup_and_delete,
-            "why": support.reason,
-        },
-    }
-    if isinstance(m, GenericMap):
-        details["note"] = (
-            f"pybpfmaps has no class for {m.info.type_name} maps yet: opened as a GenericMap (raw bytes through "
-            "the generic element commands)"
-        )
-    return details
-
-
-def _codec_note(codec: Codec[Any]) -> str:
-    """A codec's repr, with what its BTF could not type and why."""
-    untyped = untyped_parts(codec)
-    return f"{codec!r} (raw bytes: {'; '.join(untyped)})" if untyped else repr(codec)
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
     """Print every element as it is read, a chunk of lines at a time: the first lines come at once
-    and memory stays bounded. The table's key column is as wide as the widest key of the first chunk."""
+    and memory stays bounded. The table's key column is as wide as the widest key of the first chunk.
+    With the output going to a file and stderr a terminal, a count of what was read shows there."""
     out = sys.stdout
+    mode = output.json_mode(args)
     with open_any(args.map, readonly=True) as any_map:
         if isinstance(any_map, QueueMap | StackMap):
-            return _dump_next(any_map, args.json)
+            return _dump_next(any_map, mode)
     with open_map(args.map, readonly=True, command="dump") as m:
         items = _listed(m)
-        if args.json:
+        if mode is not None:
             key_text, value_text = text.json_text(m.key_codec), text.json_text(m.value_codec)
         else:
             key_text, value_text = text.show_text(m.key_codec), text.show_text(m.value_codec)
+        progress = Progress(None, f"dump of {m.info.label}", enabled=sys.stderr.isatty() and not out.isatty())
         total = 0
         width = 0
+        if mode in ("array", "pretty"):
+            out.write("[")
         while chunk := list(itertools.islice(items, DUMP_LINES)):
-            total += len(chunk)
-            if args.json:  # the JSON of {"key": ..., "value": ...}, as json.dumps writes it
+            if mode is not None:  # the JSON of {"key": ..., "value": ...}, as json.dumps writes it
                 lines = [f'{{"key": {key_text(key)}, "value": {value_text(value)}}}' for key, value in chunk]
+                if mode == "pretty":
+                    lines = ["\n".join("  " + part for part in json.dumps(json.loads(line), indent=2).splitlines())
+                             for line in lines]  # fmt: skip
+                if mode in ("array", "pretty"):
+                    separator = ",\n" if mode == "pretty" else ", "
+                    out.write(("" if not total else separator) + ("\n" if mode == "pretty" and not total else ""))
+                    out.write(separator.join(lines))
+                else:
+                    out.write("\n".join(lines) + "\n")
             else:
                 rows = [(key_text(key), value_text(value)) for key, value in chunk]
                 if not width:
                     width = max(3, *(len(key) for key, _ in rows))
                     out.write(f"{'key':<{width}}  value\n")
-                lines = [f"{key:<{width}}  {value}" for key, value in rows]
-            out.write("\n".join(lines) + "\n")
+                out.write("\n".join(f"{key:<{width}}  {value}" for key, value in rows) + "\n")
+            total += len(chunk)
             out.flush()
-    if not args.json:
+            progress.update(total)
+        progress.finish()
+    if mode in ("array", "pretty"):
+        out.write(("\n]" if mode == "pretty" and total else "]") + "\n")
+    elif mode is None:
         if not width:
             out.write("key  value\n")
         out.write(f"({total} {'entry' if total == 1 else 'entries'})\n")
@@ -152,12 +100,12 @@ def _listed(m: BpfMap[Any, Any]) -> Iterator[tuple[Any, Any]]:
     return itertools.chain([first] if first is not None else [], items)
 
 
-def _dump_next(m: QueueMap[Any] | StackMap[Any], as_json: bool) -> int:
+def _dump_next(m: QueueMap[Any] | StackMap[Any], mode: str | None) -> int:
     """A queue or stack shows the value ``pop()`` would take: reading past it takes values out."""
     value = m.peek(None)
     kind = m.info.type_name
-    if as_json:
-        print(json.dumps({"next": None if value is None else text.to_json(m.value_codec, value)}))
+    if mode is not None:
+        output.write_one({"next": None if value is None else text.to_json(m.value_codec, value)}, mode)
     elif value is None:
         print(f"(an empty {kind})")
     else:
@@ -169,7 +117,11 @@ def _dump_next(m: QueueMap[Any] | StackMap[Any], as_json: bool) -> int:
 def cmd_get(args: argparse.Namespace) -> int:
     with open_map(args.map, readonly=True, command="get") as m, _key_as_typed(args.key):
         value = m[text.parse(args.key, m.key_codec, "key")]
-        print(json.dumps(text.to_json(m.value_codec, value)) if args.json else text.show(value, m.value_codec))
+        mode = output.json_mode(args)
+        if mode is not None:
+            output.write_one(text.to_json(m.value_codec, value), mode)
+        else:
+            print(text.show(value, m.value_codec))
     return 0
 
 
@@ -266,50 +218,3 @@ def _deletable(m: BpfMap[Any, Any], what: str) -> MutableBpfMap[Any, Any]:
     if not isinstance(m, MutableBpfMap):
         raise BpfArgumentError(f"{what}: {m.info.type_name} maps cannot delete elements")
     return m
-
-
-def _summary(info: MapInfo, pins: list[str], count_up_to: int | None) -> dict[str, Any]:
-    """What ``list`` and ``show`` say of a map; entries are counted up to that capacity (None: always)."""
-    if info.error is not None:
-        return {"id": info.id, "type": None, "name": None, "key_size": None, "value_size": None,
-                "max_entries": None, "entries": None, "pinned": pins, "error": info.error}  # fmt: skip
-    return {
-        "id": info.id,
-        "type": info.type_name,
-        "name": info.name,
-        "key_size": info.key_size,
-        "value_size": info.value_size,
-        "max_entries": info.max_entries,
-        "entries": _entries(info, count_up_to),
-        "pinned": pins,
-    }
-
-
-def _entries(info: MapInfo, count_up_to: int | None) -> int | None:
-    """The number of entries: arrays know it, hash maps and tries are counted when small enough."""
-    if info.type in (MapType.ARRAY, MapType.PERCPU_ARRAY):
-        return info.max_entries
-    countable = (MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE)
-    if info.type not in countable or (count_up_to is not None and info.max_entries > count_up_to):
-        return None
-    try:
-        with BpfMap.from_id(info.id, readonly=True, btf=False) as m:  # counting needs no types
-            return len(m)
-    except (BpfError, OSError):  # gone, not ours to read, or no class for it
-        return None
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "-"
-    if isinstance(value, dict):
-        return json.dumps(value)
-    return str(value)
-
-
-def _print_table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

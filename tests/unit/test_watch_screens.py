@@ -30,3 +30,14 @@ def test_off_a_terminal_frames_follow_each_other_without_escapes() -> None:
         screen.show(watch.Frame(f"frame {number}", lines=["drawn"]))
     screen.close()
     assert out.getvalue() == "frame 1\n\ndrawn\n\nframe 2\n\ndrawn\n\n"
+
+
+def test_neither_the_library_nor_the_command_line_imports_the_optional_extras_until_drawn() -> None:
+    import subprocess
+
+    code = (
+        "import sys, pybpfmaps, pybpfmaps.cli; "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('rich', 'prompt_toolkit', 'IPython')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
