@@ -86,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
     live.add_argument("map", help=MAP_HELP)
     watch.add_arguments(live)
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
-    interactive.add_argument("maps", nargs="*", metavar="MAP", help=MAP_HELP)
+    shell.add_arguments(interactive, MAP_HELP)
     return top
 
 

@@ -6,6 +6,7 @@ import itertools
 import os
 from typing import Any
 
+from pybpfmaps.maps import _completion
 from pybpfmaps.maps._handle import MapHandle
 
 PRETTY_ENTRIES = 10
@@ -63,5 +64,6 @@ def pretty(h: MapHandle, text: str, printer: Any, cycle: bool) -> None:
 
 
 def key_completions(h: MapHandle) -> list[Any]:
-    """Keys IPython offers after ``m[`` (the first thousand)."""
-    return [h.key.unpack(raw_key) for raw_key in itertools.islice(h.raw_keys(), 1000)]
+    """Keys IPython offers after ``m[``: the first thousand (as many as come in a quarter of a
+    second), as IPython takes them (``_completion.simple``)."""
+    return [_completion.simple(key) for key in _completion.keys(h)]

@@ -297,8 +297,9 @@ class BpfMap(MapCore, Mapping[K, V]):
         """IPython's display: the one-line ``repr`` and the first elements, decoded."""
         _display.pretty(self._handle, repr(self), printer, cycle)
 
-    def _ipython_key_completions_(self) -> list[K]:
-        """Keys IPython offers after ``m[`` (the first thousand)."""
+    def _ipython_key_completions_(self) -> list[Any]:
+        """Keys IPython offers after ``m[``: the first thousand, as ints, strings or tuples of them
+        (``%load_ext pybpfmaps.ipython`` completes every key type as Python source instead)."""
         return _display.key_completions(self._handle)
 
     def __repr__(self) -> str:

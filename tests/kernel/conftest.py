@@ -16,6 +16,7 @@ from pybpfmaps import BpfMap
 from pybpfmaps._sys import commands, uapi
 from pybpfmaps._sys.syscall import RawBpfError
 from tests.support import traffic
+from tests.support.terminal import Terminal
 
 MakeMap = Callable[..., Any]
 """The type of the ``make_map`` fixture: ``make_map(HashMap, key=u32, value=u64, max_entries=8)``."""
@@ -183,3 +184,11 @@ def on_one_cpu() -> Iterator[None]:
     os.sched_setaffinity(0, {min(before)})
     yield
     os.sched_setaffinity(0, before)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    """A shell in a terminal of its own (tmux), closed at the end."""
+    made = Terminal()
+    yield made
+    made.close()

@@ -236,7 +236,7 @@ def test_shell_opens_maps(flows: Any) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "10 2 HashMap HashMap" in result.stdout  # typed from the map's BTF
-    assert f"{FLOWS} = <HashMap '{FLOWS}'" in result.stderr  # the banner
+    assert f"{FLOWS} = <HashMap '{FLOWS}'" in result.stdout + result.stderr  # the banner
 
 
 def test_console_script_is_installed() -> None:

