@@ -11,7 +11,7 @@ APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get inst
 DEBIAN_KERNEL := /boot/vmlinuz-6.1.*-amd64
 GUEST_KERNEL ?= $(DEBIAN_KERNEL)
 
-.PHONY: test test-dev test-kernel guest-tools guest-kernel demo bench lint docs dist tools clean
+.PHONY: test test-dev test-kernel guest-tools guest-kernel demo bench lint docs screenshots dist tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ lint: $(STAMP)
 # The documentation site, from docs/ and the docstrings, into site/; any warning fails it.
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --quiet
+
+# A screenshot of every page of the documentation site, into build/screenshots/, to look at
+# (headless Chromium, Debian's package).
+screenshots: docs
+	@command -v chromium >/dev/null 2>&1 || $(APT_INSTALL) chromium >/dev/null
+	$(BIN)/python -m tests.support.screenshots
 
 # The sdist and the wheel, into dist/.
 dist: $(STAMP)

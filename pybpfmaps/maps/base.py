@@ -148,7 +148,7 @@ class BpfMap(MapCore, Mapping[K, V]):
         """The keys, read a chunk at a time with BPF_MAP_LOOKUP_BATCH (Linux 5.6+), else walked one by one.
 
         Each key comes at most once, and every key that stays in the map meanwhile comes; see
-        docs/api.md#iteration. Deleting the keys you are handed is safe.
+        [docs/api.md#iteration](api.md#iteration). Deleting the keys you are handed is safe.
         """
         return _snapshot.keys(self._handle)
 
@@ -191,7 +191,7 @@ class BpfMap(MapCore, Mapping[K, V]):
     def columns(self, *, lock: bool = False) -> Columns:
         """The whole map as columns, read as ``copy()`` reads it but decoded without an object per
         element: integer and float keys or values as one ``array.array``, structs as a dict of
-        columns by field name (docs/api.md#columns). The fast way to sum, filter or hand a map to
+        columns by field name ([docs/api.md#columns](api.md#columns)). The fast way to sum, filter or hand a map to
         numpy; *lock* as for ``copy()``.
         """
         h = self._handle
@@ -267,7 +267,7 @@ class BpfMap(MapCore, Mapping[K, V]):
 
         *items* is a mapping, an iterable of (key, value) pairs (a generator or a ``zip`` is
         streamed in chunks of bounded size, each written while the next is read), or a sequence
-        of keys with *values* a sequence of as many values (docs/batch.md#input-shapes). Runs
+        of keys with *values* a sequence of as many values ([docs/batch.md#input-shapes](batch.md#input-shapes)). Runs
         element by element for ``NOEXIST``/``EXIST`` (no released kernel takes them in a batch)
         and where ``batch_support.update`` is False; both paths stop at the first failing element
         and leave the elements before it written, as the kernel's batch loop does.

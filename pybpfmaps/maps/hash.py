@@ -14,7 +14,7 @@ class HashMap(MutableBpfMap[K, V]):
     """A BPF hash map (``BPF_MAP_TYPE_HASH``): a mapping that refuses new keys when full.
 
     ``len()`` reads the whole map (the kernel keeps no count). Iteration yields each key once
-    even while others change the map; see ``docs/api.md`` for the exact guarantees.
+    even while others change the map; see [docs/api.md](api.md) for the exact guarantees.
 
     Minimum kernel:
         3.19; ``pop()`` is atomic from Linux 5.14 (BPF_MAP_LOOKUP_AND_DELETE_ELEM).
