@@ -56,8 +56,10 @@ def test_ipython_completes_every_kind_of_key_as_source_that_reads_back() -> None
         from IPython.core.interactiveshell import InteractiveShell
         from IPython.core.completer import provisionalcompleter
         ip = InteractiveShell.instance()
-        ip.extension_manager.load_extension("pybpfmaps.ipython")
         ip.user_ns.update(flows=flows, nets=nets, colors=colors, names=names, numbers=numbers, Flow=Flow, Color=Color)
+        with provisionalcompleter():  # IPython's own completion, from _ipython_key_completions_
+            native = {line: [c.text for c in ip.Completer.completions(line, len(line))] for line in ("nets[", "flows[")}
+        ip.extension_manager.load_extension("pybpfmaps.ipython")
         found = {}
         with provisionalcompleter():
             for line in sys.argv[1:]:
@@ -67,7 +69,7 @@ def test_ipython_completes_every_kind_of_key_as_source_that_reads_back() -> None
                 assert ip.run_cell(line[: line.index("[") + 1] + texts[0].rstrip("]") + "]").success, (line, texts)
         result = ip.run_cell("flows[Flow('10.9.9.9', 1)]")
         from pybpfmaps.maps import _completion
-        print(json.dumps({"found": found, "offered": len(numbers._ipython_key_completions_()),
+        print(json.dumps({"found": found, "native": native, "offered": len(numbers._ipython_key_completions_()),
                           "limited": len(list(_completion.keys(numbers._handle, limit=5, budget=60))),
                           "out_of_time": len(list(_completion.keys(numbers._handle, limit=4000, budget=0)))}))
         """
@@ -85,6 +87,8 @@ def test_ipython_completes_every_kind_of_key_as_source_that_reads_back() -> None
     assert found["names["] == ["'eth0']"]
     assert set(found["numbers[39"]) <= {f"{n}]" for n in range(4000) if str(n).startswith("39")}
     assert {"update", "update_many"} <= set(found["flows.up"])
+    assert result["native"]["nets["] == ["'10.0.0.0/8'"]
+    assert sorted(result["native"]["flows["]) == ["'10.0.0.1'", "'10.0.0.2'"]  # a struct field by field
     assert 1 <= result["offered"] <= 1000  # bounded: a thousand keys at most, or what a quarter second reads
     assert (result["limited"], result["out_of_time"]) == (5, 1)
     assert any(
