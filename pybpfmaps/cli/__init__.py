@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import create, describe, events, histogram, output, shell, subcommands, watch
+from pybpfmaps.cli import create, describe, events, histogram, inspect_object, output, shell, subcommands, watch
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -85,6 +85,8 @@ def parser() -> argparse.ArgumentParser:
     live = add("watch", watch.cmd_watch, "a live view of a map: the top keys by value or rate, or its histograms")
     live.add_argument("map", help=MAP_HELP)
     watch.add_arguments(live)
+    inspected = add("inspect", inspect_object.cmd_inspect, "the maps and programs of a BPF object file, unloaded")
+    inspect_object.add_arguments(inspected)
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
     shell.add_arguments(interactive, MAP_HELP)
     return top
