@@ -65,7 +65,11 @@ class ElfObject:
 def read(source: str | os.PathLike[str] | bytes) -> ElfObject:
     """Parse a BPF object (a path, or its bytes); ``BpfArgumentError`` if it is not one."""
     label = "the object" if isinstance(source, bytes) else repr(os.fspath(source))
-    data = source if isinstance(source, bytes) else open(source, "rb").read()  # noqa: SIM115 - read at once
+    if isinstance(source, bytes):
+        data = source
+    else:
+        with open(source, "rb") as file:
+            data = file.read()
     try:
         from elftools.elf.elffile import ELFFile  # noqa: PLC0415 - optional, and only needed here
     except ImportError:

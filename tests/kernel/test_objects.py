@@ -1,0 +1,63 @@
+"""Objects read without loading (``ObjectSpec``, ``pybpfmaps inspect``) against what bpftool makes
+of the same clang-built objects: every clang-built object of the repository declares the maps and
+programs bpftool creates and loads from it, with the same types, sizes and flags."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pybpfmaps.objects import ObjectSpec
+from tests.support import bpftool, clang
+
+pytestmark = pytest.mark.needs_kernel("5.2", "clang-built programs with BTF-defined maps and global data")
+
+SOURCES = sorted([*clang.SOURCES.glob("*.bpf.c"), *clang.EXAMPLES.glob("*.bpf.c")])
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda path: path.name)
+def test_what_the_object_declares_is_what_bpftool_makes_of_it(source: Path, bpffs: Path, tmp_path: Path) -> None:
+    obj = clang.build(source, tmp_path)
+    spec = ObjectSpec.open(obj)
+    loaded = clang.load(obj, bpffs / source.name.split(".")[0])
+    pinned = sorted((loaded / "maps").iterdir())
+    assert len(pinned) == len(spec.maps)
+    for pin in pinned:
+        shown = bpftool.run("map", "show", "pinned", str(pin))
+        declared = spec.maps[shown["name"]]
+        assert (declared.type_name, declared.key_size, declared.value_size, declared.max_entries) == (
+            shown["type"], shown["bytes_key"], shown["bytes_value"], shown["max_entries"],
+        ), pin.name  # fmt: skip
+        assert int(declared.flags) == shown["flags"], pin.name
+    programs = sorted((loaded / "prog").iterdir())
+    assert sorted(spec.programs) == [path.name for path in programs]
+    for path in programs:
+        assert spec.programs[path.name].type_name == bpftool.run("prog", "show", "pinned", str(path))["type"]
+
+
+def test_inspect_prints_the_maps_and_programs_without_loading_them(tmp_path: Path) -> None:
+    obj = clang.build(clang.SOURCES / "histograms.bpf.c", tmp_path)
+    shown = json.loads(run("inspect", str(obj), "--json").stdout)
+    assert [(m["name"], m["type"], m["key"], m["max_entries"]) for m in shown["maps"][:3]] == [
+        ("sizes", "array", "u32 (4)", 16), ("by_first", "hash", "section_key (8)", 1024),
+        ("by_kind", "percpu_hash", "u32 (4)", 16),
+    ]  # fmt: skip
+    assert shown["programs"] == [
+        {"name": "count", "section": "xdp", "type": "xdp", "attach_type": "xdp", "target": "", "instructions":
+         shown["programs"][0]["instructions"]}
+    ]  # fmt: skip
+    assert shown["license"] == "GPL"
+    text = run("inspect", str(obj)).stdout.splitlines()
+    assert text[0] == "histograms: 4 maps, 1 programs, license GPL"
+    refused = run("inspect", str(clang.SOURCES / "histograms.bpf.c"))
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("pybpfmaps: error: ")
+    assert "is not a readable ELF object" in refused.stderr
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pybpfmaps", *args], capture_output=True, text=True, check=False)
