@@ -45,6 +45,8 @@ class MapSpec:
     inner: MapSpec | None = None
     section: str = ".maps"
     data: bytes | None = None
+    variables: tuple[tuple[str, int, int], ...] = ()
+    """For ``.kconfig``: each extern's name, offset and size."""
 
     @property
     def type_name(self) -> str:
@@ -155,15 +157,19 @@ def kconfig(types: Mapping[int, btf.BtfType], object_name: str) -> list[MapSpec]
     if section is None or not section.members:
         return []
     end = 0
+    variables = []
     for variable in section.members:
         var = types.get(variable.type)
         size = type_size(types, var.ref) if var is not None else None
-        if size is None:
+        if var is None or size is None:
             raise BpfArgumentError(f"the size of .kconfig variable {var.name if var else variable.type!r} is not known")
         align = min(size, 8) or 1
-        end = (end + align - 1) // align * align + size
+        offset = (end + align - 1) // align * align
+        variables.append((var.name, offset, size))
+        end = offset + size
     flags = MapFlags.MMAPABLE | MapFlags.RDONLY_PROG
-    return [MapSpec(_data_map_name(object_name, ".kconfig"), MapType.ARRAY, 4, end, 1, flags, section=".kconfig")]
+    name = _data_map_name(object_name, ".kconfig")
+    return [MapSpec(name, MapType.ARRAY, 4, end, 1, flags, section=".kconfig", variables=tuple(variables))]
 
 
 def _data_map_name(object_name: str, section: str) -> str:
