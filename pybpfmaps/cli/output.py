@@ -69,6 +69,21 @@ def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]], out: TextI
                 table.add_row(*row)
             Console(file=out, soft_wrap=True).print(table)
             return
+    for line in plain_table(header, rows):
+        out.write(line + "\n")
+
+
+def plain_table(
+    header: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[bool, ...] | None = None
+) -> list[str]:
+    """The lines of columns two spaces apart, each as wide as its widest cell; the columns marked in
+    *right* aligned right (numbers), the others left."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    aligned = right or (False,) * len(header)
+    return [
+        "  ".join(
+            cell.rjust(width) if to_right else cell.ljust(width)
+            for cell, width, to_right in zip(row, widths, aligned, strict=True)
+        ).rstrip()
+        for row in [header, *rows]
+    ]

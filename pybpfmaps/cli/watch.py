@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import attrs
 
 from pybpfmaps import hist
-from pybpfmaps.cli import text
+from pybpfmaps.cli import output, text
 from pybpfmaps.cli.resolve import open_map
 from pybpfmaps.codecs.percpu_values import PerCpuValues
 from pybpfmaps.errors import BpfArgumentError
@@ -193,13 +193,7 @@ class _PlainScreen:
     def show(self, frame: Frame) -> None:
         lines = [frame.title, ""]
         if frame.header:
-            widths = [max(len(row[i]) for row in [frame.header, *frame.rows]) for i in range(len(frame.header))]
-            for row in [frame.header, *frame.rows]:
-                cells = [
-                    cell.rjust(width) if right else cell.ljust(width)
-                    for cell, width, right in zip(row, widths, frame.right, strict=True)
-                ]
-                lines.append("  ".join(cells).rstrip())
+            lines += output.plain_table(frame.header, frame.rows, frame.right)
         lines += frame.lines
         if self.live:
             columns = shutil.get_terminal_size().columns
