@@ -60,10 +60,12 @@ class BpfProgram:
         license: str = "GPL",
         name: str = "",
         attach_type: AttachType | None = None,
+        btf: tuple[int, bytes, bytes] | None = None,
     ) -> Self:
         """Load instructions (``asm`` items or assembled bytes) as a program of *prog_type*;
         *attach_type* is where it will run, for the types that must say so at load time (an XDP
-        program for devmap or cpumap entries: ``AttachType.XDP_DEVMAP``).
+        program for devmap or cpumap entries: ``AttachType.XDP_DEVMAP``). *btf*: the fd of the
+        program's BTF and its func and line info records (what lets the verifier quote C lines).
 
         Raises:
             VerifierError: the kernel refused the program; ``.log`` says why.
@@ -78,7 +80,7 @@ class BpfProgram:
         try:
             expected = int(attach_type) if attach_type is not None else 0
             number, log = commands.prog_load(
-                int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE, expected
+                int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE, expected, btf
             )
         except RawBpfError as exc:
             if exc.errno in (errno.EACCES, errno.EINVAL) and exc.log:

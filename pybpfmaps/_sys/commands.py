@@ -342,9 +342,16 @@ def batch_applied(requested: int, reported: int) -> int:
 
 
 def prog_load(
-    prog_type: int, insns: bytes, license: bytes, name: bytes, log_size: int, expected_attach_type: int = 0
+    prog_type: int,
+    insns: bytes,
+    license: bytes,
+    name: bytes,
+    log_size: int,
+    expected_attach_type: int = 0,
+    btf: tuple[int, bytes, bytes] | None = None,
 ) -> tuple[int, str]:
     """BPF_PROG_LOAD; returns the program fd and the verifier's log (``log_size`` 0: no log).
+    *btf*: the fd of the program's BTF and its ``bpf_func_info`` and ``bpf_line_info`` records.
 
     On failure the ``RawBpfError`` carries the log as ``log``.
     """
@@ -360,6 +367,10 @@ def prog_load(
         prog_name=name,
         expected_attach_type=expected_attach_type,
     )
+    if btf is not None:
+        attr.prog_btf_fd, funcs, lines = btf
+        attr.func_info_rec_size, attr.func_info, attr.func_info_cnt = 8, funcs, len(funcs) // 8
+        attr.line_info_rec_size, attr.line_info, attr.line_info_cnt = 16, lines, len(lines) // 16
     text = ""
     try:
         fd = bpf(uapi.BPF_PROG_LOAD, attr)

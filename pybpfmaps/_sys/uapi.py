@@ -281,7 +281,7 @@ class BpfMapInfo(ctypes.Structure):
 
 
 class ProgLoadAttr(ctypes.Structure):
-    """``union bpf_attr`` for BPF_PROG_LOAD, up to ``expected_attach_type``."""
+    """``union bpf_attr`` for BPF_PROG_LOAD, up to ``line_info_cnt`` (BTF and its func and line info)."""
 
     _fields_ = (
         ("prog_type", ctypes.c_uint32),
@@ -296,6 +296,13 @@ class ProgLoadAttr(ctypes.Structure):
         ("prog_name", ctypes.c_char * BPF_OBJ_NAME_LEN),
         ("prog_ifindex", ctypes.c_uint32),
         ("expected_attach_type", ctypes.c_uint32),
+        ("prog_btf_fd", ctypes.c_uint32),
+        ("func_info_rec_size", ctypes.c_uint32),
+        ("func_info", POINTER),
+        ("func_info_cnt", ctypes.c_uint32),
+        ("line_info_rec_size", ctypes.c_uint32),
+        ("line_info", POINTER),
+        ("line_info_cnt", ctypes.c_uint32),
     )
 
 

@@ -10,13 +10,15 @@ import struct
 from typing import Any
 
 from pybpfmaps._sys import commands
+from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.btf import format as btf_format
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
 from pybpfmaps.errors import BpfArgumentError, NotSupportedError
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
-from pybpfmaps.objects import kconfig
+from pybpfmaps.objects import btf_ext, btf_fixup, kconfig
 from pybpfmaps.objects.map_defs import MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
 from pybpfmaps.program import BpfProgram
@@ -43,14 +45,18 @@ class BpfObject:
         spec = source if isinstance(source, ObjectSpec) else ObjectSpec.open(source)
         maps: dict[str, MapCore] = {}
         programs: dict[str, BpfProgram] = {}
+        btf_fd = _program_btf(spec)
         try:
             for map_spec in spec.maps.values():
                 maps[map_spec.name] = _create(spec, map_spec)
             for program in spec.programs.values():
-                programs[program.name] = _load(spec, program, maps)
+                programs[program.name] = _load(spec, program, maps, btf_fd)
         except BaseException:
             _close_all(programs, maps)
             raise
+        finally:
+            if btf_fd is not None:
+                os.close(btf_fd)
         return cls(spec, maps, programs)
 
     def close(self) -> None:
@@ -114,7 +120,44 @@ def _contents(spec: ObjectSpec, map_spec: MapSpec) -> bytes | None:
     return map_spec.data
 
 
-def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore]) -> BpfProgram:
+def _program_btf(spec: ObjectSpec) -> int | None:
+    """The object's BTF loaded into the kernel, fixed up as the kernel needs it; ``None`` without
+    BTF, or when this kernel refuses it (the programs then load without func and line info)."""
+    section = spec.elf.section(".BTF")
+    if section is None:
+        return None
+    sizes = {s.name: s.size for s in spec.elf.sections}
+    offsets: dict[str, dict[str, int]] = {}
+    for symbol in spec.elf.symbols:
+        if symbol.section >= 0 and symbol.type == "STT_OBJECT":
+            offsets.setdefault(spec.elf.sections[symbol.section].name, {})[symbol.name] = symbol.value
+    externs = next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
+    if externs is not None:
+        sizes[".kconfig"] = externs.value_size
+        offsets[".kconfig"] = {name: offset for name, offset, _ in externs.variables}
+    try:
+        return commands.btf_load(btf_fixup.fixed(section.data, sizes, offsets))
+    except RawBpfError:
+        return None
+
+
+def _ext_info(spec: ObjectSpec, program: ProgramSpec, btf_fd: int | None) -> tuple[int, bytes, bytes] | None:
+    section = spec.elf.section(".BTF.ext")
+    raw = spec.elf.section(".BTF")
+    if btf_fd is None or section is None or raw is None:
+        return None
+    _magic, _version, _flags, header_len, _type_off, _type_len, str_off, str_len = btf_format.HEADER.unpack_from(
+        raw.data
+    )
+    strings = raw.data[header_len + str_off : header_len + str_off + str_len]
+    info = btf_ext.parse(section.data, strings)
+    funcs, _, lines, _ = btf_ext.for_program(
+        info, program.section, program.start, program.start + len(program.instructions)
+    )
+    return btf_fd, funcs, lines
+
+
+def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore], btf_fd: int | None = None) -> BpfProgram:
     code = bytearray(program.instructions)
     by_section = {map_spec.section: name for name, map_spec in spec.maps.items() if map_spec.section != ".maps"}
     kconfig_map = next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
@@ -145,5 +188,5 @@ def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore]) -> B
     expected = program.kind.attach_type
     return BpfProgram.load(
         bytes(code), program.kind.prog_type, license=spec.license or "GPL", name=program.name[:15],
-        attach_type=None if expected in _NO_EXPECTED else expected,
+        attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(spec, program, btf_fd),
     )  # fmt: skip

@@ -30,6 +30,8 @@ class ProgramSpec:
     kind: ProgramKind
     instructions: bytes
     relocations: tuple[Relocation, ...]
+    start: int = 0
+    """Where the program starts in its section, in bytes."""
 
     @property
     def type_name(self) -> str:
@@ -83,5 +85,5 @@ def _programs(parts: ElfObject) -> dict[str, ProgramSpec]:
             inside = tuple(
                 attrs.evolve(rel, offset=rel.offset - start) for rel in relocations if start <= rel.offset < end
             )
-            found[symbol.name] = ProgramSpec(symbol.name, section.name, kind, section.data[start:end], inside)
+            found[symbol.name] = ProgramSpec(symbol.name, section.name, kind, section.data[start:end], inside, start)
     return found

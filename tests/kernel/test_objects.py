@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pybpfmaps import BpfMap, BpfProgram, MapCore, RingBufMap
+from pybpfmaps import BpfMap, BpfProgram, MapCore, RingBufMap, VerifierError
 from pybpfmaps.objects import ObjectSpec
 from pybpfmaps.objects.loader import BpfObject
 from tests.support import bpftool, clang
@@ -99,3 +99,40 @@ def test_loaded_by_pybpfmaps_it_behaves_as_loaded_by_bpftool(source: Path, bpffs
                     type(theirs), theirs.info.key_size, theirs.info.value_size, theirs.info.flags, theirs.info.frozen,
                 )  # fmt: skip
                 assert contents(mine) == contents(theirs), theirs.name
+
+
+BROKEN = """
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+SEC("xdp")
+int unchecked(struct xdp_md *ctx)
+{
+	__u32 key = 0;
+	__u64 *count = bpf_map_lookup_elem(&counts, &key);
+
+	*count += 1;	/* no NULL check: the verifier refuses this line */
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+
+def test_programs_carry_their_btf_and_a_refusal_quotes_the_c_line(bpffs: Path, tmp_path: Path) -> None:
+    with BpfObject.load(clang.build(clang.SOURCES / "histograms.bpf.c", tmp_path)) as loaded:
+        shown = bpftool.run("prog", "show", "id", str(loaded.programs["count"].id))
+        assert shown.get("btf_id", 0) > 0  # func and line info went with it
+    (tmp_path / "broken.bpf.c").write_text(BROKEN)
+    with pytest.raises(VerifierError) as refused:
+        BpfObject.load(clang.build(tmp_path / "broken.bpf.c", tmp_path))
+    assert "*count += 1;\t/* no NULL check: the verifier refuses this line */" in refused.value.log
+    assert "invalid mem access 'map_value_or_null'" in refused.value.log

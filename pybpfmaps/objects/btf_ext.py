@@ -1,0 +1,68 @@
+"""The ``.BTF.ext`` section of an object: function and line info by program section, as
+``BPF_PROG_LOAD`` takes them (``bpf_func_info``, ``bpf_line_info``), so that the kernel knows each
+function's type and the verifier's messages quote the C lines they are about."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+
+import attrs
+
+from pybpfmaps.errors import BpfArgumentError
+
+MAGIC = 0xEB9F
+_HEADER = struct.Struct("=HBBIIIII")
+FUNC_INFO = struct.Struct("=II")  # insn_off, type_id
+LINE_INFO = struct.Struct("=IIII")  # insn_off, file_name_off, line_off, line_col
+
+
+@attrs.frozen
+class ExtInfo:
+    """Function and line info records by section name: ``(byte offset in the section, the rest...)``."""
+
+    funcs: Mapping[str, tuple[tuple[int, int], ...]]
+    lines: Mapping[str, tuple[tuple[int, int, int, int], ...]]
+
+
+def parse(data: bytes, strings: bytes) -> ExtInfo:
+    """Parse a ``.BTF.ext`` blob; *strings* is the string section of the object's ``.BTF``."""
+    if len(data) < _HEADER.size:
+        raise BpfArgumentError(".BTF.ext is too short for its header")
+    magic, _version, _flags, header_len, func_off, func_len, line_off, line_len = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise BpfArgumentError(f".BTF.ext has magic {magic:#x}, not {MAGIC:#x}")
+    funcs = _records(data, header_len + func_off, func_len, strings, FUNC_INFO)
+    lines = _records(data, header_len + line_off, line_len, strings, LINE_INFO)
+    return ExtInfo(funcs, lines)  # type: ignore[arg-type]
+
+
+def _records(
+    data: bytes, start: int, length: int, strings: bytes, record: struct.Struct
+) -> dict[str, tuple[tuple[int, ...], ...]]:
+    found: dict[str, tuple[tuple[int, ...], ...]] = {}
+    if not length:
+        return found
+    end = start + length
+    (size,) = struct.unpack_from("=I", data, start)
+    if size < record.size:
+        raise BpfArgumentError(f".BTF.ext records of {size} bytes are shorter than {record.size}")
+    position = start + 4
+    while position < end:
+        name_off, count = struct.unpack_from("=II", data, position)
+        position += 8
+        name = strings[name_off : strings.index(b"\0", name_off)].decode(errors="replace")
+        found[name] = tuple(record.unpack_from(data, position + i * size) for i in range(count))
+        position += count * size
+    return found
+
+
+def for_program(info: ExtInfo, section: str, start: int, end: int, shift: int = 0) -> tuple[bytes, int, bytes, int]:
+    """The func and line info of the code from byte *start* to *end* of *section*, with instruction
+    offsets counted from *start* plus *shift* instructions: ``(func_info, count, line_info, count)``."""
+    funcs = [(off - start) // 8 + shift for off, _ in info.funcs.get(section, ()) if start <= off < end]
+    func_types = [type_id for off, type_id in info.funcs.get(section, ()) if start <= off < end]
+    lines = [rec for rec in info.lines.get(section, ()) if start <= rec[0] < end]
+    func_blob = b"".join(FUNC_INFO.pack(off, type_id) for off, type_id in zip(funcs, func_types, strict=True))
+    line_blob = b"".join(LINE_INFO.pack((rec[0] - start) // 8 + shift, *rec[1:]) for rec in lines)
+    return func_blob, len(funcs), line_blob, len(lines)
