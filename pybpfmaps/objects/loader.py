@@ -18,7 +18,8 @@ from pybpfmaps.errors import BpfArgumentError, NotSupportedError
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
-from pybpfmaps.objects import btf_ext, btf_fixup, kconfig
+from pybpfmaps.objects import btf_ext, btf_fixup, kconfig, linker
+from pybpfmaps.objects.linker import Linked
 from pybpfmaps.objects.map_defs import MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
 from pybpfmaps.program import BpfProgram
@@ -141,7 +142,7 @@ def _program_btf(spec: ObjectSpec) -> int | None:
         return None
 
 
-def _ext_info(spec: ObjectSpec, program: ProgramSpec, btf_fd: int | None) -> tuple[int, bytes, bytes] | None:
+def _ext_info(spec: ObjectSpec, linked: Linked, btf_fd: int | None) -> tuple[int, bytes, bytes] | None:
     section = spec.elf.section(".BTF.ext")
     raw = spec.elf.section(".BTF")
     if btf_fd is None or section is None or raw is None:
@@ -151,25 +152,23 @@ def _ext_info(spec: ObjectSpec, program: ProgramSpec, btf_fd: int | None) -> tup
     )
     strings = raw.data[header_len + str_off : header_len + str_off + str_len]
     info = btf_ext.parse(section.data, strings)
-    funcs, _, lines, _ = btf_ext.for_program(
-        info, program.section, program.start, program.start + len(program.instructions)
-    )
-    return btf_fd, funcs, lines
+    parts = [btf_ext.for_program(info, piece.section, piece.start, piece.end, piece.at) for piece in linked.pieces]
+    return btf_fd, b"".join(part[0] for part in parts), b"".join(part[2] for part in parts)
 
 
 def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore], btf_fd: int | None = None) -> BpfProgram:
-    code = bytearray(program.instructions)
+    linked = linker.link(spec.elf, program.section, program.start, program.start + len(program.instructions),
+                         program.name)  # fmt: skip
+    code = bytearray(linked.code)
     by_section = {map_spec.section: name for name, map_spec in spec.maps.items() if map_spec.section != ".maps"}
     kconfig_map = next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
-    for relocation in program.relocations:
+    for relocation in linked.relocations:
         symbol = spec.elf.symbols[relocation.symbol]
         at = relocation.offset
         opcode, regs, offset, imm = _INSN.unpack_from(code, at)
         if opcode != LD_IMM64:
-            raise NotSupportedError(
-                None, f"program {program.name!r}: a call or jump to {symbol.name or 'a subprogram'} (bpf-to-bpf calls "
-                "are not loaded yet)", command=None, map_label=None,
-            )  # fmt: skip
+            raise BpfArgumentError(f"program {program.name!r}: instruction {at // 8} refers to {symbol.name!r}, "
+                                   "but is no ld_imm64")  # fmt: skip
         section = spec.elf.sections[symbol.section].name if symbol.section >= 0 else ""
         if section == ".maps":
             target, kind, value_offset = maps[symbol.name], PSEUDO_MAP_FD, None
@@ -188,5 +187,5 @@ def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore], btf_
     expected = program.kind.attach_type
     return BpfProgram.load(
         bytes(code), program.kind.prog_type, license=spec.license or "GPL", name=program.name[:15],
-        attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(spec, program, btf_fd),
+        attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(spec, linked, btf_fd),
     )  # fmt: skip
