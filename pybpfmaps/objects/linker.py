@@ -139,7 +139,8 @@ class _Linker:
                     return symbol
                 return attrs.evolve(symbol, size=len(section.data) - offset)
         raise BpfArgumentError(
-            f"program {self.name!r} calls instruction {offset // INSTRUCTION} of {section.name}, where no function starts"
+            f"program {self.name!r} calls instruction {offset // INSTRUCTION} of {section.name}, "
+            "where no function starts"
         )
 
     def _symbol_name(self, relocation: Relocation | None) -> str:
