@@ -124,6 +124,8 @@ from pybpfmaps.maps import (
     XskMap,
     list_maps,
 )
+from pybpfmaps.objects.bpf_object import BpfObject
+from pybpfmaps.objects.variables import GlobalVariables
 from pybpfmaps.program import Attachment, BpfProgram, TestRun, XdpAttachment
 from pybpfmaps.streams import PerfBufReader, Poller, RecordBlock, RingBufReader, StreamReader, UserRingBufWriter
 
@@ -148,6 +150,7 @@ __all__ = [
     "BpfArgumentError",
     "BpfError",
     "BpfMap",
+    "BpfObject",
     "BpfPermissionError",
     "BpfProgram",
     "BpfSyscallError",
@@ -171,6 +174,7 @@ __all__ = [
     "DrainError",
     "FieldLayout",
     "GenericMap",
+    "GlobalVariables",
     "HashMap",
     "HashOfMapsMap",
     "IfindexCodec",

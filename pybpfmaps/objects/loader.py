@@ -1,12 +1,14 @@
-"""``BpfObject``: an object's maps created and its programs loaded, as libbpf would, without libbpf:
-maps typed from the object's BTF, global data written (``.rodata`` and ``.kconfig`` frozen), and
-each program's references to maps and global data patched in before ``BPF_PROG_LOAD``."""
+"""Loading an object's parts, as libbpf would, without libbpf: maps created typed from the object's
+BTF (or reused from their pins), global data written (``.rodata`` and ``.kconfig`` frozen), maps of
+maps and program arrays filled from their ``values``, and each program linked, its references to
+maps and global data patched in, and loaded with the object's BTF."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 from pybpfmaps._sys import commands
@@ -14,11 +16,11 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.btf import format as btf_format
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
-from pybpfmaps.errors import BpfArgumentError, NotSupportedError
+from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
-from pybpfmaps.objects import btf_ext, btf_fixup, kconfig, linker
+from pybpfmaps.objects import btf_ext, btf_fixup, kconfig, linker, pins
 from pybpfmaps.objects.linker import Linked
 from pybpfmaps.objects.map_defs import MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
@@ -31,57 +33,6 @@ _NO_EXPECTED = frozenset({AttachType.XDP, AttachType.TCX_INGRESS, AttachType.TCX
 """Attach types the kernel does not want at load time (libbpf leaves them out too)."""
 
 
-class BpfObject:
-    """The maps (opened as their pybpfmaps classes) and programs of a loaded object, by name.
-    ``close()`` or the end of a ``with`` block closes them all; pinned ones live on."""
-
-    def __init__(self, spec: ObjectSpec, maps: dict[str, MapCore], programs: dict[str, BpfProgram]) -> None:
-        self.spec = spec
-        self.maps = maps
-        self.programs = programs
-
-    @classmethod
-    def load(cls, source: str | os.PathLike[str] | bytes | ObjectSpec) -> BpfObject:
-        """Create the maps and load the programs of an object file (or of a spec read before)."""
-        spec = source if isinstance(source, ObjectSpec) else ObjectSpec.open(source)
-        maps: dict[str, MapCore] = {}
-        programs: dict[str, BpfProgram] = {}
-        btf_fd = _program_btf(spec)
-        try:
-            for map_spec in spec.maps.values():
-                maps[map_spec.name] = _create(spec, map_spec)
-            for program in spec.programs.values():
-                programs[program.name] = _load(spec, program, maps, btf_fd)
-        except BaseException:
-            _close_all(programs, maps)
-            raise
-        finally:
-            if btf_fd is not None:
-                os.close(btf_fd)
-        return cls(spec, maps, programs)
-
-    def close(self) -> None:
-        _close_all(self.programs, self.maps)
-
-    def __enter__(self) -> BpfObject:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<BpfObject {self.spec.name!r}: {len(self.maps)} maps, {len(self.programs)} programs>"
-
-
-def _close_all(programs: dict[str, BpfProgram], maps: dict[str, MapCore]) -> None:
-    for program in programs.values():
-        with contextlib.suppress(Exception):
-            program.close()
-    for made in maps.values():
-        with contextlib.suppress(Exception):
-            made.close()
-
-
 def _codec(spec: ObjectSpec, type_id: int, size: int) -> Codec[Any]:
     if type_id and spec.btf is not None:
         with contextlib.suppress(Exception):  # a type pybpfmaps cannot decode stays raw bytes
@@ -91,37 +42,64 @@ def _codec(spec: ObjectSpec, type_id: int, size: int) -> Codec[Any]:
     return RawCodec(size)
 
 
-def _create(spec: ObjectSpec, map_spec: MapSpec) -> MapCore:
-    if map_spec.inner is not None:
-        raise NotSupportedError(None, f"map {map_spec.name!r} holds maps: not loaded yet", command=None, map_label=None)
+def create(spec: ObjectSpec, map_spec: MapSpec, contents: bytes | None) -> tuple[MapCore, bool]:
+    """The map of *map_spec*, made (holding *contents*) or reused from its pin; and whether it was reused."""
+    found = pins.reused(map_spec)
+    if found is not None:
+        return found, True
     key = _codec(spec, map_spec.key_type, map_spec.key_size) if map_spec.key_size else None
     value = _codec(spec, map_spec.value_type, map_spec.value_size)
     label = f"{map_spec.type_name} map {map_spec.name!r} of {spec.name}"
-    fd = create_map(int(map_spec.map_type), key, value, map_spec.max_entries, int(map_spec.flags),
-                    map_spec.name[:15].encode(), label, with_btf=True, map_extra=map_spec.map_extra)  # fmt: skip
+    inner = create(spec, map_spec.inner, None)[0] if map_spec.inner is not None else None
     try:
-        contents = _contents(spec, map_spec)
+        fd = create_map(int(map_spec.map_type), key, value, map_spec.max_entries, int(map_spec.flags),
+                        map_spec.name[:15].encode(), label, with_btf=True, map_extra=map_spec.map_extra,
+                        inner_map_fd=inner.fileno() if inner is not None else 0)  # fmt: skip
+    finally:
+        if inner is not None:
+            inner.close()
+    try:
         if contents is not None:
             commands.map_update_elem(fd, bytes(4), contents, 0)
         if map_spec.section in (".kconfig",) or map_spec.section.startswith(".rodata"):
             commands.map_freeze(fd)
-        return MapCore.from_fd(fd)
+        made = MapCore.from_fd(fd)
     finally:
         os.close(fd)
+    if map_spec.pin_path is not None:
+        try:
+            made.pin(map_spec.pin_path)
+        except BaseException:
+            made.close()
+            raise
+    return made, False
 
 
-def _contents(spec: ObjectSpec, map_spec: MapSpec) -> bytes | None:
+def fill(target: MapCore, slots: tuple[tuple[int, str], ...], by_name: Mapping[str, MapCore | BpfProgram]) -> None:
+    """Store the maps or programs *slots* name in a map of maps or program array."""
+    for slot, name in slots:
+        if name not in by_name:
+            raise BpfArgumentError(f"{target.name!r} holds {name!r} at [{slot}], which the object does not make")
+        commands.map_update_elem(target.fileno(), struct.pack("=I", slot), struct.pack("=I", by_name[name].fileno()), 0)
+
+
+def contents(spec: ObjectSpec, map_spec: MapSpec) -> bytearray | None:
+    """What a global data map starts with: its section's contents, or the ``__kconfig`` values of
+    the running kernel; ``None`` for other maps."""
     if map_spec.section == ".kconfig":
         options = kconfig.config()
         weak = {symbol.name for symbol in spec.elf.symbols if symbol.bind == "STB_WEAK"}
         data = bytearray(map_spec.value_size)
-        for name, offset, size in map_spec.variables:
-            data[offset : offset + size] = kconfig.value(name, size, name in weak, options)
-        return bytes(data)
-    return map_spec.data
+        for variable in map_spec.variables:
+            end = variable.offset + variable.size
+            data[variable.offset : end] = kconfig.value(variable.name, variable.size, variable.name in weak, options)
+        return data
+    if map_spec.section == ".maps":
+        return None
+    return bytearray(map_spec.data if map_spec.data is not None else bytes(map_spec.value_size))
 
 
-def _program_btf(spec: ObjectSpec) -> int | None:
+def program_btf(spec: ObjectSpec) -> int | None:
     """The object's BTF loaded into the kernel, fixed up as the kernel needs it; ``None`` without
     BTF, or when this kernel refuses it (the programs then load without func and line info)."""
     section = spec.elf.section(".BTF")
@@ -135,7 +113,7 @@ def _program_btf(spec: ObjectSpec) -> int | None:
     externs = next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
     if externs is not None:
         sizes[".kconfig"] = externs.value_size
-        offsets[".kconfig"] = {name: offset for name, offset, _ in externs.variables}
+        offsets[".kconfig"] = {variable.name: variable.offset for variable in externs.variables}
     try:
         return commands.btf_load(btf_fixup.fixed(section.data, sizes, offsets))
     except RawBpfError:
@@ -156,7 +134,8 @@ def _ext_info(spec: ObjectSpec, linked: Linked, btf_fd: int | None) -> tuple[int
     return btf_fd, b"".join(part[0] for part in parts), b"".join(part[2] for part in parts)
 
 
-def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore], btf_fd: int | None = None) -> BpfProgram:
+def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], btf_fd: int | None = None) -> BpfProgram:
+    """Link *program*, point its references at *maps*, and load it (with func and line info when *btf_fd*)."""
     linked = linker.link(spec.elf, program.section, program.start, program.start + len(program.instructions),
                          program.name)  # fmt: skip
     code = bytearray(linked.code)
@@ -175,8 +154,8 @@ def _load(spec: ObjectSpec, program: ProgramSpec, maps: dict[str, MapCore], btf_
         elif section in by_section:
             value_offset = imm + (symbol.value if symbol.type != "STT_SECTION" else 0)
             target, kind = maps[by_section[section]], PSEUDO_MAP_VALUE
-        elif kconfig_map is not None and any(name == symbol.name for name, _, _ in kconfig_map.variables):
-            value_offset = next(offset for name, offset, _ in kconfig_map.variables if name == symbol.name)
+        elif kconfig_map is not None and any(v.name == symbol.name for v in kconfig_map.variables):
+            value_offset = next(v.offset for v in kconfig_map.variables if v.name == symbol.name)
             target, kind = maps[kconfig_map.name], PSEUDO_MAP_VALUE
         else:
             raise BpfArgumentError(f"program {program.name!r} refers to {symbol.name or section!r}, which is no map")

@@ -5,6 +5,7 @@ each an array of one element, as libbpf makes them)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -24,11 +25,29 @@ PIN_BY_NAME = 1
 
 
 @attrs.frozen
+class Variable:
+    """A global variable (or ``__kconfig`` extern) of a data section: where it lies in the section's
+    map value, and its type in the object's BTF (0: not known)."""
+
+    name: str
+    offset: int
+    size: int
+    type_id: int = 0
+
+
+def _unless_sealed(instance: Any, attribute: Any, value: Any) -> Any:
+    if getattr(instance, "_sealed", False):
+        raise BpfArgumentError(f"map {instance.name!r} is loaded: its {attribute.name} can only be set before load()")
+    return value
+
+
+@attrs.define(on_setattr=_unless_sealed)
 class MapSpec:
     """A map as an object declares it, before it exists: what ``BPF_MAP_CREATE`` will be given.
 
     *key_type*/*value_type* are ids in the object's BTF (0: only sizes given); *section* is where it
-    was declared; *data* the initial contents of a global data map.
+    was declared; *data* the initial contents of a global data map. Until the object is loaded,
+    ``max_entries``, ``flags``, ``pin_path`` and the rest can be changed.
     """
 
     name: str
@@ -45,8 +64,17 @@ class MapSpec:
     inner: MapSpec | None = None
     section: str = ".maps"
     data: bytes | None = None
-    variables: tuple[tuple[str, int, int], ...] = ()
-    """For ``.kconfig``: each extern's name, offset and size."""
+    variables: tuple[Variable, ...] = ()
+    """For global data and ``.kconfig``: the variables in the map's one value."""
+    initial: tuple[tuple[int, str], ...] = ()
+    """``values`` initialisers of a map of maps or prog array: (slot, the name of the map or program)."""
+    pin_path: str | None = None
+    """Where the map is pinned at load (reusing a compatible map pinned there); ``None``: not pinned."""
+    _sealed: bool = attrs.field(default=False, init=False, repr=False, eq=False, on_setattr=attrs.setters.NO_OP)
+
+    def seal(self) -> None:
+        """Refuse changes from now on (the map is made)."""
+        object.__setattr__(self, "_sealed", True)
 
     @property
     def type_name(self) -> str:
@@ -96,6 +124,8 @@ def _definition(types: Mapping[int, btf.BtfType], name: str, type_id: int) -> Ma
             raise BpfArgumentError(f"map {name!r} has an attribute pybpfmaps does not know: {member.name!r}")
     if "type" not in numbers:
         raise BpfArgumentError(f"map {name!r} has no type (__uint(type, ...))")
+    if any(member.name == "values" for member in struct.members):
+        numbers.setdefault("value_size", 4)  # the fd of a map or program, as libbpf sizes it
     kind = numbers["type"]
     return MapSpec(
         name, MapType(kind) if kind in MapType._value2member_map_ else kind, numbers.get("key_size", 0),
@@ -103,6 +133,28 @@ def _definition(types: Mapping[int, btf.BtfType], name: str, type_id: int) -> Ma
         key_type, value_type, numbers.get("pinning", 0), numbers.get("map_extra", 0), numbers.get("numa_node", 0),
         inner,
     )  # fmt: skip
+
+
+def initial_values(types: Mapping[int, btf.BtfType], elf: ElfObject) -> dict[str, tuple[tuple[int, str], ...]]:
+    """The ``values = { [2] = &other }`` initialisers of the ``.maps`` section, by map: each is a
+    relocation at ``values[slot]`` of the map's definition, against the map or program it names."""
+    section = elf.section(".maps")
+    if section is None or section.index not in elf.relocations:
+        return {}
+    where = sorted((s for s in elf.symbols if s.section == section.index and s.type == "STT_OBJECT"),
+                   key=lambda s: s.value)  # fmt: skip
+    datasec = next((t for t in types.values() if t.kind == btf.DATASEC and t.name == ".maps"), None)
+    definitions = {types[m.type].name: types[m.type].ref for m in datasec.members} if datasec is not None else {}
+    found: dict[str, list[tuple[int, str]]] = {}
+    for relocation in elf.relocations[section.index]:
+        symbol = next((s for s in where if s.value <= relocation.offset < s.value + max(s.size, 1)), None)
+        struct, _ = btf.resolve(types, definitions.get(symbol.name, 0)) if symbol is not None else (None, [])
+        values = next((m for m in struct.members if m.name == "values"), None) if struct is not None else None
+        if symbol is None or values is None:
+            raise BpfArgumentError(f".maps has a reference at offset {relocation.offset} outside any map's values")
+        slot = (relocation.offset - symbol.value - values.bit_offset // 8) // 8
+        found.setdefault(symbol.name, []).append((slot, elf.symbols[relocation.symbol].name))
+    return {name: tuple(slots) for name, slots in found.items()}
 
 
 def _number(types: Mapping[int, btf.BtfType], type_id: int, name: str, field: str) -> int:
@@ -135,7 +187,7 @@ def _flags(value: int) -> MapFlags | int:
         return value
 
 
-def global_data(elf: ElfObject, object_name: str) -> list[MapSpec]:
+def global_data(elf: ElfObject, object_name: str, types: Mapping[int, btf.BtfType]) -> list[MapSpec]:
     """The global data maps: one array of one element per data section, named as libbpf names
     them (the object's name, cut short, then the section: ``histogra.rodata``)."""
     found = []
@@ -146,8 +198,29 @@ def global_data(elf: ElfObject, object_name: str) -> list[MapSpec]:
         flags = MapFlags.MMAPABLE | (MapFlags.RDONLY_PROG if base == ".rodata" else MapFlags.NONE)
         data = None if base == ".bss" else section.data
         name = _data_map_name(object_name, section.name)
-        found.append(MapSpec(name, MapType.ARRAY, 4, section.size, 1, flags, section=section.name, data=data))
+        variables = _variables(elf, section.index, _section_types(types, section.name))
+        found.append(MapSpec(name, MapType.ARRAY, 4, section.size, 1, flags, section=section.name, data=data,
+                             variables=variables))  # fmt: skip
     return found
+
+
+def _section_types(types: Mapping[int, btf.BtfType], section: str) -> dict[str, int]:
+    """The type of each variable the section's DATASEC names."""
+    datasec = next((t for t in types.values() if t.kind == btf.DATASEC and t.name == section), None)
+    found = {}
+    for member in datasec.members if datasec is not None else ():
+        var = types.get(member.type)
+        if var is not None and var.kind == btf.VAR:
+            found[var.name] = var.ref
+    return found
+
+
+def _variables(elf: ElfObject, section: int, types: Mapping[str, int]) -> tuple[Variable, ...]:
+    """The named variables of a data section, from its symbols (their offsets are the ELF's)."""
+    symbols = sorted(
+        (s for s in elf.symbols if s.section == section and s.type == "STT_OBJECT" and s.name), key=lambda s: s.value
+    )
+    return tuple(Variable(s.name, s.value, s.size, types.get(s.name, 0)) for s in symbols)
 
 
 def kconfig(types: Mapping[int, btf.BtfType], object_name: str) -> list[MapSpec]:
@@ -165,7 +238,7 @@ def kconfig(types: Mapping[int, btf.BtfType], object_name: str) -> list[MapSpec]
             raise BpfArgumentError(f"the size of .kconfig variable {var.name if var else variable.type!r} is not known")
         align = min(size, 8) or 1
         offset = (end + align - 1) // align * align
-        variables.append((var.name, offset, size))
+        variables.append(Variable(var.name, offset, size, var.ref))
         end = offset + size
     flags = MapFlags.MMAPABLE | MapFlags.RDONLY_PROG
     name = _data_map_name(object_name, ".kconfig")

@@ -13,7 +13,7 @@ from pybpfmaps.btf import Btf
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.objects import elf as elf_file
 from pybpfmaps.objects.elf import ElfObject, Relocation
-from pybpfmaps.objects.map_defs import MapSpec, btf_maps, global_data, kconfig
+from pybpfmaps.objects.map_defs import MapSpec, btf_maps, global_data, initial_values, kconfig
 from pybpfmaps.objects.sections import ProgramKind, program_kind
 
 INSTRUCTION = 8
@@ -62,7 +62,10 @@ class ObjectSpec:
         if parts.section(".maps") is not None and btf is None:
             raise BpfArgumentError(f"{parts.label} declares maps in .maps but has no BTF (build it with clang -g)")
         externs = kconfig(btf.types, name) if btf is not None else []
-        maps = {spec.name: spec for spec in [*declared, *global_data(parts, name), *externs]}
+        types = btf.types if btf is not None else {}
+        initial = initial_values(types, parts)
+        declared = [attrs.evolve(spec, initial=initial.get(spec.name, ())) for spec in declared]
+        maps = {spec.name: spec for spec in [*declared, *global_data(parts, name, types), *externs]}
         license_section = parts.section("license")
         license = license_section.data.split(b"\0")[0].decode(errors="replace") if license_section else ""
         return cls(name, maps, _programs(parts), license, btf, parts)

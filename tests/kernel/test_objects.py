@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from pybpfmaps import BpfMap, BpfProgram, MapCore, RingBufMap, VerifierError
+from pybpfmaps import BpfMap, BpfObject, BpfProgram, MapCore, RingBufMap, VerifierError
 from pybpfmaps.objects import ObjectSpec
-from pybpfmaps.objects.loader import BpfObject
 from tests.support import bpftool, clang
 
 pytestmark = pytest.mark.needs_kernel("5.2", "clang-built programs with BTF-defined maps and global data")
