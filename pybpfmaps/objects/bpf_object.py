@@ -101,7 +101,9 @@ class BpfObject:
                 data = (
                     self._contents.get(name) if map_spec.section != ".kconfig" else loader.contents(self.spec, map_spec)
                 )
-                maps[name], was_reused = loader.create(self.spec, map_spec, bytes(data) if data is not None else None)
+                maps[name], was_reused = loader.create(
+                    self.spec, map_spec, bytes(data) if data is not None else None, btf_fd
+                )
                 if was_reused:
                     reused.add(name)
                 elif map_spec.pin_path is not None:

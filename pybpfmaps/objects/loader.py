@@ -6,17 +6,19 @@ maps and global data patched in, and loaded with the object's BTF."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import struct
 from collections.abc import Mapping
 from typing import Any
 
+from pybpfmaps import features
 from pybpfmaps._sys import commands
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.btf import format as btf_format
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
-from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.errors import BpfArgumentError, from_raw
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
@@ -31,6 +33,8 @@ PSEUDO_MAP_FD, PSEUDO_MAP_VALUE = 1, 2
 _INSN = struct.Struct("<BBhi")
 _NO_EXPECTED = frozenset({AttachType.XDP, AttachType.TCX_INGRESS, AttachType.TCX_EGRESS})
 """Attach types the kernel does not want at load time (libbpf leaves them out too)."""
+_BTF_REFUSED = frozenset({errno.EINVAL, errno.E2BIG}) | features.NOT_SUPPORTED
+"""What a kernel or map type answers to types it does not take for a map."""
 
 
 def _codec(spec: ObjectSpec, type_id: int, size: int) -> Codec[Any]:
@@ -42,19 +46,18 @@ def _codec(spec: ObjectSpec, type_id: int, size: int) -> Codec[Any]:
     return RawCodec(size)
 
 
-def create(spec: ObjectSpec, map_spec: MapSpec, contents: bytes | None) -> tuple[MapCore, bool]:
-    """The map of *map_spec*, made (holding *contents*) or reused from its pin; and whether it was reused."""
+def create(
+    spec: ObjectSpec, map_spec: MapSpec, contents: bytes | None, btf_fd: int | None = None
+) -> tuple[MapCore, bool]:
+    """The map of *map_spec*, made (holding *contents*) or reused from its pin; and whether it was
+    reused. With *btf_fd* (the object's BTF, loaded), the map is described by the object's own types,
+    as libbpf describes it (a global data map by its section's); else by types made from its codecs."""
     found = pins.reused(map_spec)
     if found is not None:
         return found, True
-    key = _codec(spec, map_spec.key_type, map_spec.key_size) if map_spec.key_size else None
-    value = _codec(spec, map_spec.value_type, map_spec.value_size)
-    label = f"{map_spec.type_name} map {map_spec.name!r} of {spec.name}"
-    inner = create(spec, map_spec.inner, None)[0] if map_spec.inner is not None else None
+    inner = create(spec, map_spec.inner, None, btf_fd)[0] if map_spec.inner is not None else None
     try:
-        fd = create_map(int(map_spec.map_type), key, value, map_spec.max_entries, int(map_spec.flags),
-                        map_spec.name[:15].encode(), label, with_btf=True, map_extra=map_spec.map_extra,
-                        inner_map_fd=inner.fileno() if inner is not None else 0)  # fmt: skip
+        fd = _create_fd(spec, map_spec, btf_fd, inner.fileno() if inner is not None else 0)
     finally:
         if inner is not None:
             inner.close()
@@ -75,12 +78,53 @@ def create(spec: ObjectSpec, map_spec: MapSpec, contents: bytes | None) -> tuple
     return made, False
 
 
+def _create_fd(spec: ObjectSpec, map_spec: MapSpec, btf_fd: int | None, inner_fd: int) -> int:
+    name = map_spec.name[:15].encode()
+    described = _described_by(spec, map_spec, btf_fd)
+    if described is not None:
+        try:
+            return commands.map_create(int(map_spec.map_type), map_spec.key_size, map_spec.value_size,
+                                       map_spec.max_entries, int(map_spec.flags), name, described,
+                                       map_spec.map_extra, inner_fd)  # fmt: skip
+        except RawBpfError as exc:
+            if exc.errno not in _BTF_REFUSED:
+                raise from_raw(exc, map_label=_label(spec, map_spec)) from None
+            # this map type or kernel does not take these types (a program array's, say): without them
+    key = _codec(spec, map_spec.key_type, map_spec.key_size) if map_spec.key_size else None
+    value = _codec(spec, map_spec.value_type, map_spec.value_size)
+    label = _label(spec, map_spec)
+    return create_map(int(map_spec.map_type), key, value, map_spec.max_entries, int(map_spec.flags), name, label,
+                      with_btf=True, map_extra=map_spec.map_extra, inner_map_fd=inner_fd)  # fmt: skip
+
+
+def _described_by(spec: ObjectSpec, map_spec: MapSpec, btf_fd: int | None) -> tuple[int, int, int] | None:
+    """(BTF fd, key type, value type) of a map in the object's BTF; ``None`` when it has no types there."""
+    if btf_fd is None or spec.btf is None:
+        return None
+    if map_spec.section != ".maps":
+        datasec = next((i for i, t in spec.btf.types.items() if t.kind == btf_format.DATASEC
+                        and t.name == map_spec.section), 0)  # fmt: skip
+        return (btf_fd, 0, datasec) if datasec else None
+    return (btf_fd, map_spec.key_type, map_spec.value_type) if map_spec.value_type else None
+
+
+def _label(spec: ObjectSpec, map_spec: MapSpec) -> str:
+    return f"{map_spec.type_name} map {map_spec.name!r} of {spec.name}"
+
+
 def fill(target: MapCore, slots: tuple[tuple[int, str], ...], by_name: Mapping[str, MapCore | BpfProgram]) -> None:
     """Store the maps or programs *slots* name in a map of maps or program array."""
     for slot, name in slots:
         if name not in by_name:
             raise BpfArgumentError(f"{target.name!r} holds {name!r} at [{slot}], which the object does not make")
-        commands.map_update_elem(target.fileno(), struct.pack("=I", slot), struct.pack("=I", by_name[name].fileno()), 0)
+        held = by_name[name]
+        try:
+            commands.map_update_elem(target.fileno(), struct.pack("=I", slot), struct.pack("=I", held.fileno()), 0)
+        except RawBpfError as exc:
+            hint = (f"{target.name}[{slot}] = {name}: a map of maps holds only maps like its inner template "
+                    "(type, key and value sizes, max_entries, flags)") if isinstance(held, MapCore) else (
+                    f"{target.name}[{slot}] = {name}: a program array holds programs of one type")  # fmt: skip
+            raise from_raw(exc, map_label=target.info.label, hint=hint) from None
 
 
 def contents(spec: ObjectSpec, map_spec: MapSpec) -> bytearray | None:

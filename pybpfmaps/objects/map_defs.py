@@ -246,6 +246,8 @@ def kconfig(types: Mapping[int, btf.BtfType], object_name: str) -> list[MapSpec]
 
 
 def _data_map_name(object_name: str, section: str) -> str:
-    """libbpf's name: as much of the object's name as fits before the section's (15 characters)."""
-    prefix = object_name[: min(8, 15 - len(section))]
-    return (prefix + section)[:15]
+    """libbpf's name: as much of the object's name as fits before the section's (15 characters);
+    a named section (``.data.hits``) alone; characters the kernel refuses in names as ``_``."""
+    named = "." in section[1:] or len(section) >= 15
+    prefix = "" if named else object_name[: min(8, 15 - len(section))]
+    return "".join(c if c.isalnum() or c in "._" else "_" for c in (prefix + section)[:15])

@@ -76,8 +76,16 @@ def contents(m: Any) -> Any:
         return sorted(m.consume())
     if isinstance(m, BpfMap):
         with BpfMap.from_id(m.id, btf=False) as raw:
-            return sorted(raw.items())
+            return sorted((key, named(value)) for key, value in raw.items())
     return None
+
+
+def named(value: Any) -> Any:
+    """A map's value, or the name of the map or program it holds (their ids differ between loads)."""
+    if isinstance(value, (BpfProgram, MapCore)):
+        with value:
+            return f"{type(value).__name__} {value.name}"
+    return value
 
 
 @pytest.mark.parametrize("source", LOADABLE, ids=lambda path: path.name)
