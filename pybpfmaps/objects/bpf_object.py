@@ -10,7 +10,7 @@ import contextlib
 import os
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, TypeVar, overload
 
 import attrs
 
@@ -25,6 +25,7 @@ from pybpfmaps.objects.variables import GlobalVariables
 from pybpfmaps.program import BpfProgram
 
 Source = str | os.PathLike[str] | bytes
+M = TypeVar("M", bound=MapCore)
 
 
 class _OpenAndLoad(Protocol):
@@ -152,11 +153,21 @@ class BpfObject:
         return self._state == "loaded"
 
     @property
-    def maps(self) -> Mapping[str, MapCore]:
-        """The maps by name, each opened as its class (``HashMap``, ``ArrayMap``...) with codecs from the BTF."""
+    def maps(self) -> Mapping[str, Any]:
+        """The maps by name, each opened as its class (``HashMap``, ``ArrayMap``...) with codecs from
+        the object's BTF; ``map(name, cls)`` gives one typed as that class."""
         if self._maps is None:
             raise self._not_loaded("maps", "map_specs[name] sets a map's max_entries, flags and pin_path")
         return MappingProxyType(self._maps)
+
+    def map(self, name: str, cls: type[M]) -> M:
+        """The map *name*, checked to be a *cls* (``obj.map("flows", HashMap)``): typed for mypy."""
+        found = self.maps[name]
+        if not isinstance(found, cls):
+            raise BpfArgumentError(
+                f"map {name!r} of {self.spec.name!r} opened as {type(found).__name__}, not {cls.__name__}"
+            )
+        return found
 
     @property
     def programs(self) -> Mapping[str, BpfProgram]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pybpfmaps import BpfArgumentError, BpfError, BpfObject, MapCore, XdpAction
+from pybpfmaps import ArrayMap, BpfArgumentError, BpfError, BpfObject, HashMap, MapCore, XdpAction
 from tests.support import bpftool, clang
 
 pytestmark = pytest.mark.needs_kernel("5.10", "clang-built objects with global data, maps of maps and tail calls")
@@ -47,7 +47,7 @@ def test_global_variables_of_a_loaded_object_are_the_programs_memory(settings_ob
             assert obj.programs["entry"].test_run(PACKET).retval == XdpAction.PASS
         assert obj.bss.seen == 15
         assert obj.variables(".data.hits").hits == 3
-        with MapCore.from_id(obj.maps["settings.bss"].id, btf=False) as raw:  # another fd, raw bytes
+        with ArrayMap.from_id(obj.maps["settings.bss"].id, btf=False) as raw:  # another fd, raw bytes
             assert struct.unpack("=Q", bytes(raw[0])) == (15,)
         assert repr(obj.data) == "<.data: step=5>"
         with pytest.raises(KeyError, match=r"\.data has no variable 'nope' \(it has step\)"):
@@ -65,7 +65,9 @@ def test_maps_of_maps_and_program_arrays_hold_what_their_values_name(settings_ob
         assert held == {1: "first", 3: "second"}
         assert _raw(jumps) == {1: obj.programs["answer"].id}
         obj.programs["entry"].test_run(PACKET)
-        assert obj.maps["first"][0] == 1  # through outer[1]
+        assert obj.map("first", ArrayMap)[0] == 1  # through outer[1]
+        with pytest.raises(BpfArgumentError, match="map 'outer' of 'settings' opened as ArrayOfMapsMap, not HashMap"):
+            obj.map("outer", HashMap)
         assert obj.maps["second"][0] == 0
 
 
