@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pybpfmaps import _netlink, asm
-from pybpfmaps._sys import commands
+from pybpfmaps import _netlink, asm, links
+from pybpfmaps._sys import commands, perf
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import BpfArgumentError, ClosedMapError, VerifierError, from_raw
 from pybpfmaps.flags import AttachType, ProgType
+from pybpfmaps.links import BpfLink
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -61,11 +62,14 @@ class BpfProgram:
         name: str = "",
         attach_type: AttachType | None = None,
         btf: tuple[int, bytes, bytes] | None = None,
+        attach_btf_id: int = 0,
     ) -> Self:
         """Load instructions (``asm`` items or assembled bytes) as a program of *prog_type*;
         *attach_type* is where it will run, for the types that must say so at load time (an XDP
         program for devmap or cpumap entries: ``AttachType.XDP_DEVMAP``). *btf*: the fd of the
         program's BTF and its func and line info records (what lets the verifier quote C lines).
+        *attach_btf_id*: for a tracing program (fentry, fexit, tp_btf...), the id in the kernel's
+        BTF of the function or tracepoint it is for.
 
         Raises:
             VerifierError: the kernel refused the program; ``.log`` says why.
@@ -80,7 +84,7 @@ class BpfProgram:
         try:
             expected = int(attach_type) if attach_type is not None else 0
             number, log = commands.prog_load(
-                int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE, expected, btf
+                int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE, expected, btf, attach_btf_id
             )
         except RawBpfError as exc:
             if exc.errno in (errno.EACCES, errno.EINVAL) and exc.log:
@@ -204,6 +208,53 @@ class BpfProgram:
         index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
         _netlink.attach_xdp(index, self.fileno(), mode, netns)
         return XdpAttachment(index, mode, netns)
+
+    def attach_xdp_link(self, interface: str | int, *, mode: str = "native") -> BpfLink:
+        """Attach this XDP program to an interface of this network namespace through a link (5.9+):
+        nothing else can replace it while the link lives, and the link can be pinned."""
+        flags = {"native": 0, "generic": _netlink.XDP_FLAGS_SKB_MODE}
+        if mode not in flags:
+            raise BpfArgumentError(f"mode must be 'native' or 'generic', got {mode!r}")
+        index = interface if isinstance(interface, int) else _netlink.index_of(interface)
+        return links.create(self.fileno(), index, AttachType.XDP, f"xdp program {self.name!r} on {interface}",
+                            flags=flags[mode])  # fmt: skip
+
+    def attach_tcx(self, interface: str | int, direction: str = "ingress") -> BpfLink:
+        """Attach this tc program (``ProgType.SCHED_CLS``) to an interface's ingress or egress
+        through a tcx link (6.6+)."""
+        types = {"ingress": AttachType.TCX_INGRESS, "egress": AttachType.TCX_EGRESS}
+        if direction not in types:
+            raise BpfArgumentError(f"direction must be 'ingress' or 'egress', got {direction!r}")
+        index = interface if isinstance(interface, int) else _netlink.index_of(interface)
+        return links.create(
+            self.fileno(), index, types[direction], f"tc program {self.name!r} on {interface} {direction}"
+        )
+
+    def attach_tracepoint(self, category: str, name: str | None = None) -> BpfLink:
+        """Attach this tracepoint program to ``category/name`` (``"syscalls", "sys_enter_openat"``, or
+        ``"syscalls/sys_enter_openat"`` alone)."""
+        if name is None:
+            category, _, name = category.partition("/")
+        where = f"tracepoint {category}/{name}"
+        return links.perf_event(self.fileno(), perf.PERF_TYPE_TRACEPOINT, links.tracepoint_id(category, name),
+                                f"program {self.name!r} on {where}")  # fmt: skip
+
+    def attach_kprobe(self, function: str, *, retprobe: bool = False, offset: int = 0) -> BpfLink:
+        """Attach this kprobe program at the entry of kernel *function* (plus *offset* bytes), or at
+        its return (*retprobe*)."""
+        pmu, return_bit = links.kprobe_type()
+        kind = "kretprobe" if retprobe else "kprobe"
+        return links.perf_event(self.fileno(), pmu, return_bit if retprobe else 0,
+                                f"program {self.name!r} on {kind} {function}", function, offset)  # fmt: skip
+
+    def attach_raw_tracepoint(self, name: str) -> BpfLink:
+        """Attach this raw tracepoint program to tracepoint *name* (``"sched_switch"``)."""
+        return links.raw_tracepoint(self.fileno(), name, f"program {self.name!r} on raw tracepoint {name}")
+
+    def attach_tracing(self) -> BpfLink:
+        """Attach this tracing program (fentry, fexit, fmod_ret, tp_btf, lsm) to the kernel function
+        or tracepoint it was loaded for."""
+        return links.raw_tracepoint(self.fileno(), None, f"tracing program {self.name!r}")
 
     def close(self) -> None:
         """Release this object's fd; safe to call twice."""

@@ -205,6 +205,37 @@ def prog_get_info(fd: int) -> tuple[int, int, str]:
     return prog_type, prog_id, name
 
 
+def link_create(prog_fd: int, target: int, attach_type: int, flags: int = 0, target_btf_id: int = 0) -> int:
+    """BPF_LINK_CREATE: a link of the program to *target* (an fd, or an interface index) at *attach_type*."""
+    attr = uapi.LinkCreateAttr(prog_fd, target, attach_type, flags, target_btf_id)
+    return bpf(uapi.BPF_LINK_CREATE, attr)
+
+
+def raw_tracepoint_open(prog_fd: int, name: bytes | None) -> int:
+    """BPF_RAW_TRACEPOINT_OPEN: a raw tracepoint program on tracepoint *name*, or a tracing program
+    (fentry, fexit, tp_btf...) on the target it was loaded for (*name* ``None``); a link fd."""
+    return bpf(uapi.BPF_RAW_TRACEPOINT_OPEN, uapi.RawTracepointAttr(name=name, prog_fd=prog_fd))
+
+
+def link_detach(fd: int) -> None:
+    """BPF_LINK_DETACH: end what the link attached, though fds of it stay open."""
+    bpf(uapi.BPF_LINK_DETACH, uapi.LinkDetachAttr(fd))
+
+
+def link_get_fd_by_id(link_id: int) -> int:
+    """BPF_LINK_GET_FD_BY_ID: an fd of the link with that id."""
+    return bpf(uapi.BPF_LINK_GET_FD_BY_ID, uapi.GetIdAttr(start_id=link_id))
+
+
+def link_get_info(fd: int) -> tuple[int, int, int]:
+    """BPF_OBJ_GET_INFO_BY_FD for a link: its type, id and program's id."""
+    info = ctypes.create_string_buffer(uapi.LINK_INFO_SIZE)
+    attr = uapi.InfoAttr(bpf_fd=fd, info_len=uapi.LINK_INFO_SIZE, info=ctypes.addressof(info))
+    bpf(uapi.BPF_OBJ_GET_INFO_BY_FD, attr)
+    link_type, link_id, prog_id = struct.unpack_from("=III", info.raw)
+    return link_type, link_id, prog_id
+
+
 def prog_get_next_id(start_id: int) -> int | None:
     """BPF_PROG_GET_NEXT_ID; ``None`` past the last program."""
     return _next_id(uapi.BPF_PROG_GET_NEXT_ID, start_id)
@@ -349,9 +380,11 @@ def prog_load(
     log_size: int,
     expected_attach_type: int = 0,
     btf: tuple[int, bytes, bytes] | None = None,
+    attach_btf_id: int = 0,
 ) -> tuple[int, str]:
     """BPF_PROG_LOAD; returns the program fd and the verifier's log (``log_size`` 0: no log).
-    *btf*: the fd of the program's BTF and its ``bpf_func_info`` and ``bpf_line_info`` records.
+    *btf*: the fd of the program's BTF and its ``bpf_func_info`` and ``bpf_line_info`` records;
+    *attach_btf_id*: the kernel function or tracepoint (its id in vmlinux's BTF) a tracing program is for.
 
     On failure the ``RawBpfError`` carries the log as ``log``.
     """
@@ -366,6 +399,7 @@ def prog_load(
         log_buf=ctypes.addressof(log) if log is not None else None,
         prog_name=name,
         expected_attach_type=expected_attach_type,
+        attach_btf_id=attach_btf_id,
     )
     if btf is not None:
         attr.prog_btf_fd, funcs, lines = btf

@@ -77,3 +77,43 @@ def open_bpf_output(cpu: int, wakeup_bytes: int = 0) -> int:
         err = ctypes.get_errno()
         raise OSError(err, f"{os.strerror(err)} (CPU {cpu})", "perf_event_open")
     return int(fd)
+
+
+PERF_TYPE_TRACEPOINT = 2
+PERF_EVENT_IOC_ENABLE = 0x2400
+PERF_EVENT_IOC_SET_BPF = 0x40042408  # _IOW('$', 8, __u32)
+_CONFIG1, _CONFIG2 = 0, 8  # offsets of config1 (kprobe_func) and config2 (probe_offset) in ``rest``
+
+
+def open_probe(event_type: int, config: int, function: bytes | None = None, offset: int = 0) -> int:
+    """A perf event for a BPF program to run at: a tracepoint (``PERF_TYPE_TRACEPOINT``, *config*
+    its id) or a kprobe (the kprobe PMU's type, *function* and *offset* where), on every CPU of
+    every process. A failure raises ``OSError`` whose ``filename`` is ``"perf_event_open"``."""
+    if NR_PERF_EVENT_OPEN is None:
+        raise OSError(errno.ENOSYS, f"perf_event_open is not known on {platform.machine()}", "perf_event_open")
+    attr = _PerfEventAttr()
+    attr.type = event_type
+    attr.size = ctypes.sizeof(attr)
+    attr.config = config
+    attr.sample_period = 1
+    attr.wakeup = 1
+    name = ctypes.create_string_buffer(function) if function is not None else None
+    if name is not None:
+        ctypes.c_uint64.from_buffer(attr.rest, _CONFIG1).value = ctypes.addressof(name)
+        ctypes.c_uint64.from_buffer(attr.rest, _CONFIG2).value = offset
+    fd = _libc.syscall(
+        ctypes.c_long(NR_PERF_EVENT_OPEN), ctypes.byref(attr), ctypes.c_int(-1), ctypes.c_int(0),
+        ctypes.c_int(-1), ctypes.c_ulong(PERF_FLAG_FD_CLOEXEC),
+    )  # fmt: skip
+    if fd < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), "perf_event_open")
+    return int(fd)
+
+
+def set_bpf(perf_fd: int, prog_fd: int) -> None:
+    """Run the program at the perf event, and enable it (what kernels before BPF_PERF_EVENT links take)."""
+    for request, argument in ((PERF_EVENT_IOC_SET_BPF, prog_fd), (PERF_EVENT_IOC_ENABLE, 0)):
+        if _libc.ioctl(ctypes.c_int(perf_fd), ctypes.c_ulong(request), ctypes.c_ulong(argument)) < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), "ioctl")

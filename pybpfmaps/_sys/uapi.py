@@ -33,6 +33,10 @@ BPF_MAP_LOOKUP_BATCH = 24
 BPF_MAP_LOOKUP_AND_DELETE_BATCH = 25
 BPF_MAP_UPDATE_BATCH = 26
 BPF_MAP_DELETE_BATCH = 27
+BPF_RAW_TRACEPOINT_OPEN = 17
+BPF_LINK_CREATE = 28
+BPF_LINK_GET_FD_BY_ID = 30
+BPF_LINK_DETACH = 34
 
 COMMAND_NAMES: dict[int, str] = {
     BPF_MAP_CREATE: "BPF_MAP_CREATE",
@@ -59,6 +63,10 @@ COMMAND_NAMES: dict[int, str] = {
     BPF_MAP_LOOKUP_AND_DELETE_BATCH: "BPF_MAP_LOOKUP_AND_DELETE_BATCH",
     BPF_MAP_UPDATE_BATCH: "BPF_MAP_UPDATE_BATCH",
     BPF_MAP_DELETE_BATCH: "BPF_MAP_DELETE_BATCH",
+    BPF_RAW_TRACEPOINT_OPEN: "BPF_RAW_TRACEPOINT_OPEN",
+    BPF_LINK_CREATE: "BPF_LINK_CREATE",
+    BPF_LINK_GET_FD_BY_ID: "BPF_LINK_GET_FD_BY_ID",
+    BPF_LINK_DETACH: "BPF_LINK_DETACH",
 }
 
 # enum bpf_map_type
@@ -303,7 +311,41 @@ class ProgLoadAttr(ctypes.Structure):
         ("line_info_rec_size", ctypes.c_uint32),
         ("line_info", POINTER),
         ("line_info_cnt", ctypes.c_uint32),
+        ("attach_btf_id", ctypes.c_uint32),
+        ("attach_btf_obj_fd", ctypes.c_uint32),
     )
+
+
+class LinkCreateAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_LINK_CREATE, up to ``target_btf_id``: the rest (a perf event's
+    cookie, tcx's relative program) is left zero."""
+
+    _fields_ = (
+        ("prog_fd", ctypes.c_uint32),
+        ("target_fd", ctypes.c_uint32),  # also target_ifindex
+        ("attach_type", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("target_btf_id", ctypes.c_uint32),
+    )
+
+
+class RawTracepointAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_RAW_TRACEPOINT_OPEN (``attr.raw_tracepoint``)."""
+
+    _fields_ = (
+        ("name", POINTER),
+        ("prog_fd", ctypes.c_uint32),
+    )
+
+
+class LinkDetachAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_LINK_DETACH (``attr.link_detach``)."""
+
+    _fields_ = (("link_fd", ctypes.c_uint32),)
+
+
+LINK_INFO_SIZE = 64
+"""Bytes of ``struct bpf_link_info`` pybpfmaps asks for: ``type``, ``id``, ``prog_id`` and the union after."""
 
 
 class ProgTestRunAttr(ctypes.Structure):

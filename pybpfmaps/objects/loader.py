@@ -22,7 +22,7 @@ from pybpfmaps.errors import BpfArgumentError, from_raw
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
-from pybpfmaps.objects import btf_ext, btf_fixup, kconfig, linker, pins
+from pybpfmaps.objects import btf_ext, btf_fixup, kconfig, linker, pins, targets
 from pybpfmaps.objects.linker import Linked
 from pybpfmaps.objects.map_defs import MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
@@ -211,4 +211,5 @@ def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], bt
     return BpfProgram.load(
         bytes(code), program.kind.prog_type, license=spec.license or "GPL", name=program.name[:15],
         attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(spec, linked, btf_fd),
+        attach_btf_id=targets.attach_btf_id(program.name, program.kind),
     )  # fmt: skip

@@ -25,6 +25,9 @@ MIRRORS = [
     (uapi.BtfLoadAttr, "union bpf_attr", ""),
     (uapi.BpfBtfInfo, "struct bpf_btf_info", ""),
     (uapi.ProgAttachAttr, "union bpf_attr", ""),
+    (uapi.LinkCreateAttr, "union bpf_attr", "link_create."),
+    (uapi.RawTracepointAttr, "union bpf_attr", "raw_tracepoint."),
+    (uapi.LinkDetachAttr, "union bpf_attr", "link_detach."),
 ]
 # Fields newer than the 6.1 header on these machines, and the elem union member we name "_pad0".
 NOT_IN_OLD_HEADERS = {"btf_vmlinux_id", "hash", "hash_size", "_pad0"}
@@ -82,6 +85,7 @@ def test_struct_sizes_are_the_prefixes_the_kernel_expects() -> None:
 def test_command_names_cover_every_command() -> None:
     commands = {name: value for name, value in vars(uapi).items() if name.startswith(("BPF_MAP_", "BPF_OBJ_"))}
     commands = {n: v for n, v in commands.items() if not n.startswith("BPF_MAP_TYPE_") and n != "BPF_OBJ_NAME_LEN"}
-    commands.update({n: v for n, v in vars(uapi).items() if n.startswith(("BPF_PROG_", "BPF_BTF_"))})
+    commands.update({n: v for n, v in vars(uapi).items() if n.startswith(("BPF_PROG_", "BPF_BTF_", "BPF_LINK_"))})
+    commands["BPF_RAW_TRACEPOINT_OPEN"] = uapi.BPF_RAW_TRACEPOINT_OPEN
     commands = {n: v for n, v in commands.items() if not n.startswith("BPF_PROG_TYPE_")}
     assert {v: n for n, v in commands.items()} == uapi.COMMAND_NAMES
