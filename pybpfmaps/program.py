@@ -16,6 +16,7 @@ import attrs
 
 from pybpfmaps import _netlink, asm, links
 from pybpfmaps._sys import commands, perf
+from pybpfmaps._sys import netns as netns_calls
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.errors import BpfArgumentError, ClosedMapError, VerifierError, from_raw
@@ -209,26 +210,33 @@ class BpfProgram:
         _netlink.attach_xdp(index, self.fileno(), mode, netns)
         return XdpAttachment(index, mode, netns)
 
-    def attach_xdp_link(self, interface: str | int, *, mode: str = "native") -> BpfLink:
-        """Attach this XDP program to an interface of this network namespace through a link (5.9+):
-        nothing else can replace it while the link lives, and the link can be pinned."""
-        flags = {"native": 0, "generic": _netlink.XDP_FLAGS_SKB_MODE}
+    def attach_xdp_link(self, interface: str | int, *, netns: str | None = None, mode: str = "native") -> BpfLink:
+        """Attach this XDP program to an interface (by name or index) of a network namespace through
+        a link (5.9+): nothing else can replace it while the link lives, and the link can be pinned.
+        *mode* as for ``attach_xdp``."""
+        flags = {"native": _netlink.XDP_FLAGS_DRV_MODE, "generic": _netlink.XDP_FLAGS_SKB_MODE}
         if mode not in flags:
             raise BpfArgumentError(f"mode must be 'native' or 'generic', got {mode!r}")
-        index = interface if isinstance(interface, int) else _netlink.index_of(interface)
-        return links.create(self.fileno(), index, AttachType.XDP, f"xdp program {self.name!r} on {interface}",
-                            flags=flags[mode])  # fmt: skip
+        what = f"xdp program {self.name!r} on {interface}"
+        return self._link_to(interface, netns, AttachType.XDP, what, flags[mode])
 
-    def attach_tcx(self, interface: str | int, direction: str = "ingress") -> BpfLink:
+    def attach_tcx(self, interface: str | int, direction: str = "ingress", *, netns: str | None = None) -> BpfLink:
         """Attach this tc program (``ProgType.SCHED_CLS``) to an interface's ingress or egress
         through a tcx link (6.6+)."""
         types = {"ingress": AttachType.TCX_INGRESS, "egress": AttachType.TCX_EGRESS}
         if direction not in types:
             raise BpfArgumentError(f"direction must be 'ingress' or 'egress', got {direction!r}")
-        index = interface if isinstance(interface, int) else _netlink.index_of(interface)
-        return links.create(
-            self.fileno(), index, types[direction], f"tc program {self.name!r} on {interface} {direction}"
-        )
+        what = f"tc program {self.name!r} on {interface} {direction}"
+        return self._link_to(interface, netns, types[direction], what, 0)
+
+    def _link_to(
+        self, interface: str | int, netns: str | None, attach_type: AttachType, what: str, flags: int
+    ) -> BpfLink:
+        index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
+        if netns is None:
+            return links.create(self.fileno(), index, attach_type, what, flags)
+        return netns_calls.call_in(_netlink.netns_path(netns),
+                                   lambda: links.create(self.fileno(), index, attach_type, what, flags))  # fmt: skip
 
     def attach_tracepoint(self, category: str, name: str | None = None) -> BpfLink:
         """Attach this tracepoint program to ``category/name`` (``"syscalls", "sys_enter_openat"``, or

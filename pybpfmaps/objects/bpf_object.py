@@ -16,8 +16,10 @@ import attrs
 
 from pybpfmaps.errors import BpfArgumentError, BpfError
 from pybpfmaps.flags import MapType
+from pybpfmaps.links import BpfLink
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps.memory import ArrayMemory
+from pybpfmaps.objects import attach as auto_attach
 from pybpfmaps.objects import loader, pins
 from pybpfmaps.objects.map_defs import PIN_BY_NAME, MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
@@ -74,6 +76,7 @@ class BpfObject:
             for name, m in spec.maps.items() if m.section not in (".maps", ".kconfig")
         }  # fmt: skip
         self._memory: list[ArrayMemory] = []
+        self._links: dict[str, BpfLink] = {}
         self._maps: dict[str, MapCore] | None = None
         self._programs: dict[str, BpfProgram] | None = None
         self._state = "opened"
@@ -176,6 +179,24 @@ class BpfObject:
             raise self._not_loaded("programs", "program_specs[name] shows a program's section and kind")
         return MappingProxyType(self._programs)
 
+    def attach(self, name: str) -> BpfLink:
+        """Attach program *name* where its section says (a tracepoint, kprobe, fentry...); its link,
+        which the object keeps too (``links``) and closes with itself."""
+        programs = self.programs
+        if name not in programs:
+            raise BpfArgumentError(f"object {self.spec.name!r} has no program {name!r} (it has {', '.join(programs)})")
+        self._links[name] = auto_attach.attach(programs[name], self.program_specs[name])
+        return self._links[name]
+
+    def attach_all(self) -> dict[str, BpfLink]:
+        """Attach every program whose section says where (libbpf's skeleton ``attach``); the links by name."""
+        return {name: self.attach(name) for name, spec in self.program_specs.items() if auto_attach.can_attach(spec)}
+
+    @property
+    def links(self) -> Mapping[str, BpfLink]:
+        """The links ``attach()`` made, by program name."""
+        return MappingProxyType(self._links)
+
     def _not_loaded(self, what: str, before: str) -> BpfArgumentError:
         return BpfArgumentError(f"object {self.spec.name!r} is {self._state}: its {what} exist once load() made "
                                 f"them (before, {before})")  # fmt: skip
@@ -211,6 +232,9 @@ class BpfObject:
         if self._maps is not None or self._programs is not None:
             for variables in self._variables.values():
                 variables._detach(f"object {self.spec.name!r} is closed")
+            for link in self._links.values():
+                with contextlib.suppress(Exception):
+                    link.close()
             _close_all(self._programs or {}, self._maps or {}, self._memory)
             self._state = "closed"
 
