@@ -74,6 +74,7 @@ from pybpfmaps.errors import (
 )
 from pybpfmaps.features import BatchSupport
 from pybpfmaps.flags import AttachType, MapFlags, MapType, ProgType, UpdateFlags, XdpAction
+from pybpfmaps.links import BpfLink
 from pybpfmaps.maps import (
     ArenaMap,
     ArrayMap,
@@ -149,6 +150,7 @@ __all__ = [
     "BloomFilterMap",
     "BpfArgumentError",
     "BpfError",
+    "BpfLink",
     "BpfMap",
     "BpfObject",
     "BpfPermissionError",

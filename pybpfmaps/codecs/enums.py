@@ -22,7 +22,7 @@ E = TypeVar("E", bound=enum.IntEnum)
 class IntEnumCodec(Codec[E], Generic[E]):
     """An ``enum.IntEnum`` stored as the integer type *base*.
 
-    Takes members or plain ints in the range of *base*; decodes to members, and values the enum
+    Takes members, their names, or plain ints in the range of *base*; decodes to members, and values the enum
     lacks (written by someone else) to plain ints, so that whatever is read can be written back.
     """
 
@@ -61,9 +61,11 @@ class IntEnumCodec(Codec[E], Generic[E]):
     def _check(self, value: object) -> int:
         if isinstance(value, int) and self._base.minimum <= value <= self._base.maximum:
             return int(value)
+        if isinstance(value, str) and value in self.enum.__members__:
+            return int(self.enum[value])  # a member's name: what a user of an enum made from BTF has at hand
         members = ", ".join(member.name for member in self.enum)
         raise CodecError(
-            f"{self.name} cannot encode {value!r}: expected one of {members}, "
+            f"{self.name} cannot encode {value!r}: expected a member or its name ({members}), "
             f"or an int in {self._base.minimum}..{self._base.maximum}"
         )
 

@@ -66,10 +66,14 @@ def create(
             commands.map_update_elem(fd, bytes(4), contents, 0)
         if map_spec.section in (".kconfig",) or map_spec.section.startswith(".rodata"):
             commands.map_freeze(fd)
-        # the object's types, even where the kernel took none (an array keyed by an enum, say)
-        key = _codec(spec, map_spec.key_type, map_spec.key_size) if map_spec.key_size and map_spec.key_type else None
-        value = _codec(spec, map_spec.value_type, map_spec.value_size) if map_spec.value_type else None
-        made = MapCore.from_fd(fd, key=key, value=value)
+        if commands.map_get_info(fd).btf_id:
+            made = MapCore.from_fd(fd)  # typed as any reader of the map would type it
+        else:  # the kernel took no types (an array keyed by an enum, say): the object's, still
+            key = (
+                _codec(spec, map_spec.key_type, map_spec.key_size) if map_spec.key_size and map_spec.key_type else None
+            )
+            value = _codec(spec, map_spec.value_type, map_spec.value_size) if map_spec.value_type else None
+            made = MapCore.from_fd(fd, key=key, value=value)
     finally:
         os.close(fd)
     if map_spec.pin_path is not None:
