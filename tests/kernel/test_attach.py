@@ -9,9 +9,9 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from ipaddress import IPv4Network
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,12 +92,11 @@ def test_a_tc_program_drops_a_port_on_egress_through_tcx(veth: tuple[str, str], 
 
 
 @pytest.fixture
-def tracefs() -> Iterator[None]:
+def tracefs() -> None:
     """The tracing filesystem, mounted if it is not (tracepoints are found by their ids there)."""
     root = Path("/sys/kernel/tracing")
     if not (root / "events").is_dir():
         subprocess.run(["mount", "-t", "tracefs", "nodev", str(root)], check=True)
-    yield
 
 
 def test_a_tracepoint_program_reports_this_tests_execs(tracefs: None, tmp_path: Path) -> None:
@@ -111,7 +110,8 @@ def test_a_tracepoint_program_reports_this_tests_execs(tracefs: None, tmp_path: 
             with pytest.raises(BpfArgumentError, match=r"does not say where it attaches: use .*attach_xdp_link"):
                 firewall.attach("firewall")
         links = obj.attach_all()
-        assert list(links) == ["on_exec"] and links["on_exec"].link_type == "perf_event"
+        assert list(links) == ["on_exec"]
+        assert links["on_exec"].link_type == "perf_event"
         child = subprocess.Popen([str(command)])
         child_pid = child.pid
         assert child.wait() == 0
@@ -127,12 +127,12 @@ def test_a_tracepoint_program_reports_this_tests_execs(tracefs: None, tmp_path: 
         assert _events_of(reader, name) == []
 
 
-def _events_of(reader: object, name: str) -> list[object]:
+def _events_of(reader: Any, name: str) -> list[Any]:
     """The records waiting in the ring buffer for execs of commands called *name*."""
     found = []
     deadline = time.monotonic() + 0.5
     while time.monotonic() < deadline:
-        batch = reader.consume()  # type: ignore[attr-defined]
+        batch = reader.consume()
         if not batch:
             break
         found += [event for event in batch if event.comm == name[:15]]
