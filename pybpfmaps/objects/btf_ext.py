@@ -15,6 +15,8 @@ MAGIC = 0xEB9F
 _HEADER = struct.Struct("=HBBIIIII")
 FUNC_INFO = struct.Struct("=II")  # insn_off, type_id
 LINE_INFO = struct.Struct("=IIII")  # insn_off, file_name_off, line_off, line_col
+CORE_RELO = struct.Struct("=IIII")  # insn_off, type_id, access_str_off, kind
+_CORE_HEADER = struct.Struct("=II")  # core_relo_off, core_relo_len: in headers of 32 bytes and more
 
 
 @attrs.frozen
@@ -23,6 +25,8 @@ class ExtInfo:
 
     funcs: Mapping[str, tuple[tuple[int, int], ...]]
     lines: Mapping[str, tuple[tuple[int, int, int, int], ...]]
+    core: Mapping[str, tuple[tuple[int, int, str, int], ...]] = {}
+    """CO-RE relocations by section: (byte offset, local type id, access string, kind)."""
 
 
 def parse(data: bytes, strings: bytes) -> ExtInfo:
@@ -34,7 +38,18 @@ def parse(data: bytes, strings: bytes) -> ExtInfo:
         raise BpfArgumentError(f".BTF.ext has magic {magic:#x}, not {MAGIC:#x}")
     funcs = _records(data, header_len + func_off, func_len, strings, FUNC_INFO)
     lines = _records(data, header_len + line_off, line_len, strings, LINE_INFO)
-    return ExtInfo(funcs, lines)  # type: ignore[arg-type]
+    core: dict[str, tuple[tuple[int, int, str, int], ...]] = {}
+    if header_len >= _HEADER.size + _CORE_HEADER.size:
+        core_off, core_len = _CORE_HEADER.unpack_from(data, _HEADER.size)
+        for section, records in _records(data, header_len + core_off, core_len, strings, CORE_RELO).items():
+            core[section] = tuple(
+                (off, type_id, _string(strings, access), kind) for off, type_id, access, kind in records
+            )
+    return ExtInfo(funcs, lines, core)  # type: ignore[arg-type]
+
+
+def _string(strings: bytes, offset: int) -> str:
+    return strings[offset : strings.index(b"\0", offset)].decode(errors="replace")
 
 
 def _records(
@@ -51,7 +66,7 @@ def _records(
     while position < end:
         name_off, count = struct.unpack_from("=II", data, position)
         position += 8
-        name = strings[name_off : strings.index(b"\0", name_off)].decode(errors="replace")
+        name = _string(strings, name_off)
         found[name] = tuple(record.unpack_from(data, position + i * size) for i in range(count))
         position += count * size
     return found

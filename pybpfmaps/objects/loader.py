@@ -18,11 +18,11 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.btf import format as btf_format
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
-from pybpfmaps.errors import BpfArgumentError, from_raw
+from pybpfmaps.errors import BpfArgumentError, VerifierError, from_raw
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
-from pybpfmaps.objects import btf_ext, btf_fixup, kconfig, linker, pins, targets
+from pybpfmaps.objects import btf_ext, btf_fixup, core, kconfig, linker, pins, targets
 from pybpfmaps.objects.linker import Linked
 from pybpfmaps.objects.map_defs import MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
@@ -171,18 +171,38 @@ def program_btf(spec: ObjectSpec) -> int | None:
         return None
 
 
-def _ext_info(spec: ObjectSpec, linked: Linked, btf_fd: int | None) -> tuple[int, bytes, bytes] | None:
+def _ext(spec: ObjectSpec) -> btf_ext.ExtInfo | None:
+    """The object's ``.BTF.ext``, parsed; ``None`` without one."""
     section = spec.elf.section(".BTF.ext")
     raw = spec.elf.section(".BTF")
-    if btf_fd is None or section is None or raw is None:
+    if section is None or raw is None:
         return None
     _magic, _version, _flags, header_len, _type_off, _type_len, str_off, str_len = btf_format.HEADER.unpack_from(
         raw.data
     )
-    strings = raw.data[header_len + str_off : header_len + str_off + str_len]
-    info = btf_ext.parse(section.data, strings)
+    return btf_ext.parse(section.data, raw.data[header_len + str_off : header_len + str_off + str_len])
+
+
+def _ext_info(info: btf_ext.ExtInfo | None, linked: Linked, btf_fd: int | None) -> tuple[int, bytes, bytes] | None:
+    if btf_fd is None or info is None:
+        return None
     parts = [btf_ext.for_program(info, piece.section, piece.start, piece.end, piece.at) for piece in linked.pieces]
     return btf_fd, b"".join(part[0] for part in parts), b"".join(part[2] for part in parts)
+
+
+def _core(spec: ObjectSpec, info: btf_ext.ExtInfo | None, linked: Linked, code: bytearray) -> list[core.Relocation]:
+    """Apply the CO-RE relocations of the linked code against the running kernel's BTF; those
+    that found nothing there."""
+    if info is None or spec.btf is None:
+        return []
+    relocations = [
+        core.Relocation(piece.at + (offset - piece.start) // 8, type_id, access, kind)
+        for piece in linked.pieces for offset, type_id, access, kind in info.core.get(piece.section, ())
+        if piece.start <= offset < piece.end
+    ]  # fmt: skip
+    if not relocations:
+        return []
+    return core.apply(code, relocations, spec.btf.types, targets.kernel_btf().types)
 
 
 def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], btf_fd: int | None = None) -> BpfProgram:
@@ -214,9 +234,21 @@ def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], bt
         if value_offset is not None:
             next_opcode, next_regs, next_offset, _ = _INSN.unpack_from(code, at + 8)
             _INSN.pack_into(code, at + 8, next_opcode, next_regs, next_offset, value_offset)
+    info = _ext(spec)
+    unresolved = _core(spec, info, linked, code)
     expected = program.kind.attach_type
-    return BpfProgram.load(
-        bytes(code), program.kind.prog_type, license=spec.license or "GPL", name=program.name[:15],
-        attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(spec, linked, btf_fd),
-        attach_btf_id=targets.attach_btf_id(program.name, program.kind),
-    )  # fmt: skip
+    try:
+        return BpfProgram.load(
+            bytes(code), program.kind.prog_type, license=spec.license or "GPL", name=program.name[:15],
+            attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(info, linked, btf_fd),
+            attach_btf_id=targets.attach_btf_id(program.name, program.kind),
+        )  # fmt: skip
+    except VerifierError as exc:
+        if not unresolved or f"unknown#{core.POISON}" not in exc.log:
+            raise
+        names = "; ".join(relocation.describe(spec.btf.types) for relocation in unresolved if spec.btf is not None)
+        error = VerifierError(exc.errno, f"program {program.name!r} uses CO-RE relocations that found nothing in "
+                              f"this kernel's BTF: {names}\n{exc.log.strip()}", command=exc.command,
+                              map_label=exc.map_label)  # fmt: skip
+        error.log = exc.log
+        raise error from None
