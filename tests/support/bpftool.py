@@ -26,6 +26,11 @@ def run(*args: str) -> Any:
     return json.loads(result.stdout) if result.stdout.strip() else None
 
 
+def text(*args: str) -> str:
+    """Run ``bpftool ARGS`` and return what it prints (for the commands whose text is the point: C, xlated code)."""
+    return subprocess.run([_path(), *args], check=True, capture_output=True, text=True).stdout
+
+
 def _bytes(hex_list: list[str]) -> bytes:
     return bytes(int(item, 16) for item in hex_list)
 
