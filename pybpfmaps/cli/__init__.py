@@ -12,7 +12,18 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pybpfmaps import __version__
-from pybpfmaps.cli import create, describe, events, histogram, inspect_object, output, shell, subcommands, watch
+from pybpfmaps.cli import (
+    create,
+    describe,
+    events,
+    histogram,
+    inspect_object,
+    load_object,
+    output,
+    shell,
+    subcommands,
+    watch,
+)
 from pybpfmaps.errors import BpfError
 
 MAP_HELP = "a map id, a pinned path, or a map name"
@@ -87,6 +98,8 @@ def parser() -> argparse.ArgumentParser:
     watch.add_arguments(live)
     inspected = add("inspect", inspect_object.cmd_inspect, "the maps and programs of a BPF object file, unloaded")
     inspect_object.add_arguments(inspected)
+    loaded = add("load-object", load_object.cmd_load_object, "load a BPF object file: its maps, programs, links")
+    load_object.add_arguments(loaded)
     interactive = add("shell", shell.cmd_shell, "a Python prompt with the maps opened")
     shell.add_arguments(interactive, MAP_HELP)
     return top

@@ -55,6 +55,11 @@ class GlobalVariables(Mapping[str, Any]):
             known = ", ".join(self._variables) or "no named variables"
             raise KeyError(f"{self._section} has no variable {name!r} (it has {known})") from None
 
+    def codec(self, name: str) -> Codec[Any]:
+        """The codec of variable *name* (its type in the object's BTF)."""
+        self._variable(name)
+        return self._codecs[name]  # type: ignore[no-any-return]
+
     def __getitem__(self, name: str) -> Any:
         variable = self._variable(name)
         return self._codecs[name].unpack(bytes(self._view(variable)))
