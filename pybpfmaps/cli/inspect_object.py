@@ -1,14 +1,16 @@
-"""``pybpfmaps inspect OBJ``: the maps and programs a clang-built BPF object declares, read from the
-file without loading anything (as text tables, or ``--json``)."""
+"""``pybpfmaps inspect OBJ``: the maps, programs and global variables (with their types and initial
+values) a clang-built BPF object declares, read from the file without loading anything (as text
+tables, or ``--json``)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from pybpfmaps.cli import output
+from pybpfmaps.cli import output, text
 from pybpfmaps.flags import MapFlags
-from pybpfmaps.objects import MapSpec, ObjectSpec, ProgramSpec
+from pybpfmaps.objects import MapSpec, ProgramSpec
+from pybpfmaps.objects.bpf_object import BpfObject
 
 
 def add_arguments(command: argparse.ArgumentParser) -> None:
@@ -18,13 +20,16 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    spec = ObjectSpec.open(args.object)
+    obj = BpfObject.open(args.object)
+    spec = obj.spec
     types = spec.btf
+    variables = _variables(obj)
     mode = output.json_mode(args)
     if mode is not None:
         output.write_one(
             {"name": spec.name, "license": spec.license, "maps": [_map_json(m, types) for m in spec.maps.values()],
-             "programs": [_program_json(p) for p in spec.programs.values()]},
+             "programs": [_program_json(p) for p in spec.programs.values()],
+             "variables": [dict(zip(_VARIABLE_COLUMNS, row, strict=True)) for row in variables]},
             mode,
         )  # fmt: skip
         return 0
@@ -37,7 +42,28 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         ("program", "section", "type", "attach type", "instructions"),
         [(p.name, p.section, p.type_name, _attach(p), str(len(p.instructions) // 8)) for p in spec.programs.values()],
     )
+    if variables:
+        print()
+        output.print_table(_VARIABLE_COLUMNS, variables)
     return 0
+
+
+_VARIABLE_COLUMNS = ("variable", "section", "type", "size", "initial")
+
+
+def _variables(obj: BpfObject) -> list[tuple[str, ...]]:
+    """Each global variable: its name, section, type, size and initial value (as the CLI writes values)."""
+    rows: list[tuple[str, ...]] = []
+    for spec in obj.map_specs.values():
+        if spec.section in (".maps", ".kconfig"):
+            rows += [(v.name, spec.section, "extern", str(v.size), "-") for v in spec.variables]
+            continue
+        variables = obj.variables(spec.section)
+        for variable in spec.variables:
+            codec = variables.codec(variable.name)
+            rows.append((variable.name, spec.section, codec.name, str(variable.size),
+                         text.show(variables[variable.name], codec)))  # fmt: skip
+    return rows
 
 
 def _type_text(types: Any, type_id: int, size: int) -> str:

@@ -146,3 +146,46 @@ def test_programs_carry_their_btf_and_a_refusal_quotes_the_c_line(bpffs: Path, t
         BpfObject.load(clang.build(tmp_path / "broken.bpf.c", tmp_path))
     assert "*count += 1;\t/* no NULL check: the verifier refuses this line */" in refused.value.log
     assert "invalid mem access 'map_value_or_null'" in refused.value.log
+
+
+def test_inspect_shows_the_global_variables_with_their_types_and_initial_values(tmp_path: Path) -> None:
+    obj = clang.build(clang.SOURCES / "settings.bpf.c", tmp_path)
+    shown = json.loads(run("inspect", str(obj), "--json").stdout)
+    assert shown["variables"] == [
+        {"variable": "verdict", "section": ".rodata", "type": "u32", "size": "4", "initial": "2"},
+        {"variable": "multiplier", "section": ".rodata", "type": "u64", "size": "8", "initial": "1"},
+        {"variable": "step", "section": ".data", "type": "u32", "size": "4", "initial": "1"},
+        {"variable": "seen", "section": ".bss", "type": "u64", "size": "8", "initial": "0"},
+        {"variable": "hits", "section": ".data.hits", "type": "u64", "size": "8", "initial": "0"},
+    ]
+
+
+def test_load_object_pins_what_it_made_with_the_settings_given(bpffs: Path, tmp_path: Path) -> None:
+    obj = clang.build(clang.SOURCES / "settings.bpf.c", tmp_path)
+    loaded = run("load-object", str(obj), "--pin", str(bpffs), "--set", "verdict=1", "--set", ".data.step=4",
+                 "--max-entries", "outer=6", "--json")  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    made = json.loads(loaded.stdout)
+    assert {m["name"]: m["pin"] for m in made["maps"]}["settings.rodata"] == str(bpffs / "maps" / "settings_rodata")
+    assert bpftool.run("map", "show", "pinned", str(bpffs / "maps" / "outer"))["max_entries"] == 6
+    rodata = bpftool.run("map", "dump", "pinned", str(bpffs / "maps" / "settings_rodata"))
+    assert rodata[0]["formatted"]["value"][".rodata"] == [{"verdict": 1}, {"multiplier": 1}]
+    with BpfProgram.from_pin(bpffs / "programs" / "entry") as entry:
+        assert entry.test_run(bytes(64)).retval == 1  # verdict, through the tail call the pinned maps still hold
+    data = bpftool.run("map", "dump", "pinned", str(bpffs / "maps" / "settings_data"))
+    assert data[0]["formatted"]["value"][".data"] == [{"step": 4}]
+    refused = run("load-object", str(obj), "--set", "nope=1")
+    assert refused.returncode == 1
+    assert "no global variable 'nope' in .rodata, .data, .bss, .data.hits" in refused.stderr
+
+
+def test_load_object_attaches_and_pins_the_links(bpffs: Path, tmp_path: Path) -> None:
+    obj = clang.build(clang.SOURCES / "execs.bpf.c", tmp_path)
+    if not Path("/sys/kernel/tracing/events").is_dir():
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=True)
+    loaded = run("load-object", str(obj), "--pin", str(bpffs), "--attach", "--json")
+    assert loaded.returncode == 0, loaded.stderr
+    (program,) = json.loads(loaded.stdout)["programs"]
+    assert program["link"] == str(bpffs / "links" / "on_exec")
+    link = bpftool.run("link", "show", "pinned", program["link"])
+    assert (link["type"], link["prog_id"]) == ("perf_event", program["id"])
