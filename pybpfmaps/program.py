@@ -64,13 +64,14 @@ class BpfProgram:
         attach_type: AttachType | None = None,
         btf: tuple[int, bytes, bytes] | None = None,
         attach_btf_id: int = 0,
+        flags: int = 0,
     ) -> Self:
         """Load instructions (``asm`` items or assembled bytes) as a program of *prog_type*;
         *attach_type* is where it will run, for the types that must say so at load time (an XDP
         program for devmap or cpumap entries: ``AttachType.XDP_DEVMAP``). *btf*: the fd of the
         program's BTF and its func and line info records (what lets the verifier quote C lines).
         *attach_btf_id*: for a tracing program (fentry, fexit, tp_btf...), the id in the kernel's
-        BTF of the function or tracepoint it is for.
+        BTF of the function or tracepoint it is for. *flags*: ``BPF_F_SLEEPABLE``, ``BPF_F_XDP_HAS_FRAGS``...
 
         Raises:
             VerifierError: the kernel refused the program; ``.log`` says why.
@@ -85,7 +86,15 @@ class BpfProgram:
         try:
             expected = int(attach_type) if attach_type is not None else 0
             number, log = commands.prog_load(
-                int(prog_type), code, license.encode() + b"\0", name.encode(), LOG_SIZE, expected, btf, attach_btf_id
+                int(prog_type),
+                code,
+                license.encode() + b"\0",
+                name.encode(),
+                LOG_SIZE,
+                expected,
+                btf,
+                attach_btf_id,
+                flags,
             )
         except RawBpfError as exc:
             if exc.errno in (errno.EACCES, errno.EINVAL) and exc.log:

@@ -381,6 +381,7 @@ def prog_load(
     expected_attach_type: int = 0,
     btf: tuple[int, bytes, bytes] | None = None,
     attach_btf_id: int = 0,
+    prog_flags: int = 0,
 ) -> tuple[int, str]:
     """BPF_PROG_LOAD; returns the program fd and the verifier's log (``log_size`` 0: no log).
     *btf*: the fd of the program's BTF and its ``bpf_func_info`` and ``bpf_line_info`` records;
@@ -400,6 +401,7 @@ def prog_load(
         prog_name=name,
         expected_attach_type=expected_attach_type,
         attach_btf_id=attach_btf_id,
+        prog_flags=prog_flags,
     )
     if btf is not None:
         attr.prog_btf_fd, funcs, lines = btf

@@ -241,7 +241,7 @@ def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], bt
         return BpfProgram.load(
             bytes(code), program.kind.prog_type, license=spec.license or "GPL", name=program.name[:15],
             attach_type=None if expected in _NO_EXPECTED else expected, btf=_ext_info(info, linked, btf_fd),
-            attach_btf_id=targets.attach_btf_id(program.name, program.kind),
+            attach_btf_id=targets.attach_btf_id(program.name, program.kind), flags=program.kind.flags,
         )  # fmt: skip
     except VerifierError as exc:
         if not unresolved or f"unknown#{core.POISON}" not in exc.log:

@@ -16,6 +16,12 @@ class ProgramKind:
     prog_type: ProgType
     attach_type: AttachType | None
     target: str = ""
+    flags: int = 0
+    """``BPF_PROG_LOAD`` flags the section asks for: sleepable (``fentry.s``...), XDP frags (``xdp.frags``)."""
+
+
+SLEEPABLE, XDP_HAS_FRAGS = 1 << 4, 1 << 5
+"""``BPF_F_SLEEPABLE`` and ``BPF_F_XDP_HAS_FRAGS``."""
 
 
 _P, _A = ProgType, AttachType
@@ -107,6 +113,15 @@ _TABLE: tuple[tuple[str, bool, ProgType, AttachType | None], ...] = (
 
 def program_kind(section: str) -> ProgramKind | None:
     """The program type a section name says, or ``None`` for a section that is not a program's."""
+    found = _kind(section)
+    if found is None:
+        return None
+    prefix = section.split("/", 1)[0]
+    flags = (SLEEPABLE if prefix.endswith(".s") else 0) | (XDP_HAS_FRAGS if prefix == "xdp.frags" else 0)
+    return attrs.evolve(found, flags=flags) if flags else found
+
+
+def _kind(section: str) -> ProgramKind | None:
     for prefix, exact, prog_type, attach_type in _TABLE:
         if section == prefix:
             return ProgramKind(prog_type, attach_type)

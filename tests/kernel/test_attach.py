@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from pybpfmaps import BpfArgumentError, BpfLink, BpfObject, RingBufMap
 from tests.support import bpftool, clang, traffic
+from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
 
 pytestmark = pytest.mark.needs_kernel("5.9", "BPF links for XDP")
@@ -137,3 +139,20 @@ def _events_of(reader: Any, name: str) -> list[Any]:
             break
         found += [event for event in batch if event.comm == name[:15]]
     return found
+
+
+def test_the_firewall_tool_blocks_reports_and_leaves_the_interface(veth: tuple[str, str], tmp_path: Path) -> None:
+    ns, there = veth
+    built = clang.build(clang.EXAMPLES / "firewall.bpf.c", tmp_path)
+    command = [sys.executable, str(clang.EXAMPLES / "firewall.py"), there, "--object", str(built), "--netns", ns,
+               "--block", str(traffic.SUBNET), "--interval", "0.2"]  # fmt: skip
+    with running(command) as tool:
+        wait_for(tool, "ready")
+        assert _xdp_program(ns, there) != 0
+        assert send_and_count(ns, 10) == 0
+        lines = wait_for(tool, f"| {traffic.SUBNET}: 10")
+        _, err = interrupt(tool)
+    assert tool.returncode == 0, err
+    assert "dropped=10" in lines[-1]
+    assert _xdp_program(ns, there) == 0  # the link closed with the tool
+    assert send_and_count(ns, 5) == 5

@@ -5,6 +5,8 @@
 - ``console`` blocks are sessions run command by command by tests/kernel/test_docs_console.py;
 - ``toml`` blocks are configuration that tests/unit/test_mypy_plugin.py feeds to mypy;
 - ``sh`` blocks may only hold ``make`` targets of the Makefile (``make test`` is what CI runs);
+- ``c`` blocks show a whole BPF program of examples/ (``--8<-- "examples/NAME.bpf.c"``) that a test
+  of tests/ builds with clang;
 - ``text`` blocks show output, trees and tables, not commands.
 
 A block in any other language, or with none, fails here: make it one of the above.
@@ -39,6 +41,14 @@ def test_every_block_runs_or_is_not_code(page: Path, language: str, body: str) -
             test for test in (ROOT / "tests").rglob("test_*.py") if f'"{Path(example).name}"' in test.read_text()
         ]
         assert runners, f"{where}: no test runs {example}"
+    elif language == "c":
+        example = body.strip().removeprefix("--8<-- ").strip('"')
+        assert body.startswith('--8<-- "examples/'), f"{where}: c blocks include examples"
+        assert example.endswith(".bpf.c"), f"{where}: c blocks include examples"
+        assert (ROOT / example).is_file(), f"{where}: {example} does not exist"
+        assert any(f'"{Path(example).name}"' in test.read_text() for test in (ROOT / "tests").rglob("test_*.py")), (
+            f"{where}: no test builds {example}"
+        )
     elif language == "python":
         examples = doctest.DocTestParser().get_examples(body)
         assert examples, f"{where} has no >>> examples, so no test runs it"

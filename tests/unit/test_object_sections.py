@@ -29,6 +29,9 @@ from pybpfmaps.objects import ProgramKind, program_kind
         ("cgroup_skb/egress", ProgramKind(ProgType.CGROUP_SKB, AttachType.CGROUP_INET_EGRESS)),
         ("lsm/file_open", ProgramKind(ProgType.LSM, AttachType.LSM_MAC, "file_open")),
         ("sk_msg", ProgramKind(ProgType.SK_MSG, AttachType.SK_MSG_VERDICT)),
+        ("fentry.s/do_unlinkat", ProgramKind(ProgType.TRACING, AttachType.TRACE_FENTRY, "do_unlinkat", 1 << 4)),
+        ("lsm.s/bprm_check_security", ProgramKind(ProgType.LSM, AttachType.LSM_MAC, "bprm_check_security", 1 << 4)),
+        ("xdp.frags", ProgramKind(ProgType.XDP, AttachType.XDP, "", 1 << 5)),
     ],
 )
 def test_a_section_says_the_programs_type(section: str, kind: ProgramKind) -> None:
