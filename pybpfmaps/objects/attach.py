@@ -47,5 +47,7 @@ def _where_to(spec: ProgramSpec) -> str:
         "sched_cls": f"programs[{name!r}].attach_tcx(interface, 'ingress' or 'egress')",
         "cgroup_skb": f"programs[{name!r}].attach_cgroup(path, attach type)",
     }
+    if spec.section.startswith(("uprobe", "uretprobe")):
+        return f"program {name!r} (SEC({spec.section!r})) is a uprobe: attaching uprobes is not supported yet"
     how = hints.get(spec.type_name, "the BpfProgram method for its kind")
     return f"program {name!r} (SEC({spec.section!r})) does not say where it attaches: use {how}"

@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar, overload
 
 import attrs
 
-from pybpfmaps.errors import BpfArgumentError, BpfError
+from pybpfmaps.errors import BpfArgumentError, BpfError, NotSupportedError
 from pybpfmaps.flags import MapType
 from pybpfmaps.links import BpfLink
 from pybpfmaps.maps import MapCore
@@ -92,6 +92,7 @@ class BpfObject:
         """Create the maps and load the programs; the object's settings are fixed from then on."""
         if self._state != "opened":
             raise BpfArgumentError(f"object {self.spec.name!r} is {self._state}: it loads once")
+        _refuse_unsupported(self.spec)
         self._state = "loading"
         for map_spec in self.map_specs.values():
             map_spec.seal()
@@ -247,6 +248,21 @@ class BpfObject:
     def __repr__(self) -> str:
         return (f"<BpfObject {self.spec.name!r} ({self._state}): {len(self.map_specs)} maps, "
                 f"{len(self.program_specs)} programs>")  # fmt: skip
+
+
+UNSUPPORTED = ("struct_ops", ".struct_ops", "kprobe.multi", "kretprobe.multi", "uprobe.multi", "uretprobe.multi",
+               "usdt", "freplace", "kprobe.session")  # fmt: skip
+"""Sections of things pybpfmaps does not load yet (by the name's start): refused, not left out."""
+
+
+def _refuse_unsupported(spec: ObjectSpec) -> None:
+    for section in spec.elf.sections:
+        prefix = section.name.split("/", 1)[0]
+        if prefix in UNSUPPORTED or prefix.removesuffix(".s") in UNSUPPORTED:
+            raise NotSupportedError(
+                None, f"object {spec.name!r} has a {section.name!r} section: {prefix} is not supported yet",
+                command=None, map_label=None,
+            )  # fmt: skip
 
 
 def _pin(spec: MapSpec, root: str) -> str | None:

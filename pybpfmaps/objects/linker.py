@@ -83,7 +83,8 @@ class _Linker:
             opcode, regs, jump, imm = _INSN.unpack_from(self.code, at * INSTRUCTION)
             relocation = by_offset.get(offset)
             source = regs >> 4
-            if opcode == CALL and source == PSEUDO_KFUNC_CALL:
+            undefined = relocation is not None and self.elf.symbols[relocation.symbol].section < 0
+            if opcode == CALL and (source == PSEUDO_KFUNC_CALL or undefined):
                 raise NotSupportedError(
                     None, f"program {self.name!r} calls the kernel function "
                     f"{self._symbol_name(relocation)}: kfuncs are not supported yet", command=None, map_label=None,

@@ -18,7 +18,7 @@ from pybpfmaps._sys.syscall import RawBpfError
 from pybpfmaps.btf import format as btf_format
 from pybpfmaps.codecs.base import Codec
 from pybpfmaps.codecs.raw_bytes import RawCodec
-from pybpfmaps.errors import BpfArgumentError, VerifierError, from_raw
+from pybpfmaps.errors import BpfArgumentError, NotSupportedError, VerifierError, from_raw
 from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
@@ -228,6 +228,11 @@ def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], bt
         elif kconfig_map is not None and any(v.name == symbol.name for v in kconfig_map.variables):
             value_offset = next(v.offset for v in kconfig_map.variables if v.name == symbol.name)
             target, kind = maps[kconfig_map.name], PSEUDO_MAP_VALUE
+        elif symbol.section < 0:
+            raise NotSupportedError(
+                None, f"program {program.name!r} uses the extern {symbol.name!r}: externs other than __kconfig "
+                "ones (__ksym) are not supported yet", command=None, map_label=None,
+            )  # fmt: skip
         else:
             raise BpfArgumentError(f"program {program.name!r} refers to {symbol.name or section!r}, which is no map")
         _INSN.pack_into(code, at, opcode, (regs & 0x0F) | kind << 4, offset, target.fileno())

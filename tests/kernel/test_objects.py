@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pybpfmaps import BpfMap, BpfObject, BpfProgram, MapCore, ProgType, RingBufMap, VerifierError
+from pybpfmaps import BpfMap, BpfObject, BpfProgram, MapCore, NotSupportedError, ProgType, RingBufMap, VerifierError
 from pybpfmaps.objects import ObjectSpec
 from tests.support import bpftool, clang
 
@@ -189,3 +189,68 @@ def test_load_object_attaches_and_pins_the_links(bpffs: Path, tmp_path: Path) ->
     assert program["link"] == str(bpffs / "links" / "on_exec")
     link = bpftool.run("link", "show", "pinned", program["link"])
     assert (link["type"], link["prog_id"]) == ("perf_event", program["id"])
+
+
+KFUNC = """
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;
+
+SEC("tp_btf/sched_process_exec")
+int locks(unsigned long long *ctx)
+{
+	bpf_rcu_read_lock();
+	bpf_rcu_read_unlock();
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+KSYM = """
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+extern const int bpf_prog_active __ksym;
+
+SEC("tp_btf/sched_process_exec")
+int active(unsigned long long *ctx)
+{
+	return *(const int *)bpf_this_cpu_ptr(&bpf_prog_active);
+}
+
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+STRUCT_OPS = """
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("struct_ops/whatever")
+int op(unsigned long long *ctx)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "refusal"),
+    [(KFUNC, "calls the kernel function 'bpf_rcu_read_lock': kfuncs are not supported yet"),
+     (KSYM, "uses the extern 'bpf_prog_active': externs other than __kconfig ones (__ksym) are not supported yet"),
+     (STRUCT_OPS, "has a 'struct_ops/whatever' section: struct_ops is not supported yet")],
+    ids=["kfunc", "ksym", "struct_ops"],
+)  # fmt: skip
+def test_what_is_not_supported_is_refused_by_name(source: str, refusal: str, tmp_path: Path) -> None:
+    (tmp_path / "unsupported.bpf.c").write_text(source)
+    built = clang.build(tmp_path / "unsupported.bpf.c", tmp_path)
+    with pytest.raises(NotSupportedError) as refused:
+        BpfObject.load(built)
+    assert refusal in str(refused.value)

@@ -12,7 +12,6 @@ from pybpfmaps.objects import ProgramKind, program_kind
     ("section", "kind"),
     [
         ("xdp", ProgramKind(ProgType.XDP, AttachType.XDP)),
-        ("xdp.frags", ProgramKind(ProgType.XDP, AttachType.XDP)),
         ("xdp/devmap", ProgramKind(ProgType.XDP, AttachType.XDP_DEVMAP)),
         ("tc", ProgramKind(ProgType.SCHED_CLS, None)),
         ("classifier", ProgramKind(ProgType.SCHED_CLS, None)),

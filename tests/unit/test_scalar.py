@@ -122,8 +122,9 @@ def test_int_enum() -> None:
         CodecError, match=r"int_enum\(Proto, u8\) cannot encode 256: expected a member or its name \(TCP, UDP"
     ):
         proto.pack(256)
+    assert proto.pack("TCP") == b"\x06"  # type: ignore[arg-type]  # a member's name
     with pytest.raises(CodecError):
-        proto.pack("TCP")  # type: ignore[arg-type]
+        proto.pack("tcp")  # type: ignore[arg-type]
     assert int_enum(Proto).size == 4
     with pytest.raises(CodecTypeError):
         int_enum(int)  # type: ignore[type-var]
