@@ -5,6 +5,7 @@ keeps the two lists equal); everything else is private.
 """
 
 from pybpfmaps import hist
+from pybpfmaps.attachments import Attachment, TcAttachment, XdpAttachment
 from pybpfmaps.btf import Btf
 from pybpfmaps.codecs import (
     FIELD_CODEC,
@@ -127,7 +128,7 @@ from pybpfmaps.maps import (
 )
 from pybpfmaps.objects.bpf_object import BpfObject
 from pybpfmaps.objects.variables import GlobalVariables
-from pybpfmaps.program import Attachment, BpfProgram, TestRun, XdpAttachment
+from pybpfmaps.program import BpfProgram, TestRun
 from pybpfmaps.streams import PerfBufReader, Poller, RecordBlock, RingBufReader, StreamReader, UserRingBufWriter
 
 __version__ = "0.1.0"
@@ -226,6 +227,7 @@ __all__ = [
     "StructMember",
     "StructOpsMap",
     "TaskStorageMap",
+    "TcAttachment",
     "TestRun",
     "UpdateFlags",
     "UserRingBufMap",

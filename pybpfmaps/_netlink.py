@@ -5,6 +5,7 @@ pyroute2's ``NetlinkError`` is translated into pybpfmaps errors here, so nothing
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,3 +90,32 @@ def xdp_program_id(index: int, netns: str | None = None) -> int:
         (link,) = ipr.get_links(index)
     xdp = link.get("IFLA_XDP") or {}
     return int(xdp.get("IFLA_XDP_PROG_ID", 0)) if hasattr(xdp, "get") else 0
+
+
+TC_PARENTS = {"ingress": "ffff:fff2", "egress": "ffff:fff3"}
+"""The clsact qdisc's ingress and egress hooks (``TC_H_MIN_INGRESS``, ``TC_H_MIN_EGRESS``)."""
+
+
+def attach_tc(index: int, fd: int, name: str, direction: str, netns: str | None = None) -> int:
+    """Attach the tc program *fd* to interface *index*'s *direction* as a direct-action ``bpf``
+    filter (adding the ``clsact`` qdisc if missing), after the filters there; its priority."""
+    from pyroute2.netlink.exceptions import NetlinkError  # noqa: PLC0415 - pyroute2 is imported on first use
+
+    parent = TC_PARENTS[direction]
+    with _route(netns) as ipr:
+        try:
+            ipr.tc("add", "clsact", index)
+        except NetlinkError as exc:
+            if exc.code != errno.EEXIST:
+                raise
+        taken = [f["info"] >> 16 for f in ipr.get_filters(index, parent=int(parent.replace(":", ""), 16))]
+        priority = max(taken, default=0) + 1
+        ipr.tc("add-filter", "bpf", index, ":1", fd=fd, name=name, parent=parent, classid=1, direct_action=True,
+               prio=priority)  # fmt: skip
+    return priority
+
+
+def detach_tc(index: int, direction: str, priority: int, netns: str | None = None) -> None:
+    """Remove the filter of priority *priority* from interface *index*'s *direction* (the qdisc stays)."""
+    with _route(netns) as ipr:
+        ipr.tc("del-filter", "bpf", index, ":1", parent=TC_PARENTS[direction], prio=priority)

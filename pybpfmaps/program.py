@@ -1,7 +1,6 @@
-"""``BpfProgram``: load a small program written with ``pybpfmaps.asm``, run it on test packets, attach it with XDP.
-
-pybpfmaps is about maps; programs are here so that maps can be proven against what the kernel's
-own code reads and writes, and so that small tools need no compiler.
+"""``BpfProgram``: a loaded BPF program — assembled with ``pybpfmaps.asm``, or from a clang-built
+object (``BpfObject``) — run on test packets, attached (XDP, tc, cgroups, maps) or linked (XDP,
+tcx, tracepoints, kprobes, raw tracepoints, tracing programs).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pybpfmaps._sys import commands, perf
 from pybpfmaps._sys import netns as netns_calls
 from pybpfmaps._sys.fd import Fd, read_fdinfo
 from pybpfmaps._sys.syscall import RawBpfError
+from pybpfmaps.attachments import Attachment, TcAttachment, XdpAttachment
 from pybpfmaps.errors import BpfArgumentError, ClosedMapError, VerifierError, from_raw
 from pybpfmaps.flags import AttachType, ProgType
 from pybpfmaps.links import BpfLink
@@ -229,6 +229,16 @@ class BpfProgram:
         what = f"xdp program {self.name!r} on {interface}"
         return self._link_to(interface, netns, AttachType.XDP, what, flags[mode])
 
+    def attach_tc(self, interface: str | int, direction: str = "ingress", *, netns: str | None = None) -> TcAttachment:
+        """Attach this tc program (``ProgType.SCHED_CLS``) to an interface's ingress or egress as a
+        direct-action ``bpf`` filter of the ``clsact`` qdisc, through netlink (any kernel since 4.5;
+        ``attach_tcx`` makes a link instead, from 6.6). Detach with ``detach()`` or ``with``."""
+        if direction not in _netlink.TC_PARENTS:
+            raise BpfArgumentError(f"direction must be 'ingress' or 'egress', got {direction!r}")
+        index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
+        priority = _netlink.attach_tc(index, self.fileno(), self.name or "pybpfmaps", direction, netns)
+        return TcAttachment(index, direction, priority, netns)
+
     def attach_tcx(self, interface: str | int, direction: str = "ingress", *, netns: str | None = None) -> BpfLink:
         """Attach this tc program (``ProgType.SCHED_CLS``) to an interface's ingress or egress
         through a tcx link (6.6+)."""
@@ -287,55 +297,3 @@ class BpfProgram:
     def __repr__(self) -> str:
         state = "closed" if self._fd.closed else f"id={self.id}"
         return f"<BpfProgram {self.prog_type.name} {self.name!r} {state}>"
-
-
-@attrs.define
-class Attachment:
-    """A program attached to a cgroup or a map; ``detach()`` removes it (and closes the fds it keeps)."""
-
-    target_fd: int
-    prog_fd: int
-    attach_type: AttachType
-    target: str
-    """What it is attached to: ``"cgroup"`` or ``"map"``."""
-    attached: bool = True
-
-    def detach(self) -> None:
-        """Remove the program from its cgroup or map; safe to call twice."""
-        if self.attached:
-            try:
-                commands.prog_detach(self.target_fd, self.prog_fd, int(self.attach_type))
-            except RawBpfError as exc:
-                raise from_raw(exc, map_label=f"{self.target} attachment ({self.attach_type.name})") from None
-            finally:
-                os.close(self.target_fd)
-                os.close(self.prog_fd)
-                self.attached = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.detach()
-
-
-@attrs.define
-class XdpAttachment:
-    """An XDP program attached to an interface; ``detach()`` removes it."""
-
-    index: int
-    mode: str
-    netns: str | None = None
-    attached: bool = True
-
-    def detach(self) -> None:
-        """Remove the program from the interface; safe to call twice."""
-        if self.attached:
-            _netlink.detach_xdp(self.index, self.mode, self.netns)
-            self.attached = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.detach()

@@ -156,3 +156,22 @@ def test_the_firewall_tool_blocks_reports_and_leaves_the_interface(veth: tuple[s
     assert "dropped=10" in lines[-1]
     assert _xdp_program(ns, there) == 0  # the link closed with the tool
     assert send_and_count(ns, 5) == 5
+
+
+def test_a_tc_program_drops_a_port_on_egress_through_netlink(veth: tuple[str, str], tmp_path: Path) -> None:
+    ns, _ = veth
+    here = f"pbmA{os.getpid() % 100000}"
+    obj = BpfObject.open(clang.build(clang.SOURCES / "tc_ports.bpf.c", tmp_path))
+    obj.rodata.blocked_port = 9999
+    with obj.load(), obj.programs["drop_port"].attach_tc(here, "egress") as attachment:
+        shown = subprocess.run(["tc", "-j", "filter", "show", "dev", here, "egress"], capture_output=True, text=True,
+                               check=True)  # fmt: skip
+        (tc_filter,) = [f for f in json.loads(shown.stdout) if f.get("options", {}).get("prog", {}).get("id")]
+        assert (tc_filter["pref"], tc_filter["options"]["prog"]["id"]) == (
+            attachment.priority,
+            obj.programs["drop_port"].id,
+        )
+        assert send_and_count(ns, 10) == 0
+        assert obj.bss.dropped == 10
+    assert not attachment.attached
+    assert send_and_count(ns, 10) == 10
