@@ -44,7 +44,7 @@ def _where_to(spec: ProgramSpec) -> str:
     name = spec.name
     hints = {
         "xdp": f"programs[{name!r}].attach_xdp_link(interface) or .attach_xdp(interface)",
-        "sched_cls": f"programs[{name!r}].attach_tcx(interface, 'ingress' or 'egress')",
+        "sched_cls": f"programs[{name!r}].attach_tcx(interface, 'ingress' or 'egress') or .attach_tc(...)",
         "cgroup_skb": f"programs[{name!r}].attach_cgroup(path, attach type)",
     }
     if spec.section.startswith(("uprobe", "uretprobe")):

@@ -5,6 +5,7 @@ test's own execs through a ring buffer."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pybpfmaps import BpfArgumentError, BpfLink, BpfObject, RingBufMap
+from pybpfmaps import BpfArgumentError, BpfLink, BpfMap, BpfObject, BpfProgram, RingBufMap, u64
 from tests.support import bpftool, clang, traffic
 from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
@@ -175,3 +176,29 @@ def test_a_tc_program_drops_a_port_on_egress_through_netlink(veth: tuple[str, st
         assert obj.bss.dropped == 10
     assert not attachment.attached
     assert send_and_count(ns, 10) == 10
+
+
+def test_the_firewall_loaded_by_bpftool_treats_real_traffic_the_same(
+    veth: tuple[str, str], bpffs: Path, tmp_path: Path
+) -> None:
+    ns, there = veth
+    built = clang.build(clang.EXAMPLES / "firewall.bpf.c", tmp_path)
+    pins = clang.load(built, bpffs / "bpftool")
+    seen = {}
+    for loader in ("bpftool", "pybpfmaps"):
+        with contextlib.ExitStack() as stack:
+            if loader == "bpftool":
+                program = stack.enter_context(BpfProgram.from_pin(pins / "prog" / "firewall"))
+                blocklist = stack.enter_context(BpfMap.from_pin(pins / "maps" / "blocklist"))
+                # the kernel keeps no types for an array keyed by an enum: bpftool's map is raw without u64
+                verdicts = stack.enter_context(BpfMap.from_pin(pins / "maps" / "verdicts", value=u64))
+            else:
+                obj = stack.enter_context(BpfObject.load(built))
+                program, blocklist, verdicts = obj.programs["firewall"], obj.maps["blocklist"], obj.maps["verdicts"]
+            stack.enter_context(program.attach_xdp_link(there, netns=ns, mode="generic"))
+            blocklist[traffic.SUBNET] = 0
+            blocked = send_and_count(ns, 7)
+            del blocklist[traffic.SUBNET]
+            passed = send_and_count(ns, 5)
+            seen[loader] = (blocked, passed, verdicts[0].sum(), verdicts[1].sum())
+    assert seen["bpftool"] == seen["pybpfmaps"] == (0, 5, 5, 7)

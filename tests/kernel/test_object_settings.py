@@ -159,3 +159,12 @@ def test_maps_pinned_by_name_are_reused_when_compatible(bpffs: Path, tmp_path: P
     assert sorted(path.name for path in bpffs.iterdir()) == ["shared"]  # mine, pinned by the failed load, is gone
     with MapCore.from_pin(bpffs / "shared") as pinned:
         assert pinned.id == shared_id
+
+
+def test_an_object_opens_from_its_bytes(settings_object: Path) -> None:
+    obj = BpfObject.open(settings_object.read_bytes(), name="settings")
+    assert repr(obj) == "<BpfObject 'settings' (opened): 8 maps, 2 programs>"
+    with obj.load():
+        assert obj.programs["entry"].test_run(PACKET).retval == XdpAction.PASS
+        assert sorted(obj.maps) == sorted(obj.map_specs)
+    assert not obj.loaded
