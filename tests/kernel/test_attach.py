@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pybpfmaps import BpfArgumentError, BpfLink, BpfMap, BpfObject, BpfProgram, RingBufMap, u64
+from pybpfmaps import BpfArgumentError, BpfLink, BpfMap, BpfObject, BpfProgram, LpmTrieMap, RingBufMap, u64
 from tests.support import bpftool, clang, traffic
 from tests.support.tools import interrupt, running, wait_for
 from tests.support.traffic import send_and_count
@@ -189,7 +189,7 @@ def test_the_firewall_loaded_by_bpftool_treats_real_traffic_the_same(
         with contextlib.ExitStack() as stack:
             if loader == "bpftool":
                 program = stack.enter_context(BpfProgram.from_pin(pins / "prog" / "firewall"))
-                blocklist = stack.enter_context(BpfMap.from_pin(pins / "maps" / "blocklist"))
+                blocklist = stack.enter_context(LpmTrieMap.from_pin(pins / "maps" / "blocklist"))
                 # the kernel keeps no types for an array keyed by an enum: bpftool's map is raw without u64
                 verdicts = stack.enter_context(BpfMap.from_pin(pins / "maps" / "verdicts", value=u64))
             else:
