@@ -19,8 +19,21 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
+class _Detaches:
+    """``with`` ends in ``detach()``."""
+
+    def detach(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.detach()
+
+
 @attrs.define
-class Attachment:
+class Attachment(_Detaches):
     """A program attached to a cgroup or a map; ``detach()`` removes it (and closes the fds it keeps)."""
 
     target_fd: int
@@ -42,15 +55,9 @@ class Attachment:
                 os.close(self.prog_fd)
                 self.attached = False
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.detach()
-
 
 @attrs.define
-class XdpAttachment:
+class XdpAttachment(_Detaches):
     """An XDP program attached to an interface; ``detach()`` removes it."""
 
     index: int
@@ -64,15 +71,9 @@ class XdpAttachment:
             _netlink.detach_xdp(self.index, self.mode, self.netns)
             self.attached = False
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.detach()
-
 
 @attrs.define
-class TcAttachment:
+class TcAttachment(_Detaches):
     """A tc program attached to an interface as a ``bpf`` filter; ``detach()`` removes the filter."""
 
     index: int
@@ -86,9 +87,3 @@ class TcAttachment:
         if self.attached:
             _netlink.detach_tc(self.index, self.direction, self.priority, self.netns)
             self.attached = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.detach()

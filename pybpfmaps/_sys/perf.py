@@ -56,8 +56,6 @@ def open_bpf_output(cpu: int, wakeup_bytes: int = 0) -> int:
 
     A failure raises ``OSError`` whose ``filename`` is ``"perf_event_open"``.
     """
-    if NR_PERF_EVENT_OPEN is None:
-        raise OSError(errno.ENOSYS, f"perf_event_open is not known on {platform.machine()}", "perf_event_open")
     attr = _PerfEventAttr()
     attr.type = PERF_TYPE_SOFTWARE
     attr.size = ctypes.sizeof(attr)
@@ -69,13 +67,20 @@ def open_bpf_output(cpu: int, wakeup_bytes: int = 0) -> int:
         attr.wakeup = wakeup_bytes
     else:
         attr.wakeup = 1
+    return _open(attr, cpu, f" (CPU {cpu})")
+
+
+def _open(attr: _PerfEventAttr, cpu: int, where: str = "") -> int:
+    """perf_event_open(2) of *attr* for every process on *cpu*, close-on-exec; the fd."""
+    if NR_PERF_EVENT_OPEN is None:
+        raise OSError(errno.ENOSYS, f"perf_event_open is not known on {platform.machine()}", "perf_event_open")
     fd = _libc.syscall(
         ctypes.c_long(NR_PERF_EVENT_OPEN), ctypes.byref(attr), ctypes.c_int(-1), ctypes.c_int(cpu),
         ctypes.c_int(-1), ctypes.c_ulong(PERF_FLAG_FD_CLOEXEC),
     )  # fmt: skip
     if fd < 0:
         err = ctypes.get_errno()
-        raise OSError(err, f"{os.strerror(err)} (CPU {cpu})", "perf_event_open")
+        raise OSError(err, f"{os.strerror(err)}{where}", "perf_event_open")
     return int(fd)
 
 
@@ -89,8 +94,6 @@ def open_probe(event_type: int, config: int, function: bytes | None = None, offs
     """A perf event for a BPF program to run at: a tracepoint (``PERF_TYPE_TRACEPOINT``, *config*
     its id) or a kprobe (the kprobe PMU's type, *function* and *offset* where), on every CPU of
     every process. A failure raises ``OSError`` whose ``filename`` is ``"perf_event_open"``."""
-    if NR_PERF_EVENT_OPEN is None:
-        raise OSError(errno.ENOSYS, f"perf_event_open is not known on {platform.machine()}", "perf_event_open")
     attr = _PerfEventAttr()
     attr.type = event_type
     attr.size = ctypes.sizeof(attr)
@@ -101,14 +104,7 @@ def open_probe(event_type: int, config: int, function: bytes | None = None, offs
     if name is not None:
         ctypes.c_uint64.from_buffer(attr.rest, _CONFIG1).value = ctypes.addressof(name)
         ctypes.c_uint64.from_buffer(attr.rest, _CONFIG2).value = offset
-    fd = _libc.syscall(
-        ctypes.c_long(NR_PERF_EVENT_OPEN), ctypes.byref(attr), ctypes.c_int(-1), ctypes.c_int(0),
-        ctypes.c_int(-1), ctypes.c_ulong(PERF_FLAG_FD_CLOEXEC),
-    )  # fmt: skip
-    if fd < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err), "perf_event_open")
-    return int(fd)
+    return _open(attr, 0)  # one event, CPU 0's: a program set on a tracepoint or kprobe runs on every CPU
 
 
 def set_bpf(perf_fd: int, prog_fd: int) -> None:
