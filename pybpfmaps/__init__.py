@@ -4,6 +4,9 @@ The whole public API is listed here: the codecs are those ``pybpfmaps.codecs.__a
 keeps the two lists equal); everything else is private.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pybpfmaps import hist
 from pybpfmaps.attachments import Attachment, TcAttachment, XdpAttachment
 from pybpfmaps.btf import Btf
@@ -126,12 +129,26 @@ from pybpfmaps.maps import (
     XskMap,
     list_maps,
 )
-from pybpfmaps.objects.bpf_object import BpfObject
-from pybpfmaps.objects.variables import GlobalVariables
 from pybpfmaps.program import BpfProgram, TestRun
 from pybpfmaps.streams import PerfBufReader, Poller, RecordBlock, RingBufReader, StreamReader, UserRingBufWriter
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from pybpfmaps.objects.bpf_object import BpfObject
+    from pybpfmaps.objects.variables import GlobalVariables
+
+_LAZY = {"BpfObject": "pybpfmaps.objects.bpf_object", "GlobalVariables": "pybpfmaps.objects.variables"}
+"""Names imported on first use: loading objects is a large part of the library few imports need."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pybpfmaps' has no attribute {name!r}")
+
 
 __all__ = [
     "FIELD_CODEC",
