@@ -61,6 +61,15 @@ class BpfObject:
     """
 
     load = _Load()
+    """``BpfObject.load(source, *, name=None, pin_root="/sys/fs/bpf")`` opens an object file and loads
+    it in one step; ``obj.load()`` loads an object ``open()`` read. Either returns the object: create
+    the maps (or reuse those pinned by name), write global data, load the programs. It loads once;
+    after it, ``maps``, ``programs`` and the global variables are the kernel's.
+
+    Raises:
+        VerifierError: a program was refused: ``log`` says why, with the C lines.
+        NotSupportedError: the object uses something pybpfmaps does not load yet (kfuncs...).
+    """
 
     def __init__(self, spec: ObjectSpec, pin_root: str = pins.DEFAULT_ROOT) -> None:
         self.spec = spec
