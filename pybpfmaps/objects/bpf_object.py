@@ -125,8 +125,9 @@ class BpfObject:
             for name, map_spec in self.map_specs.items():
                 if map_spec.initial and map_spec.map_type != MapType.PROG_ARRAY and name not in reused:
                     loader.fill(maps[name], map_spec.initial, maps)
+            info = loader.ext(self.spec)  # .BTF.ext, parsed once for all the programs
             for program in self.spec.programs.values():
-                programs[program.name] = loader.load(self.spec, program, maps, btf_fd)
+                programs[program.name] = loader.load(self.spec, program, maps, btf_fd, info)
             for name, map_spec in self.map_specs.items():
                 if map_spec.initial and map_spec.map_type == MapType.PROG_ARRAY and name not in reused:
                     loader.fill(maps[name], map_spec.initial, programs)

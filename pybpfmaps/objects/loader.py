@@ -171,7 +171,7 @@ def program_btf(spec: ObjectSpec) -> int | None:
         return None
 
 
-def _ext(spec: ObjectSpec) -> btf_ext.ExtInfo | None:
+def ext(spec: ObjectSpec) -> btf_ext.ExtInfo | None:
     """The object's ``.BTF.ext``, parsed; ``None`` without one."""
     section = spec.elf.section(".BTF.ext")
     raw = spec.elf.section(".BTF")
@@ -205,7 +205,13 @@ def _core(spec: ObjectSpec, info: btf_ext.ExtInfo | None, linked: Linked, code: 
     return core.apply(code, relocations, spec.btf.types, targets.kernel_btf().types)
 
 
-def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], btf_fd: int | None = None) -> BpfProgram:
+def load(
+    spec: ObjectSpec,
+    program: ProgramSpec,
+    maps: Mapping[str, MapCore],
+    btf_fd: int | None = None,
+    info: btf_ext.ExtInfo | None = None,
+) -> BpfProgram:
     """Link *program*, point its references at *maps*, and load it (with func and line info when *btf_fd*)."""
     linked = linker.link(spec.elf, program.section, program.start, program.start + len(program.instructions),
                          program.name)  # fmt: skip
@@ -239,7 +245,7 @@ def load(spec: ObjectSpec, program: ProgramSpec, maps: Mapping[str, MapCore], bt
         if value_offset is not None:
             next_opcode, next_regs, next_offset, _ = _INSN.unpack_from(code, at + 8)
             _INSN.pack_into(code, at + 8, next_opcode, next_regs, next_offset, value_offset)
-    info = _ext(spec)
+    info = info if info is not None else ext(spec)
     unresolved = _core(spec, info, linked, code)
     expected = program.kind.attach_type
     try:
