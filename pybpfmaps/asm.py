@@ -44,7 +44,8 @@ CURRENT_CPU = 0xFFFFFFFF
 """``BPF_F_CURRENT_CPU``: the perf event of the CPU the program runs on; load it with ``alu(reg, "=", -1, bits=32)``."""
 
 _LD, _LDX, _ST, _STX, _ALU, _JMP, _ALU64 = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x07
-_SIZES = {1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18}
+SIZE_CODES = {1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18}
+"""The size bits of a load or store opcode, by the bytes it moves (``BPF_B``, ``BPF_H``, ``BPF_W``, ``BPF_DW``)."""
 _IMM, _MEM = 0x00, 0x60
 _K, _X = 0x00, 0x08
 _ALU_OPS = {"+": 0x00, "-": 0x10, "*": 0x20, "/": 0x30, "|": 0x40, "&": 0x50, "<<": 0x60, ">>": 0x70,
@@ -108,17 +109,17 @@ def alu(dst: int, op: str, src_or_imm: int, *, register: bool = False, bits: int
 
 def load(dst: int, src: int, offset: int, size: int) -> Insn:
     """``dst = *(u<size*8> *)(src + offset)``."""
-    return Insn(_LDX | _MEM | _SIZES[size], dst, src, offset)
+    return Insn(_LDX | _MEM | SIZE_CODES[size], dst, src, offset)
 
 
 def store(dst: int, offset: int, src: int, size: int) -> Insn:
     """``*(u<size*8> *)(dst + offset) = src`` (a register)."""
-    return Insn(_STX | _MEM | _SIZES[size], dst, src, offset)
+    return Insn(_STX | _MEM | SIZE_CODES[size], dst, src, offset)
 
 
 def store_imm(dst: int, offset: int, imm: int, size: int) -> Insn:
     """``*(u<size*8> *)(dst + offset) = imm``."""
-    return Insn(_ST | _MEM | _SIZES[size], dst, 0, offset, imm)
+    return Insn(_ST | _MEM | SIZE_CODES[size], dst, 0, offset, imm)
 
 
 def jump(target: str) -> Insn:
@@ -145,7 +146,7 @@ def exit() -> Insn:
 
 def ld_map(dst: int, bpf_map: HasFileno) -> tuple[Insn, Insn]:
     """``dst = map`` for helper calls: a 16-byte ld_imm64 of the map's fd (BPF_PSEUDO_MAP_FD)."""
-    return (Insn(_LD | _IMM | _SIZES[8], dst, uapi.BPF_PSEUDO_MAP_FD, imm=bpf_map.fileno()), Insn(0))
+    return (Insn(_LD | _IMM | SIZE_CODES[8], dst, uapi.BPF_PSEUDO_MAP_FD, imm=bpf_map.fileno()), Insn(0))
 
 
 def assemble(items: Iterable[Item]) -> bytes:

@@ -12,14 +12,15 @@ and the loader then names the relocation (``CoreFailure``).
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping
 
 import attrs
 
+from pybpfmaps.asm import SIZE_CODES
 from pybpfmaps.btf import format as btf
 from pybpfmaps.btf.to_codec import type_size
 from pybpfmaps.errors import BpfArgumentError
+from pybpfmaps.objects.linker import CALL, INSN, LD_IMM64
 
 KINDS = ("field_byte_offset", "field_byte_size", "field_exists", "field_signed", "field_lshift_u64",
          "field_rshift_u64", "type_id_local", "type_id_target", "type_exists", "type_size", "enumval_exists",
@@ -30,8 +31,8 @@ TYPE_ID_LOCAL, TYPE_ID_TARGET, TYPE_EXISTS, TYPE_SIZE, ENUMVAL_EXISTS, ENUMVAL_V
 _EXISTENCE = frozenset({FIELD_EXISTS, TYPE_EXISTS, ENUMVAL_EXISTS, TYPE_MATCHES})
 POISON = 0xBAD2310
 """The helper number a relocation that found nothing calls: the verifier says ``unknown#195896080``."""
-_INSN = struct.Struct("<BBhi")
-_SIZE_CODES = {4: 0x00, 2: 0x08, 1: 0x10, 8: 0x18}
+_SIZE_BITS = 0x18
+"""The bits of a load or store opcode that say its size (``asm.SIZE_CODES``)."""
 Types = Mapping[int, btf.BtfType]
 
 
@@ -99,7 +100,7 @@ def _load_size(relocation: Relocation, local: Types, kernel: Types, target: _Fie
     ours, theirs = btf.resolve(local, mine.type_id)[0], btf.resolve(kernel, target.type_id)[0]
     both_pointers = ours is not None and theirs is not None and ours.kind == theirs.kind == btf.PTR
     both_unsigned = all(t is not None and t.kind == btf.INT and not t.encoding & btf.INT_SIGNED for t in (ours, theirs))
-    if not (both_pointers or both_unsigned) or target_size not in _SIZE_CODES:
+    if not (both_pointers or both_unsigned) or target_size not in SIZE_CODES:
         raise BpfArgumentError(
             f"CO-RE relocation {relocation.describe(local)}: the kernel's field is {target_size} bytes, the "
             f"program's {local_size}; only unsigned integers and pointers can be read at another size"
@@ -316,32 +317,32 @@ def _path(types: Types, type_id: int, access: str) -> str:
 
 def _patch(code: bytearray, relocation: Relocation, local: Types, expected: int, value: int, size: int | None) -> None:
     at = relocation.index * 8
-    opcode, regs, offset, imm = _INSN.unpack_from(code, at)
+    opcode, regs, offset, imm = INSN.unpack_from(code, at)
     kind = opcode & 0x07
     what = relocation.describe(local)
-    if opcode == 0x18:  # ld_imm64: the value in both halves
-        _INSN.pack_into(code, at, opcode, regs, offset, value & 0xFFFFFFFF if value >= 0 else value)
-        next_opcode, next_regs, next_offset, _ = _INSN.unpack_from(code, at + 8)
-        _INSN.pack_into(code, at + 8, next_opcode, next_regs, next_offset, value >> 32)
+    if opcode == LD_IMM64:  # the value in both halves
+        INSN.pack_into(code, at, opcode, regs, offset, value & 0xFFFFFFFF if value >= 0 else value)
+        next_opcode, next_regs, next_offset, _ = INSN.unpack_from(code, at + 8)
+        INSN.pack_into(code, at + 8, next_opcode, next_regs, next_offset, value >> 32)
     elif kind in (0x04, 0x07) and not opcode & 0x08:  # ALU/ALU64 with an immediate
         if imm != expected:
             raise BpfArgumentError(f"CO-RE relocation {what}: the instruction holds {imm}, not the local {expected}")
-        _INSN.pack_into(code, at, opcode, regs, offset, value)
+        INSN.pack_into(code, at, opcode, regs, offset, value)
     elif kind in (0x01, 0x02, 0x03):  # LDX, ST, STX: the offset; the size too if the field's differs
         if offset != expected:
             raise BpfArgumentError(f"CO-RE relocation {what}: the access is at {offset}, not the local {expected}")
         if not -(1 << 15) <= value < 1 << 15:
             raise BpfArgumentError(f"CO-RE relocation {what}: offset {value} does not fit an instruction")
-        current = {code_bits: width for width, code_bits in _SIZE_CODES.items()}[opcode & 0x18]
+        current = {code_bits: width for width, code_bits in SIZE_CODES.items()}[opcode & _SIZE_BITS]
         if size is not None and size != current:
-            opcode = (opcode & ~0x18) | _SIZE_CODES[size]
-        _INSN.pack_into(code, at, opcode, regs, value, imm)
+            opcode = (opcode & ~_SIZE_BITS) | SIZE_CODES[size]
+        INSN.pack_into(code, at, opcode, regs, value, imm)
     else:
         raise BpfArgumentError(f"CO-RE relocation {what} on an instruction it cannot patch (opcode {opcode:#x})")
 
 
 def _poison(code: bytearray, index: int) -> None:
     opcode = code[index * 8]
-    _INSN.pack_into(code, index * 8, 0x85, 0, 0, POISON)
-    if opcode == 0x18:
-        _INSN.pack_into(code, index * 8 + 8, 0x85, 0, 0, POISON)
+    INSN.pack_into(code, index * 8, CALL, 0, 0, POISON)
+    if opcode == LD_IMM64:
+        INSN.pack_into(code, index * 8 + 8, CALL, 0, 0, POISON)

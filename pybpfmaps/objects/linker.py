@@ -17,7 +17,8 @@ CALL, LD_IMM64 = 0x85, 0x18
 PSEUDO_CALL, PSEUDO_KFUNC_CALL, PSEUDO_FUNC = 1, 2, 4
 """The source register of a call to a BPF function, of a call to a kernel function, and of an
 ``ld_imm64`` that loads a BPF function's address."""
-_INSN = struct.Struct("<BBhi")
+INSN = struct.Struct("<BBhi")
+"""``struct bpf_insn``: opcode, registers (destination in the low nibble), offset, immediate."""
 
 
 @attrs.frozen
@@ -80,7 +81,7 @@ class _Linker:
         new: list[Piece] = []
         for offset in range(piece.start, piece.end, INSTRUCTION):
             at = piece.at + (offset - piece.start) // INSTRUCTION
-            opcode, regs, jump, imm = _INSN.unpack_from(self.code, at * INSTRUCTION)
+            opcode, regs, jump, imm = INSN.unpack_from(self.code, at * INSTRUCTION)
             relocation = by_offset.get(offset)
             source = regs >> 4
             undefined = relocation is not None and self.elf.symbols[relocation.symbol].section < 0
@@ -102,7 +103,7 @@ class _Linker:
             placed = self.placed[target.index, function.value]
             if is_address:  # clang leaves the source register 0: marking it is the loader's part
                 regs = (regs & 0x0F) | PSEUDO_FUNC << 4
-            _INSN.pack_into(self.code, at * INSTRUCTION, opcode, regs, jump, placed - at - 1)
+            INSN.pack_into(self.code, at * INSTRUCTION, opcode, regs, jump, placed - at - 1)
         return new
 
     def _is_code(self, relocation: Relocation | None) -> bool:

@@ -23,14 +23,12 @@ from pybpfmaps.flags import AttachType
 from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
 from pybpfmaps.objects import btf_ext, btf_fixup, core, kconfig, linker, pins, targets
-from pybpfmaps.objects.linker import Linked
+from pybpfmaps.objects.linker import INSN, LD_IMM64, Linked
 from pybpfmaps.objects.map_defs import MapSpec
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
 from pybpfmaps.program import BpfProgram
 
-LD_IMM64 = 0x18
 PSEUDO_MAP_FD, PSEUDO_MAP_VALUE = 1, 2
-_INSN = struct.Struct("<BBhi")
 _NO_EXPECTED = frozenset({AttachType.XDP, AttachType.TCX_INGRESS, AttachType.TCX_EGRESS})
 """Attach types the kernel does not want at load time (libbpf leaves them out too)."""
 _BTF_REFUSED = frozenset({errno.EINVAL, errno.E2BIG}) | features.NOT_SUPPORTED
@@ -221,7 +219,7 @@ def load(
     for relocation in linked.relocations:
         symbol = spec.elf.symbols[relocation.symbol]
         at = relocation.offset
-        opcode, regs, offset, imm = _INSN.unpack_from(code, at)
+        opcode, regs, offset, imm = INSN.unpack_from(code, at)
         if opcode != LD_IMM64:
             raise BpfArgumentError(f"program {program.name!r}: instruction {at // 8} refers to {symbol.name!r}, "
                                    "but is no ld_imm64")  # fmt: skip
@@ -241,10 +239,10 @@ def load(
             )  # fmt: skip
         else:
             raise BpfArgumentError(f"program {program.name!r} refers to {symbol.name or section!r}, which is no map")
-        _INSN.pack_into(code, at, opcode, (regs & 0x0F) | kind << 4, offset, target.fileno())
+        INSN.pack_into(code, at, opcode, (regs & 0x0F) | kind << 4, offset, target.fileno())
         if value_offset is not None:
-            next_opcode, next_regs, next_offset, _ = _INSN.unpack_from(code, at + 8)
-            _INSN.pack_into(code, at + 8, next_opcode, next_regs, next_offset, value_offset)
+            next_opcode, next_regs, next_offset, _ = INSN.unpack_from(code, at + 8)
+            INSN.pack_into(code, at + 8, next_opcode, next_regs, next_offset, value_offset)
     info = info if info is not None else ext(spec)
     unresolved = _core(spec, info, linked, code)
     expected = program.kind.attach_type
