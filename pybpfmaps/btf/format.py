@@ -77,6 +77,18 @@ class Parsed:
     """The highest type id."""
 
 
+def c_string(data: bytes | bytearray, offset: int) -> str:
+    """The NUL-terminated string at *offset* of a string section (up to the end if no NUL ends it)."""
+    end = data.find(b"\0", offset)
+    return bytes(data[offset : end if end >= 0 else len(data)]).decode("utf-8", "replace")
+
+
+def string_section(data: bytes) -> bytes:
+    """The string section of a raw BTF blob (which ``.BTF.ext`` names refer to as well)."""
+    _, _, _, hdr_len, _, _, str_off, str_len = HEADER.unpack_from(data)
+    return data[hdr_len + str_off : hdr_len + str_off + str_len]
+
+
 def parse(data: bytes, base: Parsed | None = None) -> Parsed:
     """Every type of a raw BTF blob, by id; *base* is the BTF a split blob continues (vmlinux's)."""
     if len(data) < HEADER.size:
@@ -89,11 +101,9 @@ def parse(data: bytes, base: Parsed | None = None) -> Parsed:
     base_strings = base.strings if base is not None else b""
 
     def name(offset: int) -> str:
-        source = base_strings if offset < len(base_strings) else strings
-        if source is strings:
-            offset -= len(base_strings)
-        end = source.find(b"\0", offset)
-        return source[offset : end if end >= 0 else len(source)].decode("utf-8", "replace")
+        if offset < len(base_strings):
+            return c_string(base_strings, offset)
+        return c_string(strings, offset - len(base_strings))
 
     parsed: dict[int, BtfType] = dict(base.types) if base is not None else {}
     next_id = (base.count if base is not None else 0) + 1

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from pybpfmaps.btf import format as btf
 from pybpfmaps.errors import BpfArgumentError
 
 MAGIC = 0xEB9F
@@ -43,13 +44,9 @@ def parse(data: bytes, strings: bytes) -> ExtInfo:
         core_off, core_len = _CORE_HEADER.unpack_from(data, _HEADER.size)
         for section, records in _records(data, header_len + core_off, core_len, strings, CORE_RELO).items():
             core[section] = tuple(
-                (off, type_id, _string(strings, access), kind) for off, type_id, access, kind in records
+                (off, type_id, btf.c_string(strings, access), kind) for off, type_id, access, kind in records
             )
     return ExtInfo(funcs, lines, core)  # type: ignore[arg-type]
-
-
-def _string(strings: bytes, offset: int) -> str:
-    return strings[offset : strings.index(b"\0", offset)].decode(errors="replace")
 
 
 def _records(
@@ -66,18 +63,23 @@ def _records(
     while position < end:
         name_off, count = struct.unpack_from("=II", data, position)
         position += 8
-        name = _string(strings, name_off)
+        name = btf.c_string(strings, name_off)
         found[name] = tuple(record.unpack_from(data, position + i * size) for i in range(count))
         position += count * size
     return found
 
 
-def for_program(info: ExtInfo, section: str, start: int, end: int, shift: int = 0) -> tuple[bytes, int, bytes, int]:
+def for_program(info: ExtInfo, section: str, start: int, end: int, shift: int = 0) -> tuple[bytes, bytes]:
     """The func and line info of the code from byte *start* to *end* of *section*, with instruction
-    offsets counted from *start* plus *shift* instructions: ``(func_info, count, line_info, count)``."""
-    funcs = [(off - start) // 8 + shift for off, _ in info.funcs.get(section, ()) if start <= off < end]
-    func_types = [type_id for off, type_id in info.funcs.get(section, ()) if start <= off < end]
-    lines = [rec for rec in info.lines.get(section, ()) if start <= rec[0] < end]
-    func_blob = b"".join(FUNC_INFO.pack(off, type_id) for off, type_id in zip(funcs, func_types, strict=True))
-    line_blob = b"".join(LINE_INFO.pack((rec[0] - start) // 8 + shift, *rec[1:]) for rec in lines)
-    return func_blob, len(funcs), line_blob, len(lines)
+    offsets counted from *start* plus *shift* instructions: ``(func_info, line_info)`` records."""
+
+    def at(offset: int) -> int:
+        return (offset - start) // 8 + shift
+
+    funcs = b"".join(
+        FUNC_INFO.pack(at(off), type_id) for off, type_id in info.funcs.get(section, ()) if start <= off < end
+    )
+    lines = b"".join(
+        LINE_INFO.pack(at(rec[0]), *rec[1:]) for rec in info.lines.get(section, ()) if start <= rec[0] < end
+    )
+    return funcs, lines

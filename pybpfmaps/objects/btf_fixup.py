@@ -35,7 +35,7 @@ def fixed(
         type_id += 1
         name_off, info, _size = _TYPE.unpack_from(data, position)
         kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
-        name = _string(data, strings_at + name_off)
+        name = btf.c_string(data, strings_at + name_off)
         body = position + _TYPE.size
         if kind == btf.VAR:
             var_names[type_id] = name
@@ -54,7 +54,3 @@ def fixed(
             offset = offsets.get(name, {}).get(var_names.get(var_type, ""), offset)
             _SECINFO.pack_into(data, entry, var_type, offset, size)
     return bytes(data)
-
-
-def _string(data: bytearray, at: int) -> str:
-    return data[at : data.index(0, at)].decode(errors="replace")

@@ -24,7 +24,7 @@ from pybpfmaps.maps import MapCore
 from pybpfmaps.maps._create import create_map
 from pybpfmaps.objects import btf_ext, btf_fixup, core, kconfig, linker, pins, targets
 from pybpfmaps.objects.linker import INSN, LD_IMM64, Linked
-from pybpfmaps.objects.map_defs import MapSpec
+from pybpfmaps.objects.map_defs import MapSpec, datasec_id
 from pybpfmaps.objects.spec import ObjectSpec, ProgramSpec
 from pybpfmaps.program import BpfProgram
 
@@ -107,8 +107,7 @@ def _described_by(spec: ObjectSpec, map_spec: MapSpec, btf_fd: int | None) -> tu
     if btf_fd is None or spec.btf is None:
         return None
     if map_spec.section != ".maps":
-        datasec = next((i for i, t in spec.btf.types.items() if t.kind == btf_format.DATASEC
-                        and t.name == map_spec.section), 0)  # fmt: skip
+        datasec = datasec_id(spec.btf.types, map_spec.section)
         return (btf_fd, 0, datasec) if datasec else None
     return (btf_fd, map_spec.key_type, map_spec.value_type) if map_spec.value_type else None
 
@@ -175,17 +174,14 @@ def ext(spec: ObjectSpec) -> btf_ext.ExtInfo | None:
     raw = spec.elf.section(".BTF")
     if section is None or raw is None:
         return None
-    _magic, _version, _flags, header_len, _type_off, _type_len, str_off, str_len = btf_format.HEADER.unpack_from(
-        raw.data
-    )
-    return btf_ext.parse(section.data, raw.data[header_len + str_off : header_len + str_off + str_len])
+    return btf_ext.parse(section.data, btf_format.string_section(raw.data))
 
 
 def _ext_info(info: btf_ext.ExtInfo | None, linked: Linked, btf_fd: int | None) -> tuple[int, bytes, bytes] | None:
     if btf_fd is None or info is None:
         return None
     parts = [btf_ext.for_program(info, piece.section, piece.start, piece.end, piece.at) for piece in linked.pieces]
-    return btf_fd, b"".join(part[0] for part in parts), b"".join(part[2] for part in parts)
+    return btf_fd, b"".join(funcs for funcs, _ in parts), b"".join(lines for _, lines in parts)
 
 
 def _core(spec: ObjectSpec, info: btf_ext.ExtInfo | None, linked: Linked, code: bytearray) -> list[core.Relocation]:

@@ -82,9 +82,14 @@ class MapSpec:
         return self.map_type.name.lower() if isinstance(self.map_type, MapType) else f"type {self.map_type}"
 
 
+def datasec_id(types: Mapping[int, btf.BtfType], section: str) -> int:
+    """The id of the DATASEC that describes *section*; 0 when there is none."""
+    return next((i for i, t in types.items() if t.kind == btf.DATASEC and t.name == section), 0)
+
+
 def btf_maps(types: Mapping[int, btf.BtfType]) -> list[MapSpec]:
     """The maps of the ``.maps`` DATASEC, in order."""
-    section = next((t for t in types.values() if t.kind == btf.DATASEC and t.name == ".maps"), None)
+    section = types.get(datasec_id(types, ".maps"))
     if section is None:
         return []
     found = []
@@ -143,7 +148,7 @@ def initial_values(types: Mapping[int, btf.BtfType], elf: ElfObject) -> dict[str
         return {}
     where = sorted((s for s in elf.symbols if s.section == section.index and s.type == "STT_OBJECT"),
                    key=lambda s: s.value)  # fmt: skip
-    datasec = next((t for t in types.values() if t.kind == btf.DATASEC and t.name == ".maps"), None)
+    datasec = types.get(datasec_id(types, ".maps"))
     definitions = {types[m.type].name: types[m.type].ref for m in datasec.members} if datasec is not None else {}
     found: dict[str, list[tuple[int, str]]] = {}
     for relocation in elf.relocations[section.index]:
@@ -206,7 +211,7 @@ def global_data(elf: ElfObject, object_name: str, types: Mapping[int, btf.BtfTyp
 
 def _section_types(types: Mapping[int, btf.BtfType], section: str) -> dict[str, int]:
     """The type of each variable the section's DATASEC names."""
-    datasec = next((t for t in types.values() if t.kind == btf.DATASEC and t.name == section), None)
+    datasec = types.get(datasec_id(types, section))
     found = {}
     for member in datasec.members if datasec is not None else ():
         var = types.get(member.type)
@@ -226,7 +231,7 @@ def _variables(elf: ElfObject, section: int, types: Mapping[str, int]) -> tuple[
 def kconfig(types: Mapping[int, btf.BtfType], object_name: str) -> list[MapSpec]:
     """The ``.kconfig`` map of ``extern ... __kconfig`` variables, laid out as libbpf lays them: each
     at the next multiple of its size (8 at most), read-only for programs."""
-    section = next((t for t in types.values() if t.kind == btf.DATASEC and t.name == ".kconfig"), None)
+    section = types.get(datasec_id(types, ".kconfig"))
     if section is None or not section.members:
         return []
     end = 0

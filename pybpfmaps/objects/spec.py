@@ -1,6 +1,7 @@
 """``ObjectSpec``: what a clang-built BPF object declares, read without loading anything: its maps
 (BTF-defined and global data), its programs (one per function symbol in a program section, with
-its instructions and the relocations that point into them), its license and its BTF."""
+its instructions), its license and its BTF. Where the instructions refer to maps or other functions
+is the ELF's relocations, which linking a program reads (``linker``)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,19 @@ import attrs
 from pybpfmaps.btf import Btf
 from pybpfmaps.errors import BpfArgumentError
 from pybpfmaps.objects import elf as elf_file
-from pybpfmaps.objects.elf import ElfObject, Relocation
+from pybpfmaps.objects.elf import ElfObject
 from pybpfmaps.objects.map_defs import MapSpec, btf_maps, global_data, initial_values, kconfig
 from pybpfmaps.objects.sections import ProgramKind, program_kind
-
-INSTRUCTION = 8
-"""Bytes of one BPF instruction (``ld_imm64`` takes two)."""
 
 
 @attrs.frozen
 class ProgramSpec:
-    """A program as the object declares it: its function's name, section, kind, instructions, and
-    the relocations inside them (offsets from the program's start)."""
+    """A program as the object declares it: its function's name, section, kind and instructions."""
 
     name: str
     section: str
     kind: ProgramKind
     instructions: bytes
-    relocations: tuple[Relocation, ...]
     start: int = 0
     """Where the program starts in its section, in bytes."""
 
@@ -58,14 +54,12 @@ class ObjectSpec:
             name = "object" if isinstance(source, bytes) else Path(os.fspath(source)).name.split(".")[0]
         btf_section = parts.section(".BTF")
         btf = Btf.load(btf_section.data) if btf_section is not None else None
-        declared = btf_maps(btf.types) if btf is not None else []
         if parts.section(".maps") is not None and btf is None:
             raise BpfArgumentError(f"{parts.label} declares maps in .maps but has no BTF (build it with clang -g)")
-        externs = kconfig(btf.types, name) if btf is not None else []
         types = btf.types if btf is not None else {}
         initial = initial_values(types, parts)
-        declared = [attrs.evolve(spec, initial=initial.get(spec.name, ())) for spec in declared]
-        maps = {spec.name: spec for spec in [*declared, *global_data(parts, name, types), *externs]}
+        declared = [attrs.evolve(spec, initial=initial.get(spec.name, ())) for spec in btf_maps(types)]
+        maps = {spec.name: spec for spec in [*declared, *global_data(parts, name, types), *kconfig(types, name)]}
         license_section = parts.section("license")
         license = license_section.data.split(b"\0")[0].decode(errors="replace") if license_section else ""
         return cls(name, maps, _programs(parts), license, btf, parts)
@@ -82,11 +76,7 @@ def _programs(parts: ElfObject) -> dict[str, ProgramSpec]:
              if symbol.section == section.index and symbol.type == "STT_FUNC" and symbol.bind == "STB_GLOBAL"),
             key=lambda symbol: symbol.value,
         )  # fmt: skip
-        relocations = parts.relocations.get(section.index, ())
         for symbol in functions:
             start, end = symbol.value, symbol.value + (symbol.size or len(section.data) - symbol.value)
-            inside = tuple(
-                attrs.evolve(rel, offset=rel.offset - start) for rel in relocations if start <= rel.offset < end
-            )
-            found[symbol.name] = ProgramSpec(symbol.name, section.name, kind, section.data[start:end], inside, start)
+            found[symbol.name] = ProgramSpec(symbol.name, section.name, kind, section.data[start:end], start)
     return found
