@@ -16,6 +16,8 @@ from pybpfmaps.errors import BpfArgumentError, BpfSyscallError
 XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
 XDP_FLAGS_SKB_MODE = 1 << 1
 XDP_FLAGS_DRV_MODE = 1 << 2
+XDP_MODES = {"native": XDP_FLAGS_DRV_MODE, "generic": XDP_FLAGS_SKB_MODE}
+"""The XDP flags of each mode: in the driver, or after the kernel built an skb."""
 
 
 NETNS_DIR = "/var/run/netns"
@@ -60,6 +62,11 @@ def interfaces(netns: str | None = None) -> dict[str, int]:
         return {link.get("ifname"): link["index"] for link in ipr.get_links()}
 
 
+def interface_index(interface: str | int, netns: str | None = None) -> int:
+    """*interface* as an index: an index as it is, a name looked up."""
+    return interface if isinstance(interface, int) else index_of(interface, netns)
+
+
 def index_of(name: str, netns: str | None = None) -> int:
     """The index of the interface called *name*."""
     with _route(netns) as ipr:
@@ -72,16 +79,14 @@ def index_of(name: str, netns: str | None = None) -> int:
 
 def attach_xdp(index: int, fd: int, mode: str, netns: str | None = None) -> None:
     """Attach the XDP program *fd* to interface *index*, in ``native`` (driver) or ``generic`` (skb) mode."""
-    flags = {"native": XDP_FLAGS_DRV_MODE, "generic": XDP_FLAGS_SKB_MODE}[mode]
     with _route(netns) as ipr:
-        ipr.link("set", index=index, xdp={"attrs": [("IFLA_XDP_FD", fd), ("IFLA_XDP_FLAGS", flags)]})
+        ipr.link("set", index=index, xdp={"attrs": [("IFLA_XDP_FD", fd), ("IFLA_XDP_FLAGS", XDP_MODES[mode])]})
 
 
 def detach_xdp(index: int, mode: str, netns: str | None = None) -> None:
     """Remove the XDP program of interface *index*."""
-    flags = {"native": XDP_FLAGS_DRV_MODE, "generic": XDP_FLAGS_SKB_MODE}[mode]
     with _route(netns) as ipr:
-        ipr.link("set", index=index, xdp={"attrs": [("IFLA_XDP_FD", -1), ("IFLA_XDP_FLAGS", flags)]})
+        ipr.link("set", index=index, xdp={"attrs": [("IFLA_XDP_FD", -1), ("IFLA_XDP_FLAGS", XDP_MODES[mode])]})
 
 
 def xdp_program_id(index: int, netns: str | None = None) -> int:

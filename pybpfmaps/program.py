@@ -213,9 +213,8 @@ class BpfProgram:
         *mode* is ``"native"`` (in the driver) or ``"generic"`` (after the kernel built an skb).
         Detach with the returned object's ``detach()`` or a ``with`` block.
         """
-        if mode not in ("native", "generic"):
-            raise BpfArgumentError(f"mode must be 'native' or 'generic', got {mode!r}")
-        index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
+        _xdp_flags(mode)
+        index = _netlink.interface_index(interface, netns)
         _netlink.attach_xdp(index, self.fileno(), mode, netns)
         return XdpAttachment(index, mode, netns)
 
@@ -223,11 +222,8 @@ class BpfProgram:
         """Attach this XDP program to an interface (by name or index) of a network namespace through
         a link (5.9+): nothing else can replace it while the link lives, and the link can be pinned.
         *mode* as for ``attach_xdp``."""
-        flags = {"native": _netlink.XDP_FLAGS_DRV_MODE, "generic": _netlink.XDP_FLAGS_SKB_MODE}
-        if mode not in flags:
-            raise BpfArgumentError(f"mode must be 'native' or 'generic', got {mode!r}")
         what = f"xdp program {self.name!r} on {interface}"
-        return self._link_to(interface, netns, AttachType.XDP, what, flags[mode])
+        return self._link_to(interface, netns, AttachType.XDP, what, _xdp_flags(mode))
 
     def attach_tc(self, interface: str | int, direction: str = "ingress", *, netns: str | None = None) -> TcAttachment:
         """Attach this tc program (``ProgType.SCHED_CLS``) to an interface's ingress or egress as a
@@ -235,7 +231,7 @@ class BpfProgram:
         ``attach_tcx`` makes a link instead, from 6.6). Detach with ``detach()`` or ``with``."""
         if direction not in _netlink.TC_PARENTS:
             raise BpfArgumentError(f"direction must be 'ingress' or 'egress', got {direction!r}")
-        index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
+        index = _netlink.interface_index(interface, netns)
         priority = _netlink.attach_tc(index, self.fileno(), self.name or "pybpfmaps", direction, netns)
         return TcAttachment(index, direction, priority, netns)
 
@@ -251,7 +247,7 @@ class BpfProgram:
     def _link_to(
         self, interface: str | int, netns: str | None, attach_type: AttachType, what: str, flags: int
     ) -> BpfLink:
-        index = interface if isinstance(interface, int) else _netlink.index_of(interface, netns)
+        index = _netlink.interface_index(interface, netns)
         if netns is None:
             return links.create(self.fileno(), index, attach_type, what, flags)
         return netns_calls.call_in(_netlink.netns_path(netns),
@@ -297,3 +293,10 @@ class BpfProgram:
     def __repr__(self) -> str:
         state = "closed" if self._fd.closed else f"id={self.id}"
         return f"<BpfProgram {self.prog_type.name} {self.name!r} {state}>"
+
+
+def _xdp_flags(mode: str) -> int:
+    """The XDP flags of *mode*, or the error that names the modes there are."""
+    if mode not in _netlink.XDP_MODES:
+        raise BpfArgumentError(f"mode must be 'native' or 'generic', got {mode!r}")
+    return _netlink.XDP_MODES[mode]

@@ -205,9 +205,9 @@ def prog_get_info(fd: int) -> tuple[int, int, str]:
     return prog_type, prog_id, name
 
 
-def link_create(prog_fd: int, target: int, attach_type: int, flags: int = 0, target_btf_id: int = 0) -> int:
+def link_create(prog_fd: int, target: int, attach_type: int, flags: int = 0) -> int:
     """BPF_LINK_CREATE: a link of the program to *target* (an fd, or an interface index) at *attach_type*."""
-    attr = uapi.LinkCreateAttr(prog_fd, target, attach_type, flags, target_btf_id)
+    attr = uapi.LinkCreateAttr(prog_fd, target, attach_type, flags)
     return bpf(uapi.BPF_LINK_CREATE, attr)
 
 
@@ -220,11 +220,6 @@ def raw_tracepoint_open(prog_fd: int, name: bytes | None) -> int:
 def link_detach(fd: int) -> None:
     """BPF_LINK_DETACH: end what the link attached, though fds of it stay open."""
     bpf(uapi.BPF_LINK_DETACH, uapi.LinkDetachAttr(fd))
-
-
-def link_get_fd_by_id(link_id: int) -> int:
-    """BPF_LINK_GET_FD_BY_ID: an fd of the link with that id."""
-    return bpf(uapi.BPF_LINK_GET_FD_BY_ID, uapi.GetIdAttr(start_id=link_id))
 
 
 def link_get_info(fd: int) -> tuple[int, int, int]:
