@@ -55,7 +55,7 @@ def _variables(obj: BpfObject) -> list[tuple[str, ...]]:
     """Each global variable: its name, section, type, size and initial value (as the CLI writes values)."""
     rows: list[tuple[str, ...]] = []
     for spec in obj.map_specs.values():
-        if spec.section in (".maps", ".kconfig"):
+        if not spec.holds_globals:
             rows += [(v.name, spec.section, "extern", str(v.size), "-") for v in spec.variables]
             continue
         variables = obj.variables(spec.section)

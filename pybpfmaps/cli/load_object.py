@@ -71,9 +71,7 @@ def _int(value: str, setting: str) -> int:
 def _set_variable(obj: BpfObject, name: str, value: str) -> None:
     """Set *name* in the data section that has it (``.rodata.NAME=...`` to say which)."""
     section, dot, bare = name.rpartition(".") if name.startswith(".") else ("", "", name)
-    sections = (
-        [section] if dot else [s.section for s in obj.map_specs.values() if s.section not in (".maps", ".kconfig")]
-    )
+    sections = [section] if dot else [s.section for s in obj.map_specs.values() if s.holds_globals]
     for each in sections:
         variables = obj.variables(each)
         if bare in variables:

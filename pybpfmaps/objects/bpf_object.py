@@ -82,7 +82,7 @@ class BpfObject:
         self._contents = {name: loader.contents(spec, m) for name, m in spec.maps.items() if m.section != ".kconfig"}
         self._variables = {
             m.section: GlobalVariables(m.section, m.variables, spec.btf, self._contents[name] or bytearray())
-            for name, m in spec.maps.items() if m.section not in (".maps", ".kconfig")
+            for name, m in spec.maps.items() if m.holds_globals
         }  # fmt: skip
         self._memory: list[ArrayMemory] = []
         self._links: dict[str, BpfLink] = {}

@@ -158,7 +158,7 @@ def program_btf(spec: ObjectSpec) -> int | None:
     for symbol in spec.elf.symbols:
         if symbol.section >= 0 and symbol.type == "STT_OBJECT":
             offsets.setdefault(spec.elf.sections[symbol.section].name, {})[symbol.name] = symbol.value
-    externs = next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
+    externs = _kconfig_map(spec)
     if externs is not None:
         sizes[".kconfig"] = externs.value_size
         offsets[".kconfig"] = {variable.name: variable.offset for variable in externs.variables}
@@ -166,6 +166,11 @@ def program_btf(spec: ObjectSpec) -> int | None:
         return commands.btf_load(btf_fixup.fixed(section.data, sizes, offsets))
     except RawBpfError:
         return None
+
+
+def _kconfig_map(spec: ObjectSpec) -> MapSpec | None:
+    """The map of the object's ``__kconfig`` externs, if it has any."""
+    return next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
 
 
 def ext(spec: ObjectSpec) -> btf_ext.ExtInfo | None:
@@ -211,7 +216,8 @@ def load(
                          program.name)  # fmt: skip
     code = bytearray(linked.code)
     by_section = {map_spec.section: name for name, map_spec in spec.maps.items() if map_spec.section != ".maps"}
-    kconfig_map = next((m for m in spec.maps.values() if m.section == ".kconfig"), None)
+    kconfig_map = _kconfig_map(spec)
+    externs = {variable.name: variable.offset for variable in kconfig_map.variables} if kconfig_map else {}
     for relocation in linked.relocations:
         symbol = spec.elf.symbols[relocation.symbol]
         at = relocation.offset
@@ -225,8 +231,8 @@ def load(
         elif section in by_section:
             value_offset = imm + (symbol.value if symbol.type != "STT_SECTION" else 0)
             target, kind = maps[by_section[section]], PSEUDO_MAP_VALUE
-        elif kconfig_map is not None and any(v.name == symbol.name for v in kconfig_map.variables):
-            value_offset = next(v.offset for v in kconfig_map.variables if v.name == symbol.name)
+        elif kconfig_map is not None and symbol.name in externs:
+            value_offset = externs[symbol.name]
             target, kind = maps[kconfig_map.name], PSEUDO_MAP_VALUE
         elif symbol.section < 0:
             raise NotSupportedError(

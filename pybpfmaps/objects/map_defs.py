@@ -81,6 +81,12 @@ class MapSpec:
         """The type in bpftool's spelling, ``"hash"``."""
         return self.map_type.name.lower() if isinstance(self.map_type, MapType) else f"type {self.map_type}"
 
+    @property
+    def holds_globals(self) -> bool:
+        """Whether the map is a data section's (``.data``, ``.bss``, ``.rodata``, ``.data.NAME``...):
+        the global variables a program defines, not a ``.maps`` map or the ``.kconfig`` externs."""
+        return self.section not in (".maps", ".kconfig")
+
 
 def datasec_id(types: Mapping[int, btf.BtfType], section: str) -> int:
     """The id of the DATASEC that describes *section*; 0 when there is none."""
