@@ -5,8 +5,6 @@ of an iterator."""
 
 from __future__ import annotations
 
-import functools
-
 from pybpfmaps.btf import Btf
 from pybpfmaps.btf.source import vmlinux
 from pybpfmaps.errors import BpfArgumentError
@@ -21,9 +19,8 @@ _NAMES = {
 }  # fmt: skip
 
 
-@functools.cache
 def kernel_btf() -> Btf:
-    """The running kernel's BTF, read once per process (it takes a few seconds)."""
+    """The running kernel's BTF (``btf.source.vmlinux``: read once per process, it takes a few seconds)."""
     try:
         return vmlinux()
     except (OSError, BpfArgumentError) as exc:
